@@ -1,0 +1,343 @@
+"""Probe, decode and write video with the imageio-ffmpeg binary.
+
+ffmpeg does the frame-rate change, scaling and grey conversion, so full-resolution frames never
+reach Python: a 60 s 1080p upload costs a few MB of small grey frames, not gigabytes. The binary
+ships without ffprobe, so `probe` reads ffmpeg's own stream banner plus one stream-copy pass
+(no decoding) for exact per-stream durations and frame timestamps.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import wave
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from avcore import ffmpeg
+from avcore.errors import AvcoreError
+
+AUDIO_RATE = 16_000
+DEFAULT_MAX_SECONDS = 60.0
+
+_NOT_MEDIA = (
+    "This file could not be read as a video. It is not a media file, or it is empty, "
+    "truncated or corrupt."
+)
+
+
+@dataclass(frozen=True)
+class VideoStream:
+    codec: str
+    width: int
+    height: int
+    duration: float
+    fps: float
+    frame_times: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AudioStream:
+    codec: str
+    sample_rate: int
+    channels: int
+    duration: float
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    duration: float
+    video: VideoStream | None
+    audio: AudioStream | None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Small grey frames and 16 kHz mono audio of (at most) the first `seconds` of a clip."""
+
+    frames: np.ndarray
+    fps: float
+    audio: np.ndarray | None
+    info: MediaInfo
+    seconds: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def sr(self) -> int:
+        return AUDIO_RATE
+
+
+_STREAM_RE = re.compile(r"^\s*Stream #0:(\d+)[^:]*: (Video|Audio): (.*)$")
+_DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+
+
+def probe(path: str | os.PathLike, *, timeout: float = 60.0) -> MediaInfo:
+    """Which streams a file has, with codecs, sizes, rates, durations and video frame times.
+
+    Raises AvcoreError for anything that is not readable media; a file with no video stream
+    is reported by `decode`, since a caller may still want to know what the file holds.
+    """
+    path = str(path)
+    if not os.path.isfile(path):
+        raise AvcoreError(f"No file at {path}.")
+    if os.path.getsize(path) == 0:
+        raise AvcoreError("The file is empty (0 bytes).")
+    banner = ffmpeg.run(["-i", path], check=False, timeout=timeout, what="Reading the file")
+    text = banner.stderr.decode("utf-8", "replace")
+    if "Input #0" not in text:
+        raise AvcoreError(_NOT_MEDIA)
+    streams = _parse_banner(text)
+    video_idx = next((i for i, (kind, _) in streams.items() if kind == "Video"), None)
+    audio_idx = next((i for i, (kind, _) in streams.items() if kind == "Audio"), None)
+    times = _packet_times(path, [i for i in (video_idx, audio_idx) if i is not None], timeout)
+    m = _DURATION_RE.search(text)
+    container = (int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])) if m else 0.0
+
+    video = None
+    if video_idx is not None:
+        desc = streams[video_idx][1]
+        starts, ends = times.get(video_idx, (np.zeros(0), np.zeros(0)))
+        if starts.size == 0:
+            raise AvcoreError(_NOT_MEDIA)
+        duration = float(ends.max() - starts.min())
+        width, height = _frame_size(desc)
+        fps = (starts.size / duration) if duration > 0 else _header_fps(desc)
+        video = VideoStream(
+            codec=desc.split(",")[0].split()[0],
+            width=width,
+            height=height,
+            duration=duration,
+            fps=float(fps),
+            frame_times=starts - starts.min(),
+        )
+    audio = None
+    if audio_idx is not None:
+        desc = streams[audio_idx][1]
+        starts, ends = times.get(audio_idx, (np.zeros(0), np.zeros(0)))
+        if starts.size:
+            audio = AudioStream(
+                codec=desc.split(",")[0].split()[0],
+                sample_rate=_int_before(desc, " Hz") or 0,
+                channels=_channels(desc),
+                duration=float(ends.max() - starts.min()),
+            )
+    durations = [s.duration for s in (video, audio) if s is not None]
+    return MediaInfo(path=path, duration=max(durations or [container]), video=video, audio=audio)
+
+
+def decode(
+    path: str | os.PathLike,
+    fps: float,
+    size: tuple[int, int] | None,
+    *,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+    color: bool = False,
+    info: MediaInfo | None = None,
+    timeout: float = 120.0,
+) -> Decoded:
+    """Frames at `fps` and `size` (width, height), grey unless `color`, and 16 kHz mono audio.
+
+    One ffmpeg pass per stream, both run at once. Clips longer than `max_seconds` are analysed
+    on their first `max_seconds` only, and `notes` says so. A missing audio stream is not an
+    error: it is the "mute" anomaly, so `audio` is None.
+    """
+    info = info or probe(path, timeout=timeout)
+    if info.video is None:
+        raise AvcoreError(
+            "This file has no video stream (it looks like audio only). Upload a video with a picture."
+        )
+    seconds = min(info.duration, max_seconds)
+    notes = []
+    if info.duration > max_seconds + 0.05:
+        notes.append(
+            f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed."
+        )
+    width, height = size or (info.video.width, info.video.height)
+    pix_fmt, channels = ("rgb24", 3) if color else ("gray", 1)
+    video_args = [
+        "-v", "error", "-t", f"{seconds:.3f}", "-i", str(path), "-map", "0:v:0",
+        "-vf", f"fps={fps},scale={width}:{height}:flags=area",
+        "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1",
+    ]
+    audio_args = [
+        "-v", "error", "-t", f"{seconds:.3f}", "-i", str(path), "-map", "0:a:0",
+        "-ac", "1", "-ar", str(AUDIO_RATE), "-f", "f32le", "pipe:1",
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        video_job = pool.submit(ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video")
+        audio_job = pool.submit(ffmpeg.run, audio_args, timeout=timeout, check=False, what="Decoding the audio") if info.has_audio else None
+        video_proc = video_job.result()
+        audio_proc = audio_job.result() if audio_job else None
+
+    frame_bytes = width * height * channels
+    n = len(video_proc.stdout) // frame_bytes
+    expected = seconds * fps
+    if n == 0 or n < 0.9 * expected - fps * 0.5:
+        got = n / fps
+        raise AvcoreError(
+            f"The video could be decoded only up to {got:.1f} s of {seconds:.1f} s: the file "
+            "looks truncated or corrupt."
+        )
+    shape = (n, height, width, 3) if color else (n, height, width)
+    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(shape)
+
+    audio = None
+    if audio_proc is not None:
+        audio = np.frombuffer(audio_proc.stdout[: len(audio_proc.stdout) // 4 * 4], np.float32)
+        if audio.size == 0:
+            audio = None
+            notes.append("The audio stream could not be decoded; treated as no audio.")
+        elif audio_proc.returncode != 0:
+            notes.append(
+                f"The audio stream has errors; decoded {audio.size / AUDIO_RATE:.1f} s of it."
+            )
+    return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=tuple(notes))
+
+
+def encode(
+    dst: str | os.PathLike,
+    inputs: list[list[str]],
+    *,
+    video_map: str = "0:v:0",
+    audio_map: str | None = "0:a:0",
+    vf: str | None = None,
+    af: str | None = None,
+    keep_timestamps: bool = False,
+    shortest: bool = False,
+    timeout: float = 300.0,
+) -> Path:
+    """Run one ffmpeg job whose output plays in every browser, and move it into place.
+
+    Browsers need H.264 in yuv420p with even width and height, AAC audio, and the index at the
+    front (+faststart). The output is written inside a temporary folder and moved to `dst` only
+    when ffmpeg succeeded, so a failure leaves nothing behind. `inputs` are each a list of
+    input options ending in the input itself, e.g. ["-ss", "1", "-i", "a.mp4"].
+    `keep_timestamps` passes frame times through unchanged (a warped clip must keep its warp).
+    """
+    dst = Path(dst)
+    filters = [f for f in (vf, "pad=ceil(iw/2)*2:ceil(ih/2)*2", "format=yuv420p") if f]
+    args = ["-v", "error", "-y"]
+    for inp in inputs:
+        args += inp
+    args += ["-map", video_map, "-vf", ",".join(filters), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20"]
+    if keep_timestamps:
+        args += ["-fps_mode", "passthrough"]
+    if audio_map:
+        args += ["-map", audio_map, "-c:a", "aac", "-b:a", "128k"]
+        if af:
+            args += ["-af", af]
+    if shortest:
+        args += ["-shortest"]
+    args += ["-movflags", "+faststart"]
+    with tempfile.TemporaryDirectory(prefix="avcore-") as tmp:
+        out = Path(tmp) / ("out" + (dst.suffix or ".mp4"))
+        ffmpeg.run(args + [str(out)], timeout=timeout, what="Writing the clip")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(out), dst)
+    return dst
+
+
+def write_clip(
+    dst: str | os.PathLike,
+    frames: np.ndarray,
+    fps: float,
+    audio: np.ndarray | None = None,
+    sr: int = AUDIO_RATE,
+    *,
+    timeout: float = 300.0,
+) -> Path:
+    """Write frames (N,H,W grey or N,H,W,3 RGB uint8) and optional mono float audio as a
+    browser-playable MP4."""
+    frames = np.ascontiguousarray(frames, dtype=np.uint8)
+    height, width = frames.shape[1:3]
+    pix_fmt = "rgb24" if frames.ndim == 4 else "gray"
+    with tempfile.TemporaryDirectory(prefix="avcore-") as tmp:
+        raw = Path(tmp) / "frames.raw"
+        frames.tofile(raw)
+        inputs = [["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{width}x{height}", "-r", str(fps), "-i", str(raw)]]
+        if audio is not None:
+            wav = Path(tmp) / "audio.wav"
+            write_wav(wav, audio, sr)
+            inputs.append(["-i", str(wav)])
+        return encode(dst, inputs, audio_map="1:a:0" if audio is not None else None, timeout=timeout)
+
+
+def write_wav(path: str | os.PathLike, audio: np.ndarray, sr: int) -> None:
+    """16-bit mono WAV; float input is clipped to [-1, 1] first."""
+    pcm = (np.clip(np.asarray(audio, np.float32), -1.0, 1.0) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        w.writeframes(pcm.tobytes())
+
+
+def _parse_banner(text: str) -> dict[int, tuple[str, str]]:
+    streams = {}
+    for line in text.splitlines():
+        m = _STREAM_RE.match(line)
+        if m and "(attached pic)" not in m[3]:
+            streams[int(m[1])] = (m[2], m[3])
+    return streams
+
+
+def _packet_times(path: str, indices: list[int], timeout: float) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Start and end time (s) of every packet of the given streams, from a stream copy."""
+    if not indices:
+        return {}
+    args = ["-v", "error", "-i", path]
+    for i in indices:
+        args += ["-map", f"0:{i}"]
+    proc = ffmpeg.run(args + ["-c", "copy", "-f", "framecrc", "pipe:1"], check=False, timeout=timeout, what="Reading the file")
+    base: dict[int, float] = {}
+    rows: dict[int, list[tuple[int, int]]] = {}
+    for line in proc.stdout.decode("ascii", "replace").splitlines():
+        if line.startswith("#tb "):
+            out_idx, frac = line[4:].split(":")
+            num, den = frac.strip().split("/")
+            base[int(out_idx)] = int(num) / int(den)
+        elif line and not line.startswith("#"):
+            parts = line.split(",")
+            rows.setdefault(int(parts[0]), []).append((int(parts[2]), int(parts[3])))
+    result = {}
+    for out_idx, stream_idx in enumerate(indices):
+        if out_idx in rows and out_idx in base:
+            arr = np.array(sorted(rows[out_idx]), dtype=np.float64) * base[out_idx]
+            result[stream_idx] = (arr[:, 0], arr[:, 0] + arr[:, 1])
+    return result
+
+
+def _frame_size(desc: str) -> tuple[int, int]:
+    m = re.search(r"(?:^|[ ,])(\d{1,5})x(\d{1,5})(?:[ ,\[]|$)", desc)
+    if not m:
+        raise AvcoreError(_NOT_MEDIA)
+    return int(m[1]), int(m[2])
+
+
+def _header_fps(desc: str) -> float:
+    m = re.search(r"([\d.]+) fps", desc)
+    return float(m[1]) if m else 25.0
+
+
+def _int_before(desc: str, unit: str) -> int | None:
+    m = re.search(r"(\d+)" + re.escape(unit), desc)
+    return int(m[1]) if m else None
+
+
+def _channels(desc: str) -> int:
+    layout = desc.split(",")[2].strip() if desc.count(",") >= 2 else ""
+    named = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "5.1(side)": 6, "7.1": 8}
+    if layout in named:
+        return named[layout]
+    m = re.match(r"(\d+) channels", layout)
+    return int(m[1]) if m else 0
