@@ -169,39 +169,47 @@ def decode(
         "-vf", f"fps={fps},scale={width}:{height}:flags=area",
         "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1",
     ]
-    audio_args = [
-        "-v", "error", "-t", f"{seconds:.3f}", "-i", str(path), "-map", "0:a:0",
-        "-ac", "1", "-ar", str(AUDIO_RATE), "-f", "f32le", "pipe:1",
-    ]
     with ThreadPoolExecutor(max_workers=2) as pool:
         video_job = pool.submit(ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video")
-        audio_job = pool.submit(ffmpeg.run, audio_args, timeout=timeout, check=False, what="Decoding the audio") if info.has_audio else None
+        audio_job = pool.submit(_decode_audio, path, seconds, timeout) if info.has_audio else None
         video_proc = video_job.result()
-        audio_proc = audio_job.result() if audio_job else None
+        audio, audio_ok = audio_job.result() if audio_job else (None, True)
 
     frame_bytes = width * height * channels
     n = len(video_proc.stdout) // frame_bytes
-    expected = seconds * fps
-    if n == 0 or n < 0.9 * expected - fps * 0.5:
-        got = n / fps
+    video_seconds = min(info.video.duration, seconds)
+    if n == 0 or n < 0.9 * video_seconds * fps - fps * 0.5:
         raise AvcoreError(
-            f"The video could be decoded only up to {got:.1f} s of {seconds:.1f} s: the file "
-            "looks truncated or corrupt."
+            f"The video could be decoded only up to {n / fps:.1f} s of {video_seconds:.1f} s: "
+            "the file looks truncated or corrupt."
         )
     shape = (n, height, width, 3) if color else (n, height, width)
     frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(shape)
 
-    audio = None
-    if audio_proc is not None:
-        audio = np.frombuffer(audio_proc.stdout[: len(audio_proc.stdout) // 4 * 4], np.float32)
-        if audio.size == 0:
-            audio = None
-            notes.append("The audio stream could not be decoded; treated as no audio.")
-        elif audio_proc.returncode != 0:
-            notes.append(
-                f"The audio stream has errors; decoded {audio.size / AUDIO_RATE:.1f} s of it."
-            )
+    if info.has_audio and audio is None:
+        notes.append("The audio stream could not be decoded; treated as no audio.")
+    elif not audio_ok:
+        notes.append(f"The audio stream has errors; decoded {audio.size / AUDIO_RATE:.1f} s of it.")
     return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=tuple(notes))
+
+
+def read_audio(path: str | os.PathLike, *, max_seconds: float = DEFAULT_MAX_SECONDS, timeout: float = 120.0) -> np.ndarray | None:
+    """Only the 16 kHz mono audio of a clip (None when it has no audio stream)."""
+    info = probe(path, timeout=timeout)
+    if not info.has_audio:
+        return None
+    return _decode_audio(path, min(info.duration, max_seconds), timeout)[0]
+
+
+def _decode_audio(path, seconds: float, timeout: float) -> tuple[np.ndarray | None, bool]:
+    """16 kHz mono float32 samples (None if nothing decoded) and whether ffmpeg exited cleanly."""
+    args = [
+        "-v", "error", "-t", f"{seconds:.3f}", "-i", str(path), "-map", "0:a:0",
+        "-ac", "1", "-ar", str(AUDIO_RATE), "-f", "f32le", "pipe:1",
+    ]
+    proc = ffmpeg.run(args, timeout=timeout, check=False, what="Decoding the audio")
+    audio = np.frombuffer(proc.stdout[: len(proc.stdout) // 4 * 4], np.float32)
+    return (audio if audio.size else None), proc.returncode == 0
 
 
 def encode(
@@ -231,7 +239,7 @@ def encode(
         args += inp
     args += ["-map", video_map, "-vf", ",".join(filters), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20"]
     if keep_timestamps:
-        args += ["-fps_mode", "passthrough"]
+        args += ["-fps_mode", "passthrough", "-enc_time_base:v", "demux"]
     if audio_map:
         args += ["-map", audio_map, "-c:a", "aac", "-b:a", "128k"]
         if af:
