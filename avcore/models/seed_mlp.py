@@ -1,0 +1,143 @@
+"""The original project's MLP on time-averaged features, in torch.
+
+Architecture and loss are the original's: Linear->512 with BatchNorm, Swish and dropout 0.3,
+residual blocks down to 128 and 64, a Linear(64, 1) logit, BCEWithLogitsLoss, Adam, batch 128.
+`SEED_CONFIG` keeps its settings (lr 8e-7, 100 epochs), under which it barely moves from its
+initialisation; `DEFAULT_CONFIG` standardises the inputs and uses a learning rate that converges,
+keeping the epoch with the best validation loss (the seed config keeps its last epoch, as the
+original did). Both are reported side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    lr: float
+    epochs: int
+    batch_size: int = 128
+    weight_decay: float = 0.0
+    standardise: bool = False
+    keep_best: bool = False
+    seed: int = 0
+
+
+SEED_CONFIG = TrainConfig(lr=8e-7, epochs=100)
+DEFAULT_CONFIG = TrainConfig(lr=1e-3, epochs=60, weight_decay=1e-4, standardise=True, keep_best=True)
+
+
+class _Residual(nn.Module):
+    def __init__(self, d_in: int, d_out: int):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(d_in, d_out), nn.BatchNorm1d(d_out), nn.SiLU(), nn.Dropout(0.3))
+        self.skip = nn.Linear(d_in, d_out)
+
+    def forward(self, x):
+        return self.body(x) + self.skip(x)
+
+
+class SeedMLP(nn.Module):
+    def __init__(self, d_in: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(d_in, 512), nn.BatchNorm1d(512), nn.SiLU(), nn.Dropout(0.3),
+            _Residual(512, 128), _Residual(128, 64), nn.Linear(64, 1),
+        )
+
+    def forward(self, x):
+        return self.net(x).squeeze(-1)
+
+
+@dataclass
+class TrainedMLP:
+    """The network with the input scaling it was trained with."""
+
+    model: SeedMLP
+    mean: np.ndarray
+    std: np.ndarray
+    config: TrainConfig
+    history: list[dict]
+
+    def p_misaligned(self, x: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        with torch.no_grad():
+            z = torch.from_numpy(((x - self.mean) / self.std).astype(np.float32))
+            return torch.sigmoid(self.model(z)).numpy().astype(np.float64)
+
+    def save(self, path: str | Path) -> None:
+        """Half-precision weights keep the shipped file small; predictions are unchanged to
+        three decimals."""
+        state = {k: v.half() if v.is_floating_point() else v for k, v in self.model.state_dict().items()}
+        torch.save(
+            {"state": state, "mean": self.mean, "std": self.std, "config": asdict(self.config), "history": self.history},
+            path,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TrainedMLP":
+        blob = torch.load(path, weights_only=False)
+        model = SeedMLP(len(blob["mean"]))
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+        model.eval()
+        return cls(model, blob["mean"], blob["std"], TrainConfig(**blob["config"]), blob["history"])
+
+
+def train(
+    x: np.ndarray,
+    y: np.ndarray,
+    config: TrainConfig = DEFAULT_CONFIG,
+    *,
+    on_epoch: Callable[[dict], None] | None = None,
+) -> TrainedMLP:
+    """Fit on (x, y) with 15% held out for validation; `on_epoch` gets each epoch's losses so a
+    caller can draw a live loss curve."""
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    order = rng.permutation(len(y))
+    n_val = max(1, int(round(0.15 * len(y))))
+    val, fit = order[:n_val], order[n_val:]
+    if config.standardise:
+        mean, std = x[fit].mean(axis=0), x[fit].std(axis=0) + 1e-6
+    else:
+        mean, std = np.zeros(x.shape[1], np.float32), np.ones(x.shape[1], np.float32)
+    xs = torch.from_numpy(((x - mean) / std).astype(np.float32))
+    ys = torch.from_numpy(y.astype(np.float32))
+    model = SeedMLP(x.shape[1])
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    loss_fn = nn.BCEWithLogitsLoss()
+    history, best_state, best_val = [], None, float("inf")
+    gen = torch.Generator().manual_seed(config.seed)
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        perm = torch.from_numpy(fit)[torch.randperm(len(fit), generator=gen)]
+        total = 0.0
+        for start in range(0, len(perm), config.batch_size):
+            idx = perm[start : start + config.batch_size]
+            if len(idx) < 2:  # BatchNorm needs two samples
+                continue
+            opt.zero_grad()
+            loss = loss_fn(model(xs[idx]), ys[idx])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        model.eval()
+        with torch.no_grad():
+            val_loss = loss_fn(model(xs[val]), ys[val]).item()
+        row = {"epoch": epoch, "train_loss": total / len(fit), "val_loss": val_loss}
+        history.append(row)
+        if on_epoch:
+            on_epoch(row)
+        if config.keep_best and val_loss < best_val:
+            best_val, best_state = val_loss, {k: v.clone() for k, v in model.state_dict().items()}
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return TrainedMLP(model, mean.astype(np.float32), std.astype(np.float32), config, history)

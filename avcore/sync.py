@@ -1,0 +1,97 @@
+"""Audio-visual offset from cross-correlating motion with sound (prototype)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from avcore import media
+
+N_FFT = 1024
+N_BANDS = 40
+DB_RANGE = 80.0
+
+
+@dataclass(frozen=True)
+class SyncCurves:
+    fps: float
+    grid: tuple[int, int]
+    motion: np.ndarray  # (T, R)
+    onset: np.ndarray | None
+    rms: np.ndarray | None
+
+    @property
+    def motion_total(self) -> np.ndarray:
+        return self.motion.mean(axis=1)
+
+
+def motion_grid(frames: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    f = frames.astype(np.float32)
+    if f.ndim == 4:
+        f = f.mean(axis=3)
+    n, h, w = f.shape
+    rows, cols = grid
+    diff = np.zeros((n, h, w), np.float32)
+    if n > 1:
+        np.abs(f[1:] - f[:-1], out=diff[1:])
+    ys = np.linspace(0, h, rows + 1).round().astype(int)
+    xs = np.linspace(0, w, cols + 1).round().astype(int)
+    out = np.empty((n, rows * cols), np.float32)
+    for r in range(rows):
+        for c in range(cols):
+            out[:, r * cols + c] = diff[:, ys[r] : ys[r + 1], xs[c] : xs[c + 1]].mean(axis=(1, 2))
+    return out
+
+
+def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
+    freqs = np.fft.rfftfreq(n_fft, 1 / sr)
+    edges = np.geomspace(50.0, sr / 2, n_bands + 1)
+    m = np.zeros((n_bands, freqs.size), np.float32)
+    for b in range(n_bands):
+        sel = (freqs >= edges[b]) & (freqs < edges[b + 1])
+        if not sel.any():
+            sel = np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])) == np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])).min()
+        m[b, sel] = 1.0 / sel.sum()
+    return m
+
+
+def audio_envelopes(audio: np.ndarray, sr: int, fps: float, n_frames: int | None = None, n_fft: int = N_FFT, offset: float = 0.0):
+    n = int(np.floor(audio.size / sr * fps)) if n_frames is None else n_frames
+    centers = np.round((np.arange(n) / fps + offset) * sr).astype(int)
+    pad = n_fft
+    x = np.pad(audio.astype(np.float32), (pad, pad + n_fft))
+    idx = centers[:, None] + pad - n_fft // 2 + np.arange(n_fft)[None, :]
+    seg = x[idx] * np.hanning(n_fft).astype(np.float32)
+    power = np.abs(np.fft.rfft(seg, axis=1)) ** 2
+    bands = power @ _band_matrix(n_fft, sr, N_BANDS).T
+    db = 10 * np.log10(bands + 1e-12)
+    db = np.maximum(db, db.max() - DB_RANGE)
+    flux = np.zeros(n, np.float32)
+    flux[1:] = np.maximum(np.diff(db, axis=0), 0).mean(axis=1)
+    rms = np.sqrt((seg**2).mean(axis=1) / np.mean(np.hanning(n_fft) ** 2))
+    return flux, rms.astype(np.float32)
+
+
+def curves(decoded: media.Decoded, grid=(4, 4), **kw) -> SyncCurves:
+    motion = motion_grid(decoded.frames, grid)
+    onset = rms = None
+    if decoded.audio is not None and decoded.audio.size:
+        onset, rms = audio_envelopes(decoded.audio, decoded.sr, decoded.fps, **kw)
+    return SyncCurves(decoded.fps, tuple(grid), motion, onset, rms)
+
+
+def ncc(v: np.ndarray, a: np.ndarray, max_lag: int, min_overlap: int):
+    """v (T, R), a (Ta,). Pearson r for each lag (positive = a late) and region."""
+    tv, ta = v.shape[0], a.shape[0]
+    lags = np.arange(-max_lag, max_lag + 1)
+    out = np.full((lags.size, v.shape[1]), np.nan, np.float32)
+    for i, lag in enumerate(lags):
+        t0, t1 = max(0, -lag), min(tv, ta - lag)
+        if t1 - t0 < min_overlap:
+            continue
+        vv = v[t0:t1] - v[t0:t1].mean(axis=0)
+        aa = a[t0 + lag : t1 + lag] - a[t0 + lag : t1 + lag].mean()
+        den = np.sqrt((vv**2).sum(axis=0) * (aa**2).sum()) + 1e-12
+        out[i] = (vv * aa[:, None]).sum(axis=0) / den
+    return lags, out
