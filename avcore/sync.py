@@ -18,6 +18,8 @@ class SyncCurves:
     fps: float
     grid: tuple[int, int]
     motion: np.ndarray  # (T, R)
+    speed: np.ndarray | None
+    accel: np.ndarray | None
     onset: np.ndarray | None
     rms: np.ndarray | None
 
@@ -73,12 +75,44 @@ def audio_envelopes(audio: np.ndarray, sr: int, fps: float, n_frames: int | None
     return flux, rms.astype(np.float32)
 
 
-def curves(decoded: media.Decoded, grid=(4, 4), **kw) -> SyncCurves:
+def _cells(h, w, grid):
+    rows, cols = grid
+    ys = np.linspace(0, h, rows + 1).round().astype(int)
+    xs = np.linspace(0, w, cols + 1).round().astype(int)
+    return [(slice(ys[r], ys[r + 1]), slice(xs[c], xs[c + 1])) for r in range(rows) for c in range(cols)]
+
+
+def flow_grid(frames, grid, method="dis"):
+    import cv2
+    n, h, w = frames.shape
+    cells = _cells(h, w, grid)
+    vec = np.zeros((n, len(cells), 2), np.float32)
+    speed = np.zeros((n, len(cells)), np.float32)
+    if method == "dis":
+        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+    for i in range(1, n):
+        if method == "dis":
+            fl = dis.calc(frames[i - 1], frames[i], None)
+        else:
+            fl = cv2.calcOpticalFlowFarneback(frames[i - 1], frames[i], None, 0.5, 2, 9, 2, 5, 1.1, 0)
+        mag = np.sqrt((fl**2).sum(-1))
+        for j, (ys, xs) in enumerate(cells):
+            vec[i, j] = fl[ys, xs].reshape(-1, 2).mean(0)
+            speed[i, j] = mag[ys, xs].mean()
+    accel = np.zeros_like(speed)
+    accel[2:] = np.sqrt(((vec[2:] - vec[1:-1]) ** 2).sum(-1))
+    return speed, accel
+
+
+def curves(decoded: media.Decoded, grid=(4, 4), flow=None, **kw) -> SyncCurves:
     motion = motion_grid(decoded.frames, grid)
+    speed = accel = None
+    if flow:
+        speed, accel = flow_grid(decoded.frames, grid, flow)
     onset = rms = None
     if decoded.audio is not None and decoded.audio.size:
         onset, rms = audio_envelopes(decoded.audio, decoded.sr, decoded.fps, **kw)
-    return SyncCurves(decoded.fps, tuple(grid), motion, onset, rms)
+    return SyncCurves(decoded.fps, tuple(grid), motion, speed, accel, onset, rms)
 
 
 def ncc(v: np.ndarray, a: np.ndarray, max_lag: int, min_overlap: int):

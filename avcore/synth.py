@@ -4,14 +4,15 @@ Real AVE videos are not shipped, so the detector learns and is scored on scenes 
 sound has a visible cause at a known instant (a ball landing, a stick on a drum, a lamp
 lighting, a mouth opening, a hammer blow). Event gaps are random, never periodic, so that only
 one audio offset lines sound up with picture. The event timeline runs `PAD_S` seconds beyond
-both ends of the clip and the whole soundtrack is rendered on it, so a shifted soundtrack is a
-different slice of the same track: no silent gap, same length, only the timing changes.
+both ends of the clip and the soundtrack is defined on all of it, so a shifted soundtrack is
+another slice of the same track: no silent gap, same length, only the timing changes.
 """
 
 from __future__ import annotations
 
 import colorsys
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, NamedTuple
 
 import cv2
@@ -22,8 +23,8 @@ from avcore.media import AUDIO_RATE as SR
 KINDS = ("balls", "drum", "flash", "mouth", "hammer")
 PAD_S = 7.0
 MAX_OFFSET_S = 6.0
-_JITTER = 3  # pixels of margin the camera can wander into
-_SUB = 16  # cv2 drawing with shift=4: positions in 1/16 pixel, so slow motion stays smooth
+_JITTER = 3  # pixels of margin the camera can drift into
+_SUB = 16  # cv2 drawing with shift=4 takes 1/16-pixel positions, so slow motion stays smooth
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,17 @@ class SynthClip:
     duration: float
 
 
+class _Sound(NamedTuple):
+    onset: float
+    seconds: float
+    loudness: float
+    make: Callable[[], np.ndarray]  # unit-peak samples; only built if the clip can hear them
+
+
 class _Scene(NamedTuple):
     events: np.ndarray  # every event on the padded timeline, sorted
     draw: Callable[[np.ndarray, float], None]  # draws the moving parts at picture time t
-    sounds: list[tuple[float, np.ndarray]]  # (onset time, samples) in the picture's clock
+    sounds: list[_Sound]
 
 
 def render(
@@ -54,8 +62,9 @@ def render(
     """One clip; `audio_offset_s` > 0 makes every sound late by that much (< 0: early).
 
     Kind and duration are always drawn from the seed, then overridden, so naming the kind the
-    seed would have picked anyway gives the identical clip. Separate random streams for scene,
-    camera and sound keep the picture the same whatever offset is asked for.
+    seed would have picked anyway gives the identical clip. Scene, camera and sound take
+    separate random streams and nothing random depends on the offset, so the picture is the
+    same whatever offset is asked for. Duration is rounded to whole frames.
     """
     if abs(audio_offset_s) > MAX_OFFSET_S:
         raise ValueError(f"audio_offset_s must be within +-{MAX_OFFSET_S} s")
@@ -72,19 +81,15 @@ def render(
     bg = _background(scene_rng, w + 2 * _JITTER, h + 2 * _JITTER)
     scene = _SCENES[kind](scene_rng, bg, (-PAD_S, duration + PAD_S))
     frames = np.empty((n_frames, h, w, 3), np.uint8)
-    shake = _camera_path(cam_rng, n_frames)
-    for k in range(n_frames):
+    for k, (dx, dy) in enumerate(_camera_path(cam_rng, n_frames)):
         canvas = bg.copy()
         scene.draw(canvas, k / fps)
-        dx, dy = shake[k]
         frames[k] = canvas[_JITTER + dy : _JITTER + dy + h, _JITTER + dx : _JITTER + dx + w]
     _sensor_noise(cam_rng, frames)
 
-    track = _soundtrack(sound_rng, scene.sounds, duration)
-    n = int(round(duration * SR))
-    start = int(round((PAD_S - audio_offset_s) * SR))
+    audio = _soundtrack(sound_rng, scene.sounds, duration, audio_offset_s)
     events = scene.events[(scene.events >= 0) & (scene.events < duration)]
-    return SynthClip(frames, track[start : start + n].copy(), float(fps), kind, events, duration)
+    return SynthClip(frames, audio, float(fps), kind, events, duration)
 
 
 # ----- timing -------------------------------------------------------------------------------
@@ -102,9 +107,17 @@ def _phase(events: np.ndarray, t: float) -> tuple[int, float, float]:
 
 
 def _lift(since: float, gap: float) -> float:
-    """0 at both strikes, 1 mid-way, steepest at the strikes: fast rebound and fast blow."""
+    """0 at both blows, 1 mid-way, steepest at the blows: a fast rebound and a fast strike."""
     u = min(max(since / gap, 0.0), 1.0)
     return (4 * u * (1 - u)) ** 0.6
+
+
+def _opening(since, seconds: float, attack: float = 0.04):
+    """A syllable's mouth opening: open fast, close slowly; it is also the voice's loudness."""
+    since = np.asarray(since, np.float64)
+    rise = np.sin(0.5 * np.pi * np.clip(since / attack, 0, 1)) ** 2
+    fall = np.cos(0.5 * np.pi * np.clip((since - attack) / (seconds - attack), 0, 1)) ** 2
+    return np.where(since < attack, rise, fall) * (since >= 0)
 
 
 # ----- pictures -----------------------------------------------------------------------------
@@ -115,28 +128,26 @@ def _color(rng: np.random.Generator, value: tuple[float, float], sat: tuple[floa
 
 
 def _against(rng: np.random.Generator, base: np.ndarray) -> tuple:
-    """A colour that stands out from `base` in brightness, as a visible object must."""
-    dark = float(np.mean(base)) > 120
-    return _color(rng, (0.05, 0.35) if dark else (0.7, 1.0))
+    """A colour that stands out from `base` in brightness, as a visible cause must."""
+    return _color(rng, (0.05, 0.35) if float(np.mean(base)) > 120 else (0.7, 1.0))
 
 
 def _background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
-    a, b = np.array(_color(rng, (0.15, 0.9), (0.0, 0.7)), np.float32), np.array(_color(rng, (0.15, 0.9), (0.0, 0.7)), np.float32)
+    """Plain, a gradient, or a blotchy texture between two random colours."""
+    a, b = (np.array(_color(rng, (0.15, 0.9), (0.0, 0.7)), np.float32) for _ in range(2))
     style = rng.integers(3)
     if style == 0:
-        img = np.broadcast_to(a, (h, w, 3))
+        mix = np.zeros((h, w), np.float32)
     elif style == 1:
         ang = rng.uniform(0, 2 * np.pi)
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        ramp = (np.cos(ang) * xx / w + np.sin(ang) * yy / h)
-        ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)
-        img = a + ramp[..., None] * (b - a)
+        mix = np.cos(ang) * xx / w + np.sin(ang) * yy / h
+        mix = (mix - mix.min()) / max(float(np.ptp(mix)), 1e-6)
     else:
         coarse = rng.uniform(0, 1, (int(rng.integers(3, 10)), int(rng.integers(4, 12)))).astype(np.float32)
-        blend = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
         grain = cv2.GaussianBlur(rng.normal(0, 0.12, (h, w)).astype(np.float32), (0, 0), 1.0)
-        img = a + np.clip(blend + grain, 0, 1)[..., None] * (b - a)
-    return np.ascontiguousarray(np.clip(img, 0, 255).astype(np.uint8))
+        mix = np.clip(cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC) + grain, 0, 1)
+    return np.ascontiguousarray(np.clip(a + mix[..., None] * (b - a), 0, 255).astype(np.uint8))
 
 
 def _pt(x: float, y: float) -> tuple[int, int]:
@@ -147,8 +158,8 @@ def _circle(img, x, y, r, color, thickness=-1):
     cv2.circle(img, _pt(x, y), int(round(r * _SUB)), color, thickness, cv2.LINE_AA, 4)
 
 
-def _ellipse(img, x, y, rx, ry, color, thickness=-1):
-    cv2.ellipse(img, _pt(x, y), _pt(max(rx, 0.5), max(ry, 0.5)), 0, 0, 360, color, thickness, cv2.LINE_AA, 4)
+def _ellipse(img, x, y, rx, ry, color):
+    cv2.ellipse(img, _pt(x, y), _pt(max(rx, 0.5), max(ry, 0.5)), 0, 0, 360, color, -1, cv2.LINE_AA, 4)
 
 
 def _line(img, p, q, color, thickness):
@@ -156,22 +167,21 @@ def _line(img, p, q, color, thickness):
 
 
 def _camera_path(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Slow handheld drift of up to a couple of pixels, not frame-to-frame shaking."""
-    walk = np.cumsum(rng.normal(0, 1, (n + 8, 2)), axis=0)
-    walk = cv2.blur(walk.astype(np.float32)[:, None, :], (1, 9))[:, 0, :][4 : 4 + n]
+    """Slow handheld drift of up to two pixels, not frame-to-frame shaking."""
+    walk = np.cumsum(rng.normal(0, 1, (n + 8, 2)), axis=0).astype(np.float32)
+    walk = cv2.blur(walk[:, None, :], (1, 9))[4 : 4 + n, 0, :]
     walk -= walk.mean(axis=0)
     walk *= rng.uniform(0, 2.0) / max(float(np.abs(walk).max()), 1e-6)
     return np.clip(np.round(walk), -_JITTER, _JITTER).astype(int)
 
 
 def _sensor_noise(rng: np.random.Generator, frames: np.ndarray) -> None:
-    """Gaussian noise of a random level, new each frame: random crops of a small noise pool,
-    added with saturating uint8 arithmetic, costs far less than drawing fresh noise per pixel."""
+    """Gaussian noise of a random level, new each frame. Random crops of a small noise pool,
+    added with saturating uint8 arithmetic, cost far less than fresh noise for every pixel."""
     n, h, w, _ = frames.shape
-    pool = np.round(rng.normal(0, rng.uniform(0.5, 6.0), (4, h + 16, w + 16, 3))).astype(np.int16)
+    pool = np.round(rng.normal(0, rng.uniform(0.5, 6.0), (3, h + 16, w + 16, 3)).astype(np.float32))
     plus, minus = np.clip(pool, 0, 255).astype(np.uint8), np.clip(-pool, 0, 255).astype(np.uint8)
-    picks = rng.integers(0, [4, 17, 17], (n, 3))
-    for frame, (p, y, x) in zip(frames, picks):
+    for frame, (p, y, x) in zip(frames, rng.integers(0, [3, 17, 17], (n, 3))):
         cv2.add(frame, plus[p, y : y + h, x : x + w], dst=frame)
         cv2.subtract(frame, minus[p, y : y + h, x : x + w], dst=frame)
 
@@ -182,42 +192,86 @@ def _t(seconds: float) -> np.ndarray:
     return np.arange(int(seconds * SR)) / SR
 
 
-def _click(rng, seconds: float = 0.006) -> np.ndarray:
-    t = _t(5 * seconds)
-    return rng.uniform(-1, 1, t.size) * np.exp(-t / seconds)
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / max(float(np.abs(x).max()), 1e-9)
 
 
-def _partials(freqs, amps, decays, seconds: float) -> np.ndarray:
-    t = _t(seconds)[:, None]
-    return (np.sin(2 * np.pi * np.asarray(freqs) * t) * np.asarray(amps) * np.exp(-t / np.asarray(decays))).sum(axis=1)
+def _burst(seed: int, t: np.ndarray, tau: float) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-1, 1, t.size) * np.exp(-t / tau)
 
 
-def _soundtrack(rng: np.random.Generator, sounds, duration: float) -> np.ndarray:
-    """Event sounds over hum and noise on the padded timeline, scaled to a random peak."""
-    n = int(round((duration + 2 * PAD_S) * SR))
-    track = np.zeros(n, np.float64)
-    for onset, snd in sounds:
-        s = int(round((onset + PAD_S) * SR))
-        if 0 <= s < n:
-            track[s : s + snd.size] += snd[: n - s]
-    peak = max(float(np.abs(track).max()), 1e-9)
-    t = np.arange(n) / SR
-    mains = rng.choice([50.0, 60.0])
-    hum = sum(np.sin(2 * np.pi * mains * k * t + rng.uniform(0, 6.3)) / k for k in (1, 2, 3))
-    white = rng.normal(0, 1, n + 64)
-    smooth = np.cumsum(white)
-    width = int(rng.integers(2, 64))
-    rumble = (smooth[width:] - smooth[:-width])[:n] / np.sqrt(width)
-    mix = rng.uniform(0, 1)
-    bed = rng.uniform(0, 0.01) * hum + (mix * white[:n] + (1 - mix) * rumble) * rng.uniform(0.002, 0.02)
-    return (np.clip((track / peak + bed) * rng.uniform(0.5, 0.9), -1, 1)).astype(np.float32)
+def _tick(seed: int, pitch: float) -> np.ndarray:
+    t = _t(0.1)
+    return _unit(0.5 * _burst(seed, t, 0.006) + np.sin(2 * np.pi * pitch * t) * np.exp(-t / 0.02))
+
+
+def _thump(seed: int, f0: float, decay: float, rattle: float) -> np.ndarray:
+    """A drum: a low tone whose pitch drops just after the hit, plus a noise burst."""
+    t = _t(0.35)
+    phase = 2 * np.pi * np.cumsum(f0 * (1 + 1.5 * np.exp(-t / 0.02))) / SR
+    return _unit(np.sin(phase) * np.exp(-t / decay) + 0.5 * _burst(seed, t, rattle))
+
+
+def _ping(seed: int, f: float) -> np.ndarray:
+    """Metal: inharmonic partials (a free bar's ratios), the high ones dying first."""
+    t = _t(0.45)
+    ring = np.sin(2 * np.pi * f * np.array([1, 2.76, 5.4, 8.93]) * t[:, None])
+    ring = (ring * np.array([1, 0.5, 0.3, 0.15]) * np.exp(-t[:, None] / np.array([0.3, 0.15, 0.08, 0.04]))).sum(axis=1)
+    return _unit(0.6 * ring + 0.5 * _burst(seed, t, 0.003))
+
+
+def _beep(f: float, seconds: float) -> np.ndarray:
+    t = _t(seconds)
+    return np.sin(2 * np.pi * f * t) * np.minimum(1, np.minimum(t, seconds - t) / 0.004)
+
+
+def _voice(f0: float, glide: float, formants: np.ndarray, seconds: float) -> np.ndarray:
+    """A voiced syllable: harmonics shaped by two formants, read from a one-period table."""
+    t = _t(seconds)
+    k = np.arange(1, 25)
+    gain = (sum(np.exp(-(((k * f0 - f) / 150) ** 2)) for f in formants) + 0.05) / k * (k * f0 < 7000)
+    table = (np.sin(2 * np.pi * np.arange(512)[:, None] / 512 * k) * gain).sum(axis=1)
+    cycles = np.cumsum(f0 * (1 + glide * t / seconds)) / SR
+    return _unit(table[(cycles * 512).astype(int) % 512]) * _opening(t, seconds)
+
+
+def _soundtrack(rng: np.random.Generator, sounds: list[_Sound], duration: float, offset: float) -> np.ndarray:
+    """The window of the padded track that plays with the picture, over hum and noise.
+
+    The gain comes from every event, heard or not, and the bed is indexed by track sample, so
+    two offsets give exactly the same samples, moved.
+    """
+    n, total = int(round(duration * SR)), int(round((duration + 2 * PAD_S) * SR))
+    start = int(round((PAD_S - offset) * SR))
+    out = np.zeros(n)
+    for s in sounds:
+        a = int(round((s.onset + PAD_S) * SR)) - start
+        if a < n and a + int(s.seconds * SR) > 0:
+            snd = s.loudness * s.make()
+            lo, hi = max(a, 0), min(a + snd.size, n)
+            out[lo:hi] += snd[lo - a : hi - a]
+    mains, phases = rng.choice([50.0, 60.0]), rng.uniform(0, 2 * np.pi, 3)
+    hum_level, noise_level, brightness = rng.uniform(0, 0.01), rng.uniform(0.002, 0.02), rng.uniform()
+    width, target = int(rng.integers(2, 64)), rng.uniform(0.5, 0.85)
+    t = (start + np.arange(n)) / SR
+    hum = sum(np.sin(2 * np.pi * mains * k * t + p) / k for k, p in zip((1, 2, 3), phases))
+    white = rng.standard_normal(total + 64, np.float32)[start : start + n + width].astype(np.float64)
+    summed = np.concatenate([[0.0], np.cumsum(white)])
+    rumble = (summed[width : width + n] - summed[:n]) / np.sqrt(width)
+    bed = hum_level * hum + noise_level * (brightness * white[:n] + (1 - brightness) * rumble)
+    loudest = max((s.loudness for s in sounds), default=1.0)
+    return np.clip((out / loudest + bed) * target, -1, 1).astype(np.float32)
 
 
 # ----- scenes -------------------------------------------------------------------------------
 
+def _seeds(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.integers(0, 2**63, n)
+
+
 def _balls(rng, bg, span) -> _Scene:
-    """One or two balls bouncing on a floor; hop height follows the gap (constant gravity),
-    so the ball is fastest, and the click loudest after long hops, at each landing."""
+    """One or two balls bouncing on a floor. Hop height grows with the square of the gap
+    (constant gravity), so the ball is fastest at each landing, and louder after long hops."""
     h, w = bg.shape[:2]
     floor = rng.uniform(0.72, 0.9) * h
     cv2.rectangle(bg, (0, int(floor)), (w, h), _color(rng, (0.1, 0.6)), -1)
@@ -227,10 +281,9 @@ def _balls(rng, bg, span) -> _Scene:
         ev = _timeline(rng, span, 0.35, 0.9)
         x0, vx = rng.uniform(r, w - r), rng.uniform(-25, 25)
         balls.append((ev, r, x0, vx, _against(rng, bg), (floor - 2 * r - 4) / 0.81))
-        for i in range(ev.size - 1):
-            hit = (ev[i] - ev[i - 1] if i else 0.6) / 0.9
-            pitch = rng.uniform(2500, 4000) * 6 / r
-            sounds.append((ev[i], hit * rng.uniform(0.6, 1.0) * (0.5 * _click(rng) + _partials([pitch], [1], [0.02], 0.1))))
+        fall = np.diff(ev, prepend=ev[0] - 0.6) / 0.9
+        loud, pitch = fall * rng.uniform(0.6, 1.0, ev.size), rng.uniform(15000, 24000, ev.size) / r
+        sounds += [_Sound(*p, partial(_tick, s, f)) for *p, s, f in zip(ev, [0.1] * ev.size, loud, _seeds(rng, ev.size), pitch)]
 
     def draw(img, t):
         for ev, r, x0, vx, color, hop in balls:
@@ -245,7 +298,8 @@ def _balls(rng, bg, span) -> _Scene:
 
 
 def _striker(rng, bg, span, hammer: bool) -> _Scene:
-    """A stick on a drum, or a hammer on an anvil: lifted between blows, swung down fast."""
+    """A stick on a drum, or a hammer on an anvil: lifted between blows, swung down fast, lifted
+    higher (and struck harder) before long gaps."""
     h, w = bg.shape[:2]
     ev = _timeline(rng, span)
     side = rng.choice([-1, 1])
@@ -258,45 +312,40 @@ def _striker(rng, bg, span, hammer: bool) -> _Scene:
     else:
         cv2.rectangle(bg, (int(cx - rx), int(top)), (int(cx + rx), int(top + 0.25 * h)), body, -1)
         _ellipse(bg, cx, top + 0.25 * h, rx, ry, body)
-    hand = np.array([cx + side * rng.uniform(0.3, 0.45) * w, top - rng.uniform(0.05, 0.2) * h])
-    tip = np.array([cx + side * rng.uniform(0.0, 0.1) * w, top - (3 if hammer else 0)])
-    length, rest = np.linalg.norm(tip - hand), np.arctan2(*(tip - hand)[::-1])
-    swing = rng.uniform(0.6, 1.1) * (1 if side < 0 else -1)
-    stick, skin = _color(rng, (0.3, 0.8), (0.3, 0.8)), _color(rng, (0.6, 0.95), (0.2, 0.5))
     thick = rng.uniform(0.015, 0.03) * h
+    hand = np.array([cx + side * rng.uniform(0.3, 0.45) * w, top - rng.uniform(0.05, 0.2) * h])
+    tip = np.array([cx + side * rng.uniform(0.0, 0.1) * w, top - (2.5 * thick if hammer else 0)])
+    length, rest = np.linalg.norm(tip - hand), np.arctan2(*(tip - hand)[::-1])
+    swing = rng.uniform(0.6, 1.1) * side
+    stick, skin = _color(rng, (0.3, 0.8), (0.3, 0.8)), _color(rng, (0.6, 0.95), (0.2, 0.5))
 
-    sounds = []
-    for i in range(ev.size - 1):
-        force = rng.uniform(0.6, 1.0) * min(1.0, (ev[i] - ev[i - 1] if i else 0.6) / 0.6)
-        if hammer:
-            f = rng.uniform(700, 2200)
-            ping = _partials(f * np.array([1, 2.76, 5.4, 8.93]), [1, 0.5, 0.3, 0.15], [0.3, 0.15, 0.08, 0.04], 0.45)
-            sounds.append((ev[i], force * (0.6 * ping + 0.5 * _click(rng, 0.003))))
-        else:
-            t, f0 = _t(0.35), rng.uniform(60, 160)
-            phase = 2 * np.pi * np.cumsum(f0 * (1 + 1.5 * np.exp(-t / 0.02))) / SR
-            thump = np.sin(phase) * np.exp(-t / rng.uniform(0.08, 0.2))
-            sounds.append((ev[i], force * (thump + 0.5 * _click(rng, rng.uniform(0.01, 0.03))[: t.size])))
+    loud = rng.uniform(0.6, 1.0, ev.size) * np.minimum(1.0, np.diff(ev, prepend=ev[0] - 0.6) / 0.7)
+    seeds = _seeds(rng, ev.size)
+    if hammer:
+        makes = [partial(_ping, s, f) for s, f in zip(seeds, rng.uniform(700, 2200, ev.size))]
+    else:
+        params = zip(seeds, rng.uniform(60, 160, ev.size), rng.uniform(0.08, 0.2, ev.size), rng.uniform(0.01, 0.03, ev.size))
+        makes = [partial(_thump, *p) for p in params]
+    sounds = [_Sound(e, 0.45 if hammer else 0.35, a, m) for e, a, m in zip(ev, loud, makes)]
 
     def draw(img, t):
         i, since, gap = _phase(ev, t)
-        angle = rest + swing * min(1.0, gap / 0.7) * _lift(since, gap)
+        lift = _lift(since, gap)
+        angle = rest + swing * min(1.0, gap / 0.7) * lift
         end = hand + length * np.array([np.cos(angle), np.sin(angle)])
-        arm = hand + np.array([side * 0.3 * w, -0.05 * h * _lift(since, gap)])
-        _line(img, arm, hand, skin, 2.2 * thick)
+        _line(img, hand + np.array([side * 0.3 * w, -0.05 * h * lift]), hand, skin, 2.2 * thick)
         _line(img, hand, end, stick, thick)
         if hammer:
-            normal = np.array([-np.sin(angle), np.cos(angle)]) * 2.5 * thick
             along = np.array([np.cos(angle), np.sin(angle)]) * 1.5 * thick
+            normal = np.array([-along[1], along[0]]) * 2.5 / 1.5
             corners = [end + along + normal, end + along - normal, end - along - normal, end - along + normal]
             cv2.fillConvexPoly(img, np.array([_pt(*c) for c in corners], np.int32), head, cv2.LINE_AA, 4)
-            if since < 0.06:
-                for a in np.linspace(-2.6, -0.5, 5):
-                    _line(img, tip, tip + (10 - 100 * since) * np.array([np.cos(a + i), np.sin(a + i) * 0.7]), (255, 230, 120), 1)
+            if since < 0.06:  # sparks
+                for a in np.linspace(-2.6, -0.5, 5) + 0.3 * np.sin(i):
+                    _line(img, tip, tip + (10 - 100 * since) * np.array([np.cos(a), np.sin(a)]), (255, 230, 120), 1)
         else:
             _circle(img, end[0], end[1], thick * 1.2, stick)
-            ring = 2.0 * np.exp(-since / 0.05) * np.cos(since * 90)
-            _ellipse(img, cx, top, rx, ry + ring, head)
+            _ellipse(img, cx, top, rx, ry + 2.0 * np.exp(-since / 0.05) * np.cos(since * 90), head)
 
     return _Scene(ev, draw, sounds)
 
@@ -307,76 +356,55 @@ def _flash(rng, bg, span) -> _Scene:
     ev = _timeline(rng, span)
     lit = np.minimum(rng.uniform(0.08, 0.3, ev.size), 0.7 * np.diff(ev, append=np.inf))
     x, y, r = rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.6) * h, rng.uniform(0.07, 0.15) * h
-    on, off = np.array(_color(rng, (0.9, 1.0), (0.0, 0.6)), np.float32), _color(rng, (0.1, 0.35))
+    on, off = np.array(_color(rng, (0.9, 1.0), (0.0, 0.6)), np.float32), np.array(_color(rng, (0.1, 0.35)), np.float32)
     cv2.rectangle(bg, _pt(x - r * 0.4, y + r * 0.9), _pt(x + r * 0.4, h), (60, 60, 60), -1, cv2.LINE_AA, 4)
     yy, xx = np.mgrid[0:h, 0:w]
     halo = np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * (2.5 * r) ** 2)).astype(np.float32)[..., None] * on * 0.6
-
-    sounds = []
-    for t0, d in zip(ev, lit):
-        t = _t(d)
-        tone = np.sin(2 * np.pi * rng.uniform(400, 2000) * t)
-        ramp = np.minimum(1, np.minimum(t, d - t) / 0.004)
-        sounds.append((t0, rng.uniform(0.5, 1.0) * tone * ramp))
+    loud, pitch = rng.uniform(0.5, 1.0, ev.size), rng.uniform(400, 2000, ev.size)
+    sounds = [_Sound(e, d, a, partial(_beep, f, d)) for e, d, a, f in zip(ev, lit, loud, pitch)]
 
     def draw(img, t):
         i, since, _ = _phase(ev, t)
         level = 1.0 if since < lit[i] else float(np.exp(-(since - lit[i]) / 0.03))
         if level > 0.02:
             np.copyto(img, np.clip(img + level * halo, 0, 255).astype(np.uint8))
-        _circle(img, x, y, r, tuple(int(c) for c in (level * on + (1 - level) * np.array(off))))
+        _circle(img, x, y, r, tuple(int(c) for c in level * on + (1 - level) * off))
         _circle(img, x, y, r, (40, 40, 40), 1)
 
     return _Scene(ev, draw, sounds)
 
 
 def _mouth(rng, bg, span) -> _Scene:
-    """A face saying syllables: the jaw drops fast and closes slowly, and the voice's
-    loudness follows the opening."""
+    """A face saying syllables: the jaw drops fast and closes slowly, and the voice's loudness
+    follows the opening."""
     h, w = bg.shape[:2]
     ev = _timeline(rng, span)
     dur = np.minimum(rng.uniform(0.12, 0.3, ev.size), 0.8 * np.diff(ev, append=np.inf))
     opens = rng.uniform(0.5, 1.0, ev.size)
-    x, y = rng.uniform(0.4, 0.6) * w, rng.uniform(0.4, 0.6) * h
-    fr = rng.uniform(0.3, 0.42) * h
-    skin = _color(rng, (0.35, 0.95), (0.2, 0.6))
-    lips, eye = _color(rng, (0.3, 0.6), (0.5, 0.9)), (20, 20, 20)
+    x, y, fr = rng.uniform(0.4, 0.6) * w, rng.uniform(0.4, 0.6) * h, rng.uniform(0.3, 0.42) * h
+    skin, lips = _against(rng, bg), _color(rng, (0.3, 0.6), (0.5, 0.9))
     mw, mh = rng.uniform(0.3, 0.5) * fr, rng.uniform(0.25, 0.45) * fr
-
-    def opening(since, d):
-        attack = 0.04
-        if since < 0 or since > d:
-            return 0.0
-        return np.sin(0.5 * np.pi * since / attack) ** 2 if since < attack else np.cos(0.5 * np.pi * (since - attack) / (d - attack)) ** 2
-
-    sounds = []
-    for t0, d, o in zip(ev, dur, opens):
-        t = _t(d)
-        f0 = rng.uniform(90, 240) * (1 + rng.uniform(-0.15, 0.15) * t / d)
-        phase = 2 * np.pi * np.cumsum(f0) / SR
-        formants = rng.uniform([300, 900], [800, 2200])
-        k = np.arange(1, 25)
-        gain = sum(np.exp(-(((k * f0.mean() - f) / 150) ** 2)) for f in formants) + 0.05
-        voice = (np.sin(phase[:, None] * k) * (gain / k)).sum(axis=1)
-        env = np.array([opening(s, d) for s in t[::16]]).repeat(16)[: t.size]
-        sounds.append((t0, o * env * voice / max(np.abs(voice).max(), 1e-9)))
+    f0s, glides = rng.uniform(90, 240, ev.size), rng.uniform(-0.15, 0.15, ev.size)
+    formants = rng.uniform([300, 900], [800, 2200], (ev.size, 2))
+    sounds = [_Sound(e, d, o, partial(_voice, *p, d)) for e, d, o, *p in zip(ev, dur, opens, f0s, glides, formants)]
 
     def draw(img, t):
         i, since, _ = _phase(ev, t)
-        a = opens[i] * opening(since, dur[i])
+        a = opens[i] * float(_opening(since, dur[i]))
         _ellipse(img, x, y + 0.1 * mh * a, fr * 0.8, fr + 0.2 * mh * a, skin)
         for side in (-1, 1):
-            _circle(img, x + side * 0.35 * fr, y - 0.3 * fr, 0.08 * fr, eye)
-        _ellipse(img, x, y + 0.45 * fr + 0.3 * mh * a, mw, 0.06 * fr + mh * a, lips)
-        _ellipse(img, x, y + 0.45 * fr + 0.3 * mh * a, mw * 0.8, 0.03 * fr + 0.8 * mh * a, (30, 10, 10))
+            _circle(img, x + side * 0.35 * fr, y - 0.3 * fr, 0.08 * fr, (20, 20, 20))
+        mouth_y = y + 0.45 * fr + 0.3 * mh * a
+        _ellipse(img, x, mouth_y, mw, 0.06 * fr + mh * a, lips)
+        _ellipse(img, x, mouth_y, mw * 0.8, 0.03 * fr + 0.8 * mh * a, (30, 10, 10))
 
     return _Scene(ev, draw, sounds)
 
 
 _SCENES = {
     "balls": _balls,
-    "drum": lambda rng, bg, span: _striker(rng, bg, span, hammer=False),
+    "drum": partial(_striker, hammer=False),
     "flash": _flash,
     "mouth": _mouth,
-    "hammer": lambda rng, bg, span: _striker(rng, bg, span, hammer=True),
+    "hammer": partial(_striker, hammer=True),
 }

@@ -1,0 +1,5 @@
+import sys
+
+from avcore.cli import main
+
+sys.exit(main())

@@ -1,0 +1,167 @@
+"""The embedded dataset: synthetic clips with the original metadata columns, and where data lives.
+
+About half the clips are aligned; the rest carry the four anomalies in equal parts. Anomalies
+that the original made with ffmpeg (adelay, anoisesrc, setpts) are made with the same recipes
+on the written clip, so the files carry the same traces as theirs. Two harder variants have no
+such trace and test the detector's real understanding: a content-only time shift (the sound
+track slid along the picture, with no silent gap) and white noise mixed in at a random SNR.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from avcore import anomalies, media, synth
+from avcore.errors import AvcoreError
+from avcore.parallel import parallel_map
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
+COLUMNS = [
+    "VideoID", "StartTime", "EndTime", "Label", "MisalignmentType", "Category", "FilePath",
+    "Duration", "ShiftMs", "Split", "Variant",
+]
+DEFAULT_SIZE = 600
+TEST_SHARE = 0.3
+
+
+def data_dir() -> Path:
+    """Generated data (gitignored): `data/` beside the package, or $AVCORE_DATA."""
+    return Path(os.environ.get("AVCORE_DATA", ROOT / "data"))
+
+
+def default_embedded_dir() -> Path:
+    return data_dir() / "embedded"
+
+
+@dataclass(frozen=True)
+class ClipPlan:
+    """Everything needed to make one clip, drawn up front so the build is deterministic
+    whatever order the workers finish in."""
+
+    index: int
+    seed: int
+    kind: str
+    duration: float
+    anomaly: str
+    variant: str
+    shift_ms: float
+    snr_db: float
+    strength: float
+    split: str
+    out_dir: str
+
+
+def plan(size: int = DEFAULT_SIZE, seed: int = 0, out_dir: str | os.PathLike = "") -> list[ClipPlan]:
+    rng = np.random.default_rng(seed)
+    n_aligned = size - 4 * (size // 8)
+    types = ["none"] * n_aligned + [t for t in anomalies.TYPES for _ in range(size // 8)]
+    rng.shuffle(types)
+    splits = _stratified_split(types, rng)
+    plans = []
+    for i, kind_of_damage in enumerate(types):
+        clip_seed = int(rng.integers(2**31))
+        kind = synth.KINDS[i % len(synth.KINDS)]
+        duration = float(np.round(rng.uniform(2.0, 6.0), 2))
+        variant, shift, snr, strength = "", 0.0, 0.0, 0.0
+        if kind_of_damage == "time_shift":
+            variant = "content" if rng.random() < 0.5 else "recipe"
+            magnitude = rng.uniform(100.0, min(0.8 * duration * 1000.0, 2000.0))
+            shift = float(np.round(magnitude * (1 if rng.random() < 0.5 else -1)))
+        elif kind_of_damage == "noise":
+            variant = "mix" if rng.random() < 0.5 else "replace"
+            snr = float(np.round(rng.uniform(-5.0, 10.0), 1))
+        elif kind_of_damage == "distort":
+            strength = float(np.round(rng.uniform(0.6, 1.4), 2))
+        plans.append(ClipPlan(i, clip_seed, kind, duration, kind_of_damage, variant, shift, snr, strength, splits[i], str(out_dir)))
+    return plans
+
+
+def _stratified_split(types: list[str], rng: np.random.Generator) -> list[str]:
+    split = np.array(["train"] * len(types), dtype=object)
+    for t in set(types):
+        idx = np.flatnonzero(np.array(types) == t)
+        rng.shuffle(idx)
+        split[idx[: int(round(TEST_SHARE * len(idx)))]] = "test"
+    return split.tolist()
+
+
+def make_clip(p: ClipPlan) -> dict:
+    """Render and write one planned clip; returns its metadata row."""
+    video_id = f"syn{p.index:05d}"
+    rel = f"clips/{video_id}.mp4"
+    dst = Path(p.out_dir) / rel
+    content_shift = p.shift_ms / 1000.0 if p.variant == "content" else 0.0
+    clip = synth.render(p.seed, kind=p.kind, duration=p.duration, audio_offset_s=content_shift)
+    audio = clip.audio
+    if p.anomaly == "noise" and p.variant == "mix":
+        audio = anomalies.mix_noise(audio, p.snr_db, np.random.default_rng(p.seed))
+    if p.anomaly == "mute":
+        audio = None
+    if p.variant in ("recipe", "replace") or p.anomaly == "distort":
+        with tempfile.TemporaryDirectory(prefix="avcore-") as tmp:
+            clean = media.write_clip(Path(tmp) / "clean.mp4", clip.frames, clip.fps, audio)
+            if p.anomaly == "time_shift":
+                anomalies.time_shift(clean, dst, p.shift_ms)
+            elif p.anomaly == "noise":
+                anomalies.noise(clean, dst, seed=p.seed % 1000)
+            else:
+                anomalies.distort(clean, dst, strength=p.strength)
+    else:
+        media.write_clip(dst, clip.frames, clip.fps, audio)
+    return {
+        "VideoID": video_id,
+        "StartTime": 0.0,
+        "EndTime": clip.duration,
+        "Label": "aligned" if p.anomaly == "none" else "misaligned",
+        "MisalignmentType": p.anomaly,
+        "Category": p.kind,
+        "FilePath": rel,
+        "Duration": clip.duration,
+        "ShiftMs": p.shift_ms,
+        "Split": p.split,
+        "Variant": p.variant or "none",
+    }
+
+
+def build(
+    out_dir: str | os.PathLike | None = None,
+    *,
+    size: int = DEFAULT_SIZE,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Write `size` clips and metadata.csv into `out_dir` (default data/embedded)."""
+    if size < 16:
+        raise AvcoreError("A dataset needs at least 16 clips so every anomaly type has test clips.")
+    out = Path(out_dir or default_embedded_dir())
+    (out / "clips").mkdir(parents=True, exist_ok=True)
+    rows = parallel_map(make_clip, plan(size, seed, out), workers=workers, progress=progress)
+    meta = pd.DataFrame(rows, columns=COLUMNS)
+    meta.to_csv(out / "metadata.csv", index=False)
+    return meta
+
+
+def load_metadata(dataset_dir: str | os.PathLike) -> pd.DataFrame:
+    """The metadata table with absolute clip paths in `Path`; a clear error if it is not there."""
+    csv = Path(dataset_dir) / "metadata.csv"
+    if not csv.is_file():
+        raise AvcoreError(
+            f"No dataset at {dataset_dir}: metadata.csv is missing. Build one with "
+            "`python -m avcore dataset build`."
+        )
+    meta = pd.read_csv(csv)
+    missing = set(COLUMNS[:7]) - set(meta.columns)
+    if missing:
+        raise AvcoreError(f"{csv} lacks the columns {', '.join(sorted(missing))}.")
+    meta["Path"] = [str(Path(dataset_dir) / p) for p in meta["FilePath"]]
+    meta["y"] = (meta["Label"] == "misaligned").astype(int)
+    return meta
