@@ -132,6 +132,11 @@ def probe(path: str | os.PathLike, *, timeout: float = 60.0) -> MediaInfo:
                 duration=float(ends.max() - starts.min()),
             )
     durations = [s.duration for s in (video, audio) if s is not None]
+    if durations and container > 0 and max(durations) < 0.9 * container - 0.5:
+        raise AvcoreError(
+            f"The file declares {container:.1f} s but holds only {max(durations):.1f} s of data: "
+            "it looks truncated (an interrupted download or copy?)."
+        )
     return MediaInfo(path=path, duration=max(durations or [container]), video=video, audio=audio)
 
 
@@ -166,7 +171,7 @@ def decode(
     pix_fmt, channels = ("rgb24", 3) if color else ("gray", 1)
     video_args = [
         "-v", "error", "-t", f"{seconds:.3f}", "-i", str(path), "-map", "0:v:0",
-        "-vf", f"fps={fps},scale={width}:{height}:flags=area",
+        "-vf", f"fps={fps}:start_time=0,scale={width}:{height}:flags=area",
         "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1",
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -202,10 +207,15 @@ def read_audio(path: str | os.PathLike, *, max_seconds: float = DEFAULT_MAX_SECO
 
 
 def _decode_audio(path, seconds: float, timeout: float) -> tuple[np.ndarray | None, bool]:
-    """16 kHz mono float32 samples (None if nothing decoded) and whether ffmpeg exited cleanly."""
+    """16 kHz mono float32 samples (None if nothing decoded) and whether ffmpeg exited cleanly.
+
+    Samples are placed on the clip's clock from t=0 (first_pts=0, async): a stream whose first
+    packet decodes short or starts late is padded with silence, instead of sliding every sound
+    earlier and faking an offset.
+    """
     args = [
         "-v", "error", "-t", f"{seconds:.3f}", "-i", str(path), "-map", "0:a:0",
-        "-ac", "1", "-ar", str(AUDIO_RATE), "-f", "f32le", "pipe:1",
+        "-af", f"aresample={AUDIO_RATE}:async=1:first_pts=0", "-ac", "1", "-f", "f32le", "pipe:1",
     ]
     proc = ffmpeg.run(args, timeout=timeout, check=False, what="Decoding the audio")
     audio = np.frombuffer(proc.stdout[: len(proc.stdout) // 4 * 4], np.float32)
