@@ -296,7 +296,7 @@ def _trim_row(row, ave_dir: Path, out_dir: Path, cut: Path, seed: int, sources, 
         return "unreadable_video"
     if info.video is None or info.audio is None:
         return "no_audio" if info.video is not None else "no_video"
-    end = min(float(row["EndTime"]), info.video.duration, info.audio.duration)
+    end = float(row["EndTime"])
     pieces = plan_segment(float(row["StartTime"]), end, _row_rng(seed, row))
     if not pieces:
         return "too_short"

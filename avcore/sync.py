@@ -19,6 +19,7 @@ class SyncCurves:
     grid: tuple[int, int]
     motion: np.ndarray  # (T, R)
     speed: np.ndarray | None
+    luma: np.ndarray | None
     accel: np.ndarray | None
     onset: np.ndarray | None
     rms: np.ndarray | None
@@ -100,7 +101,7 @@ def flow_grid(frames, grid, method="dis"):
             vec[i, j] = fl[ys, xs].reshape(-1, 2).mean(0)
             speed[i, j] = mag[ys, xs].mean()
     accel = np.zeros_like(speed)
-    accel[2:] = np.sqrt(((vec[2:] - vec[1:-1]) ** 2).sum(-1))
+    accel[1:-1] = np.sqrt(((vec[2:] - vec[:-2]) ** 2).sum(-1))
     return speed, accel
 
 
@@ -112,7 +113,9 @@ def curves(decoded: media.Decoded, grid=(4, 4), flow=None, **kw) -> SyncCurves:
     onset = rms = None
     if decoded.audio is not None and decoded.audio.size:
         onset, rms = audio_envelopes(decoded.audio, decoded.sr, decoded.fps, **kw)
-    return SyncCurves(decoded.fps, tuple(grid), motion, speed, accel, onset, rms)
+    h, w = decoded.frames.shape[1:3]
+    luma = np.stack([decoded.frames[:, ys, xs].mean(axis=(1, 2)) for ys, xs in _cells(h, w, grid)], 1)
+    return SyncCurves(decoded.fps, tuple(grid), motion, speed, luma, accel, onset, rms)
 
 
 def ncc(v: np.ndarray, a: np.ndarray, max_lag: int, min_overlap: int):

@@ -179,7 +179,7 @@ def _sensor_noise(rng: np.random.Generator, frames: np.ndarray) -> None:
     """Gaussian noise of a random level, new each frame. Random crops of a small noise pool,
     added with saturating uint8 arithmetic, cost far less than fresh noise for every pixel."""
     n, h, w, _ = frames.shape
-    pool = np.round(rng.normal(0, rng.uniform(0.5, 6.0), (3, h + 16, w + 16, 3)).astype(np.float32))
+    pool = np.round(rng.standard_normal((3, h + 16, w + 16, 3), np.float32) * rng.uniform(0.5, 6.0))
     plus, minus = np.clip(pool, 0, 255).astype(np.uint8), np.clip(-pool, 0, 255).astype(np.uint8)
     for frame, (p, y, x) in zip(frames, rng.integers(0, [3, 17, 17], (n, 3))):
         cv2.add(frame, plus[p, y : y + h, x : x + w], dst=frame)
@@ -192,37 +192,47 @@ def _t(seconds: float) -> np.ndarray:
     return np.arange(int(seconds * SR)) / SR
 
 
+def _sin(cycles) -> np.ndarray:
+    """Sine of a phase in cycles. numpy's float32 sine is ten times faster than float64, and
+    its phase error (under 0.01 rad for the longest tones here) is inaudible."""
+    return np.sin((2 * np.pi * cycles).astype(np.float32))
+
+
+def _decay(t: np.ndarray, tau) -> np.ndarray:
+    return np.exp((-t / tau).astype(np.float32))
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / max(float(np.abs(x).max()), 1e-9)
 
 
 def _burst(seed: int, t: np.ndarray, tau: float) -> np.ndarray:
-    return np.random.default_rng(seed).uniform(-1, 1, t.size) * np.exp(-t / tau)
+    return np.random.default_rng(seed).uniform(-1, 1, t.size) * _decay(t, tau)
 
 
 def _tick(seed: int, pitch: float) -> np.ndarray:
     t = _t(0.1)
-    return _unit(0.5 * _burst(seed, t, 0.006) + np.sin(2 * np.pi * pitch * t) * np.exp(-t / 0.02))
+    return _unit(0.5 * _burst(seed, t, 0.006) + _sin(pitch * t) * _decay(t, 0.02))
 
 
 def _thump(seed: int, f0: float, decay: float, rattle: float) -> np.ndarray:
     """A drum: a low tone whose pitch drops just after the hit, plus a noise burst."""
     t = _t(0.35)
-    phase = 2 * np.pi * np.cumsum(f0 * (1 + 1.5 * np.exp(-t / 0.02))) / SR
-    return _unit(np.sin(phase) * np.exp(-t / decay) + 0.5 * _burst(seed, t, rattle))
+    cycles = np.cumsum(f0 * (1 + 1.5 * _decay(t, 0.02))) / SR
+    return _unit(_sin(cycles) * _decay(t, decay) + 0.5 * _burst(seed, t, rattle))
 
 
 def _ping(seed: int, f: float) -> np.ndarray:
     """Metal: inharmonic partials (a free bar's ratios), the high ones dying first."""
     t = _t(0.45)
-    ring = np.sin(2 * np.pi * f * np.array([1, 2.76, 5.4, 8.93]) * t[:, None])
-    ring = (ring * np.array([1, 0.5, 0.3, 0.15]) * np.exp(-t[:, None] / np.array([0.3, 0.15, 0.08, 0.04]))).sum(axis=1)
+    ring = _sin(f * np.array([1, 2.76, 5.4, 8.93]) * t[:, None]) * _decay(t[:, None], np.array([0.3, 0.15, 0.08, 0.04]))
+    ring = ring @ np.array([1, 0.5, 0.3, 0.15])
     return _unit(0.6 * ring + 0.5 * _burst(seed, t, 0.003))
 
 
 def _beep(f: float, seconds: float) -> np.ndarray:
     t = _t(seconds)
-    return np.sin(2 * np.pi * f * t) * np.minimum(1, np.minimum(t, seconds - t) / 0.004)
+    return _sin(f * t) * np.minimum(1, np.minimum(t, seconds - t) / 0.004)
 
 
 def _voice(f0: float, glide: float, formants: np.ndarray, seconds: float) -> np.ndarray:
@@ -250,12 +260,12 @@ def _soundtrack(rng: np.random.Generator, sounds: list[_Sound], duration: float,
             snd = s.loudness * s.make()
             lo, hi = max(a, 0), min(a + snd.size, n)
             out[lo:hi] += snd[lo - a : hi - a]
-    mains, phases = rng.choice([50.0, 60.0]), rng.uniform(0, 2 * np.pi, 3)
+    mains, phases = rng.choice([50.0, 60.0]), rng.uniform(0, 1, 3)
     hum_level, noise_level, brightness = rng.uniform(0, 0.01), rng.uniform(0.002, 0.02), rng.uniform()
     width, target = int(rng.integers(2, 64)), rng.uniform(0.5, 0.85)
     t = (start + np.arange(n)) / SR
-    hum = sum(np.sin(2 * np.pi * mains * k * t + p) / k for k, p in zip((1, 2, 3), phases))
-    white = rng.standard_normal(total + 64, np.float32)[start : start + n + width].astype(np.float64)
+    hum = sum(_sin(mains * k * t + p) / k for k, p in zip((1, 2, 3), phases))
+    white = (rng.random(total + 64, np.float32)[start : start + n + width] - 0.5) * np.sqrt(12.0)
     summed = np.concatenate([[0.0], np.cumsum(white)])
     rumble = (summed[width : width + n] - summed[:n]) / np.sqrt(width)
     bed = hum_level * hum + noise_level * (brightness * white[:n] + (1 - brightness) * rumble)
@@ -283,7 +293,7 @@ def _balls(rng, bg, span) -> _Scene:
         balls.append((ev, r, x0, vx, _against(rng, bg), (floor - 2 * r - 4) / 0.81))
         fall = np.diff(ev, prepend=ev[0] - 0.6) / 0.9
         loud, pitch = fall * rng.uniform(0.6, 1.0, ev.size), rng.uniform(15000, 24000, ev.size) / r
-        sounds += [_Sound(*p, partial(_tick, s, f)) for *p, s, f in zip(ev, [0.1] * ev.size, loud, _seeds(rng, ev.size), pitch)]
+        sounds += [_Sound(e, 0.1, a, partial(_tick, s, f)) for e, a, s, f in zip(ev, loud, _seeds(rng, ev.size), pitch)]
 
     def draw(img, t):
         for ev, r, x0, vx, color, hop in balls:
@@ -316,10 +326,10 @@ def _striker(rng, bg, span, hammer: bool) -> _Scene:
     hand = np.array([cx + side * rng.uniform(0.3, 0.45) * w, top - rng.uniform(0.05, 0.2) * h])
     tip = np.array([cx + side * rng.uniform(0.0, 0.1) * w, top - (2.5 * thick if hammer else 0)])
     length, rest = np.linalg.norm(tip - hand), np.arctan2(*(tip - hand)[::-1])
-    swing = rng.uniform(0.6, 1.1) * side
+    swing = rng.uniform(0.8, 1.3) * side
     stick, skin = _color(rng, (0.3, 0.8), (0.3, 0.8)), _color(rng, (0.6, 0.95), (0.2, 0.5))
 
-    loud = rng.uniform(0.6, 1.0, ev.size) * np.minimum(1.0, np.diff(ev, prepend=ev[0] - 0.6) / 0.7)
+    loud = rng.uniform(0.6, 1.0, ev.size) * (0.5 + 0.5 * np.minimum(1.0, np.diff(ev, prepend=ev[0] - 0.6) / 0.7))
     seeds = _seeds(rng, ev.size)
     if hammer:
         makes = [partial(_ping, s, f) for s, f in zip(seeds, rng.uniform(700, 2200, ev.size))]

@@ -247,14 +247,14 @@ def trimmed(fake_ave, tmp_path_factory):
 
 
 def _segments(fake_ave) -> pd.DataFrame:
-    """The annotated segments, cut at the end of the source's shorter stream."""
+    """The annotated segments of videos with sound, cut at the end of the shorter stream."""
     df = ave.parse_annotations(fake_ave / "Annotations.txt")
     ends = {}
     for video_id in df["VideoID"].unique():
         path = fake_ave / f"{video_id}.mp4"
-        if path.is_file():
-            info = media.probe(path)
-            ends[video_id] = min(s.duration for s in (info.video, info.audio) if s is not None)
+        info = media.probe(path) if path.is_file() else None
+        if info is not None and info.has_audio:
+            ends[video_id] = min(info.video.duration, info.audio.duration)
     df = df[df["VideoID"].isin(ends)].copy()
     df["End"] = [min(e, ends[v]) for e, v in zip(df["EndTime"], df["VideoID"])]
     return df
@@ -305,10 +305,9 @@ def test_trim_labels_are_consistent(trimmed):
     assert (df.groupby("VideoID")["Split"].nunique() == 1).all()
 
 
-def test_trim_files_have_the_planned_streams_and_lengths(trimmed):
+def _check_streams(df: pd.DataFrame, out) -> None:
     """Each type leaves its own trace: time_shift lengthens the audio by the delay, distort
     plays the video at 1/0.75 speed, mute removes the audio."""
-    df, out, _ = trimmed
     for row in df.itertuples():
         info = media.probe(out / row.FilePath)
         d = row.Duration
@@ -319,6 +318,24 @@ def test_trim_files_have_the_planned_streams_and_lengths(trimmed):
             continue
         audio = d + row.ShiftMs / 1000
         assert info.audio.duration == pytest.approx(audio, abs=TOL_S), row
+
+
+def test_trim_files_have_the_planned_streams_and_lengths(trimmed):
+    df, out, _ = trimmed
+    _check_streams(df, out)
+
+
+def test_every_kind_through_the_whole_pipeline(fake_ave, tmp_path, monkeypatch):
+    """The seeded run above need not draw every type, so force one piece of each."""
+    kinds = [("none", {}), ("time_shift", {"ms": 400}), ("noise", {"seed": 1}), ("mute", {}), ("distort", {})]
+    pieces = [ave.Piece(float(i), float(i + 1), kind, params) for i, (kind, params) in enumerate(kinds)]
+    monkeypatch.setattr(ave, "plan_segment", lambda start, end, rng: pieces)
+    annotations = ave.parse_annotations(fake_ave / "Annotations.txt").iloc[:1]
+    df = ave.trim_segments(annotations, fake_ave, tmp_path, seed=0)
+    assert list(df["MisalignmentType"]) == [k for k, _ in kinds]
+    assert list(df["ShiftMs"]) == [0, 400, 0, 0, 0]
+    assert list(df["Label"]) == ["aligned"] + ["misaligned"] * 4
+    _check_streams(df, tmp_path)
 
 
 def test_trim_writes_metadata_and_reports_progress(trimmed):
