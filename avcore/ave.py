@@ -123,7 +123,7 @@ def _parse_line(line: str, number: int, path) -> tuple:
     category, video_id, quality, start, end = fields
     if not category or not video_id:
         raise AvcoreError(f"{where}: the category and the video id must not be empty.")
-    if not (start.isdigit() and end.isdigit()):
+    if not all(t.isascii() and t.isdigit() for t in (start, end)):
         raise AvcoreError(f"{where}: start and end must be whole seconds, like 0 and 10.")
     if int(start) > int(end):
         raise AvcoreError(f"{where}: the segment ends before it starts.")
@@ -296,7 +296,7 @@ def _trim_row(row, ave_dir: Path, out_dir: Path, cut: Path, seed: int, sources, 
         return "unreadable_video"
     if info.video is None or info.audio is None:
         return "no_audio" if info.video is not None else "no_video"
-    end = float(row["EndTime"])
+    end = min(float(row["EndTime"]), info.video.duration, info.audio.duration)
     pieces = plan_segment(float(row["StartTime"]), end, _row_rng(seed, row))
     if not pieces:
         return "too_short"

@@ -45,3 +45,21 @@ def click_clip(tmp_path_factory) -> Path:
         audio[s : s + 800] += (rng.standard_normal(800) * np.exp(-np.arange(800) / 150)).astype(np.float32) * 0.6
     path = tmp_path_factory.mktemp("clips") / "click.mp4"
     return media.write_clip(path, frames, fps, audio, sr)
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory):
+    """A 24-clip embedded dataset, built once per test session (about 5 s)."""
+    from avcore import dataset
+
+    out = tmp_path_factory.mktemp("tiny")
+    dataset.build(out, size=24, seed=3, workers=2)
+    return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_dir(tmp_path_factory):
+    """Keep the feature cache of the tests out of the developer's data/ folder."""
+    import os
+
+    os.environ["AVCORE_DATA"] = str(tmp_path_factory.mktemp("data"))

@@ -102,6 +102,8 @@ def test_split_format_without_header_parses(tmp_path):
         ("Bark&x1&good&0&2&extra", "5 fields"),
         ("Bark&x1&good&0.5&2", "whole seconds"),
         ("Bark&x1&good&zero&2", "whole seconds"),
+        ("Bark&x1&good&-1&2", "whole seconds"),
+        ("Bark&x1&good&²&2", "whole seconds"),
         ("Bark&x1&good&4&2", "ends before it starts"),
         ("&x1&good&0&2", "must not be empty"),
     ],

@@ -1,0 +1,52 @@
+"""The embedded dataset: deterministic, balanced, with the original columns, and real files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from avcore import AvcoreError, dataset, media
+
+
+def test_metadata_columns_and_balance(tiny_dataset):
+    meta = pd.read_csv(tiny_dataset / "metadata.csv")
+    for col in ["VideoID", "StartTime", "EndTime", "Label", "MisalignmentType", "Category", "FilePath", "Duration", "ShiftMs", "Split"]:
+        assert col in meta.columns
+    assert (meta["Label"] == "aligned").mean() == pytest.approx(0.5, abs=0.05)
+    counts = meta.loc[meta["Label"] == "misaligned", "MisalignmentType"].value_counts()
+    assert set(counts.index) == {"time_shift", "noise", "mute", "distort"} and counts.max() - counts.min() <= 1
+    assert set(meta["Split"]) == {"train", "test"}
+    for t, group in meta.groupby("MisalignmentType"):
+        assert (group["Split"] == "test").any(), t
+    assert meta["Duration"].between(2, 6).all()
+
+
+def test_files_carry_their_anomaly(tiny_dataset):
+    meta = dataset.load_metadata(tiny_dataset)
+    for row in meta.itertuples():
+        info = media.probe(row.Path)
+        assert info.video.width >= 160 and info.video.height >= 120
+        assert info.has_audio == (row.MisalignmentType != "mute")
+        if row.MisalignmentType == "distort":
+            assert info.video.duration < 0.9 * row.Duration
+        else:
+            assert info.video.duration == pytest.approx(row.Duration, abs=0.1)
+        if row.MisalignmentType == "time_shift" and row.Variant == "recipe" and row.ShiftMs > 0:
+            assert info.audio.duration == pytest.approx(row.Duration + row.ShiftMs / 1000, abs=0.1)
+
+
+def test_plan_is_deterministic():
+    assert dataset.plan(40, seed=5) == dataset.plan(40, seed=5)
+    assert dataset.plan(40, seed=5) != dataset.plan(40, seed=6)
+
+
+def test_time_shift_range_follows_the_original():
+    plans = [p for p in dataset.plan(400, seed=1) if p.anomaly == "time_shift"]
+    for p in plans:
+        assert 100 <= abs(p.shift_ms) <= max(100, min(0.8 * p.duration * 1000, 2000)) + 1
+    assert any(p.shift_ms < 0 for p in plans) and any(p.shift_ms > 0 for p in plans)
+
+
+def test_missing_dataset_is_a_clear_error(tmp_path):
+    with pytest.raises(AvcoreError, match="dataset build"):
+        dataset.load_metadata(tmp_path)
