@@ -24,16 +24,16 @@ KINDS = ("balls", "drum", "flash", "mouth", "hammer")
 PAD_S = 7.0
 MAX_OFFSET_S = 6.0
 _JITTER = 3  # pixels of margin the camera can drift into
-_SUB = 16  # cv2 drawing with shift=4 takes 1/16-pixel positions, so slow motion stays smooth
+_SUB = 16  # cv2 draws with shift=4, i.e. at 1/16 pixel, so slow motion stays smooth
 
 
 @dataclass(frozen=True)
 class SynthClip:
-    frames: np.ndarray
-    audio: np.ndarray
+    frames: np.ndarray  # (N, H, W, 3) uint8 RGB
+    audio: np.ndarray  # float32 mono at AUDIO_RATE, duration * AUDIO_RATE samples
     fps: float
     kind: str
-    events: np.ndarray
+    events: np.ndarray  # visible event times (s) inside the clip, on the picture's clock
     duration: float
 
 
@@ -41,7 +41,7 @@ class _Sound(NamedTuple):
     onset: float
     seconds: float
     loudness: float
-    make: Callable[[], np.ndarray]  # unit-peak samples; only built if the clip can hear them
+    make: Callable[[], np.ndarray]  # unit-peak samples, built only if the clip can hear them
 
 
 class _Scene(NamedTuple):
@@ -50,33 +50,24 @@ class _Scene(NamedTuple):
     sounds: list[_Sound]
 
 
-def render(
-    seed: int,
-    *,
-    kind: str | None = None,
-    duration: float | None = None,
-    audio_offset_s: float = 0.0,
-    size: tuple[int, int] = (160, 120),
-    fps: float = 25.0,
-) -> SynthClip:
+def render(seed: int, *, kind: str | None = None, duration: float | None = None, audio_offset_s: float = 0.0,
+           size: tuple[int, int] = (160, 120), fps: float = 25.0) -> SynthClip:
     """One clip; `audio_offset_s` > 0 makes every sound late by that much (< 0: early).
 
     Kind and duration are always drawn from the seed, then overridden, so naming the kind the
-    seed would have picked anyway gives the identical clip. Scene, camera and sound take
-    separate random streams and nothing random depends on the offset, so the picture is the
-    same whatever offset is asked for. Duration is rounded to whole frames.
+    seed would have picked gives the identical clip. Scene, camera and sound take separate
+    random streams and nothing random depends on the offset, so the picture is the same
+    whatever offset is asked for. Duration is rounded to whole frames.
     """
     if abs(audio_offset_s) > MAX_OFFSET_S:
         raise ValueError(f"audio_offset_s must be within +-{MAX_OFFSET_S} s")
     scene_rng, cam_rng, sound_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
-    drawn_kind = KINDS[int(scene_rng.integers(len(KINDS)))]
-    drawn_duration = float(scene_rng.uniform(2.0, 6.0))
+    drawn_kind, drawn_duration = KINDS[int(scene_rng.integers(len(KINDS)))], float(scene_rng.uniform(2.0, 6.0))
     kind = kind or drawn_kind
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
     n_frames = max(1, int(round((duration or drawn_duration) * fps)))
-    duration = n_frames / fps
-    w, h = size
+    duration, (w, h) = n_frames / fps, size
 
     bg = _background(scene_rng, w + 2 * _JITTER, h + 2 * _JITTER)
     scene = _SCENES[kind](scene_rng, bg, (-PAD_S, duration + PAD_S))
@@ -113,8 +104,7 @@ def _lift(since: float, gap: float) -> float:
 
 
 def _opening(since, seconds: float, attack: float = 0.04):
-    """A syllable's mouth opening: open fast, close slowly; it is also the voice's loudness."""
-    since = np.asarray(since, np.float64)
+    """A syllable's mouth opening, fast to open and slow to close; also the voice's loudness."""
     rise = np.sin(0.5 * np.pi * np.clip(since / attack, 0, 1)) ** 2
     fall = np.cos(0.5 * np.pi * np.clip((since - attack) / (seconds - attack), 0, 1)) ** 2
     return np.where(since < attack, rise, fall) * (since >= 0)
@@ -122,19 +112,19 @@ def _opening(since, seconds: float, attack: float = 0.04):
 
 # ----- pictures -----------------------------------------------------------------------------
 
-def _color(rng: np.random.Generator, value: tuple[float, float], sat: tuple[float, float] = (0.3, 1.0)) -> tuple:
+def _color(rng: np.random.Generator, value=(0.15, 0.9), sat=(0.3, 1.0)) -> tuple:
     r, g, b = colorsys.hsv_to_rgb(rng.uniform(), rng.uniform(*sat), rng.uniform(*value))
     return (int(r * 255), int(g * 255), int(b * 255))
 
 
-def _against(rng: np.random.Generator, base: np.ndarray) -> tuple:
+def _against(rng: np.random.Generator, base) -> tuple:
     """A colour that stands out from `base` in brightness, as a visible cause must."""
     return _color(rng, (0.05, 0.35) if float(np.mean(base)) > 120 else (0.7, 1.0))
 
 
 def _background(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     """Plain, a gradient, or a blotchy texture between two random colours."""
-    a, b = (np.array(_color(rng, (0.15, 0.9), (0.0, 0.7)), np.float32) for _ in range(2))
+    a, b = (np.array(_color(rng, sat=(0.0, 0.7)), np.float32) for _ in range(2))
     style = rng.integers(3)
     if style == 0:
         mix = np.zeros((h, w), np.float32)
@@ -154,12 +144,8 @@ def _pt(x: float, y: float) -> tuple[int, int]:
     return int(round(x * _SUB)), int(round(y * _SUB))
 
 
-def _circle(img, x, y, r, color, thickness=-1):
-    cv2.circle(img, _pt(x, y), int(round(r * _SUB)), color, thickness, cv2.LINE_AA, 4)
-
-
-def _ellipse(img, x, y, rx, ry, color):
-    cv2.ellipse(img, _pt(x, y), _pt(max(rx, 0.5), max(ry, 0.5)), 0, 0, 360, color, -1, cv2.LINE_AA, 4)
+def _ellipse(img, x, y, rx, ry, color, thickness=-1):
+    cv2.ellipse(img, _pt(x, y), _pt(max(rx, 0.5), max(ry, 0.5)), 0, 0, 360, color, thickness, cv2.LINE_AA, 4)
 
 
 def _line(img, p, q, color, thickness):
@@ -224,21 +210,19 @@ def _thump(seed: int, f0: float, decay: float, rattle: float) -> np.ndarray:
 
 def _ping(seed: int, f: float) -> np.ndarray:
     """Metal: inharmonic partials (a free bar's ratios), the high ones dying first."""
-    t = _t(0.45)
-    ring = _sin(f * np.array([1, 2.76, 5.4, 8.93]) * t[:, None]) * _decay(t[:, None], np.array([0.3, 0.15, 0.08, 0.04]))
-    ring = ring @ np.array([1, 0.5, 0.3, 0.15])
-    return _unit(0.6 * ring + 0.5 * _burst(seed, t, 0.003))
+    t = _t(0.45)[:, None]
+    ring = _sin(f * np.array([1, 2.76, 5.4, 8.93]) * t) * _decay(t, np.array([0.3, 0.15, 0.08, 0.04]))
+    return _unit(0.6 * ring @ np.array([1, 0.5, 0.3, 0.15]) + 0.5 * _burst(seed, t[:, 0], 0.003))
 
 
 def _beep(f: float, seconds: float) -> np.ndarray:
     t = _t(seconds)
-    return _sin(f * t) * np.minimum(1, np.minimum(t, seconds - t) / 0.004)
+    return _sin(f * t) * np.minimum(1, np.minimum(t, seconds - t) / 0.008)
 
 
 def _voice(f0: float, glide: float, formants: np.ndarray, seconds: float) -> np.ndarray:
     """A voiced syllable: harmonics shaped by two formants, read from a one-period table."""
-    t = _t(seconds)
-    k = np.arange(1, 25)
+    t, k = _t(seconds), np.arange(1, 25)
     gain = (sum(np.exp(-(((k * f0 - f) / 150) ** 2)) for f in formants) + 0.05) / k * (k * f0 < 7000)
     table = (np.sin(2 * np.pi * np.arange(512)[:, None] / 512 * k) * gain).sum(axis=1)
     cycles = np.cumsum(f0 * (1 + glide * t / seconds)) / SR
@@ -249,7 +233,7 @@ def _soundtrack(rng: np.random.Generator, sounds: list[_Sound], duration: float,
     """The window of the padded track that plays with the picture, over hum and noise.
 
     The gain comes from every event, heard or not, and the bed is indexed by track sample, so
-    two offsets give exactly the same samples, moved.
+    two offsets give the same samples, moved.
     """
     n, total = int(round(duration * SR)), int(round((duration + 2 * PAD_S) * SR))
     start = int(round((PAD_S - offset) * SR))
@@ -261,7 +245,7 @@ def _soundtrack(rng: np.random.Generator, sounds: list[_Sound], duration: float,
             lo, hi = max(a, 0), min(a + snd.size, n)
             out[lo:hi] += snd[lo - a : hi - a]
     mains, phases = rng.choice([50.0, 60.0]), rng.uniform(0, 1, 3)
-    hum_level, noise_level, brightness = rng.uniform(0, 0.01), rng.uniform(0.002, 0.02), rng.uniform()
+    hum_level, noise_level, brightness = rng.uniform(0, 0.01), rng.uniform(0.002, 0.04), rng.uniform()
     width, target = int(rng.integers(2, 64)), rng.uniform(0.5, 0.85)
     t = (start + np.arange(n)) / SR
     hum = sum(_sin(mains * k * t + p) / k for k, p in zip((1, 2, 3), phases))
@@ -273,11 +257,7 @@ def _soundtrack(rng: np.random.Generator, sounds: list[_Sound], duration: float,
     return np.clip((out / loudest + bed) * target, -1, 1).astype(np.float32)
 
 
-# ----- scenes -------------------------------------------------------------------------------
-
-def _seeds(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.integers(0, 2**63, n)
-
+# ----- scenes: each draws its static parts into `bg` and returns a _Scene ----------------------
 
 def _balls(rng, bg, span) -> _Scene:
     """One or two balls bouncing on a floor. Hop height grows with the square of the gap
@@ -287,13 +267,12 @@ def _balls(rng, bg, span) -> _Scene:
     cv2.rectangle(bg, (0, int(floor)), (w, h), _color(rng, (0.1, 0.6)), -1)
     balls, sounds = [], []
     for _ in range(int(rng.integers(1, 3))):
-        r = rng.uniform(0.05, 0.1) * h
-        ev = _timeline(rng, span, 0.35, 0.9)
+        r, ev = rng.uniform(0.05, 0.1) * h, _timeline(rng, span, 0.35, 0.9)
         x0, vx = rng.uniform(r, w - r), rng.uniform(-25, 25)
         balls.append((ev, r, x0, vx, _against(rng, bg), (floor - 2 * r - 4) / 0.81))
-        fall = np.diff(ev, prepend=ev[0] - 0.6) / 0.9
-        loud, pitch = fall * rng.uniform(0.6, 1.0, ev.size), rng.uniform(15000, 24000, ev.size) / r
-        sounds += [_Sound(e, 0.1, a, partial(_tick, s, f)) for e, a, s, f in zip(ev, loud, _seeds(rng, ev.size), pitch)]
+        loud = np.diff(ev, prepend=ev[0] - 0.6) / 0.9 * rng.uniform(0.6, 1.0, ev.size)
+        pitch, seeds = rng.uniform(15000, 24000, ev.size) / r, rng.integers(0, 2**63, ev.size)
+        sounds += [_Sound(e, 0.1, a, partial(_tick, s, f)) for e, a, s, f in zip(ev, loud, seeds, pitch)]
 
     def draw(img, t):
         for ev, r, x0, vx, color, hop in balls:
@@ -308,11 +287,10 @@ def _balls(rng, bg, span) -> _Scene:
 
 
 def _striker(rng, bg, span, hammer: bool) -> _Scene:
-    """A stick on a drum, or a hammer on an anvil: lifted between blows, swung down fast, lifted
-    higher (and struck harder) before long gaps."""
+    """A stick on a drum, or a hammer on an anvil: lifted between blows and swung down fast,
+    lifted higher and struck harder before long gaps."""
     h, w = bg.shape[:2]
-    ev = _timeline(rng, span)
-    side = rng.choice([-1, 1])
+    ev, side = _timeline(rng, span), rng.choice([-1, 1])
     cx, top = w / 2 + rng.uniform(-0.1, 0.1) * w, rng.uniform(0.55, 0.7) * h
     rx, ry = rng.uniform(0.18, 0.28) * w, rng.uniform(0.04, 0.07) * h
     body, head = _against(rng, bg), _color(rng, (0.6, 1.0), (0.0, 0.3))
@@ -330,11 +308,11 @@ def _striker(rng, bg, span, hammer: bool) -> _Scene:
     stick, skin = _color(rng, (0.3, 0.8), (0.3, 0.8)), _color(rng, (0.6, 0.95), (0.2, 0.5))
 
     loud = rng.uniform(0.6, 1.0, ev.size) * (0.5 + 0.5 * np.minimum(1.0, np.diff(ev, prepend=ev[0] - 0.6) / 0.7))
-    seeds = _seeds(rng, ev.size)
+    seeds = rng.integers(0, 2**63, ev.size)  # per-event noise, the same whether or not it is heard
     if hammer:
         makes = [partial(_ping, s, f) for s, f in zip(seeds, rng.uniform(700, 2200, ev.size))]
     else:
-        params = zip(seeds, rng.uniform(60, 160, ev.size), rng.uniform(0.08, 0.2, ev.size), rng.uniform(0.01, 0.03, ev.size))
+        params = zip(seeds, *rng.uniform([60, 0.08, 0.01], [160, 0.2, 0.03], (ev.size, 3)).T)
         makes = [partial(_thump, *p) for p in params]
     sounds = [_Sound(e, 0.45 if hammer else 0.35, a, m) for e, a, m in zip(ev, loud, makes)]
 
@@ -342,20 +320,20 @@ def _striker(rng, bg, span, hammer: bool) -> _Scene:
         i, since, gap = _phase(ev, t)
         lift = _lift(since, gap)
         angle = rest + swing * min(1.0, gap / 0.7) * lift
-        end = hand + length * np.array([np.cos(angle), np.sin(angle)])
+        along = np.array([np.cos(angle), np.sin(angle)])
+        end = hand + length * along
         _line(img, hand + np.array([side * 0.3 * w, -0.05 * h * lift]), hand, skin, 2.2 * thick)
         _line(img, hand, end, stick, thick)
-        if hammer:
-            along = np.array([np.cos(angle), np.sin(angle)]) * 1.5 * thick
-            normal = np.array([-along[1], along[0]]) * 2.5 / 1.5
-            corners = [end + along + normal, end + along - normal, end - along - normal, end - along + normal]
-            cv2.fillConvexPoly(img, np.array([_pt(*c) for c in corners], np.int32), head, cv2.LINE_AA, 4)
-            if since < 0.06:  # sparks
-                for a in np.linspace(-2.6, -0.5, 5) + 0.3 * np.sin(i):
-                    _line(img, tip, tip + (10 - 100 * since) * np.array([np.cos(a), np.sin(a)]), (255, 230, 120), 1)
-        else:
-            _circle(img, end[0], end[1], thick * 1.2, stick)
+        if not hammer:
+            _ellipse(img, end[0], end[1], thick * 1.2, thick * 1.2, stick)
             _ellipse(img, cx, top, rx, ry + 2.0 * np.exp(-since / 0.05) * np.cos(since * 90), head)
+            return
+        a, b = 1.5 * thick * along, 2.5 * thick * np.array([-along[1], along[0]])
+        corners = np.array([_pt(*c) for c in (end + a + b, end + a - b, end - a - b, end - a + b)], np.int32)
+        cv2.fillConvexPoly(img, corners, head, cv2.LINE_AA, 4)
+        if since < 0.06:  # sparks
+            for ang in np.linspace(-2.6, -0.5, 5) + 0.3 * np.sin(i):
+                _line(img, tip, tip + (10 - 100 * since) * np.array([np.cos(ang), np.sin(ang)]), (255, 230, 120), 1)
 
     return _Scene(ev, draw, sounds)
 
@@ -378,8 +356,8 @@ def _flash(rng, bg, span) -> _Scene:
         level = 1.0 if since < lit[i] else float(np.exp(-(since - lit[i]) / 0.03))
         if level > 0.02:
             np.copyto(img, np.clip(img + level * halo, 0, 255).astype(np.uint8))
-        _circle(img, x, y, r, tuple(int(c) for c in level * on + (1 - level) * off))
-        _circle(img, x, y, r, (40, 40, 40), 1)
+        _ellipse(img, x, y, r, r, tuple(int(c) for c in level * on + (1 - level) * off))
+        _ellipse(img, x, y, r, r, (40, 40, 40), 1)
 
     return _Scene(ev, draw, sounds)
 
@@ -392,7 +370,8 @@ def _mouth(rng, bg, span) -> _Scene:
     dur = np.minimum(rng.uniform(0.12, 0.3, ev.size), 0.8 * np.diff(ev, append=np.inf))
     opens = rng.uniform(0.5, 1.0, ev.size)
     x, y, fr = rng.uniform(0.4, 0.6) * w, rng.uniform(0.4, 0.6) * h, rng.uniform(0.3, 0.42) * h
-    skin, lips = _against(rng, bg), _color(rng, (0.3, 0.6), (0.5, 0.9))
+    skin = _against(rng, bg)
+    eyes, lips = _against(rng, skin), _color(rng, (0.3, 0.6), (0.5, 0.9))
     mw, mh = rng.uniform(0.3, 0.5) * fr, rng.uniform(0.25, 0.45) * fr
     f0s, glides = rng.uniform(90, 240, ev.size), rng.uniform(-0.15, 0.15, ev.size)
     formants = rng.uniform([300, 900], [800, 2200], (ev.size, 2))
@@ -403,7 +382,7 @@ def _mouth(rng, bg, span) -> _Scene:
         a = opens[i] * float(_opening(since, dur[i]))
         _ellipse(img, x, y + 0.1 * mh * a, fr * 0.8, fr + 0.2 * mh * a, skin)
         for side in (-1, 1):
-            _circle(img, x + side * 0.35 * fr, y - 0.3 * fr, 0.08 * fr, (20, 20, 20))
+            _ellipse(img, x + side * 0.35 * fr, y - 0.3 * fr, 0.08 * fr, 0.08 * fr, eyes)
         mouth_y = y + 0.45 * fr + 0.3 * mh * a
         _ellipse(img, x, mouth_y, mw, 0.06 * fr + mh * a, lips)
         _ellipse(img, x, mouth_y, mw * 0.8, 0.03 * fr + 0.8 * mh * a, (30, 10, 10))

@@ -74,7 +74,7 @@ def test_mlp_default_config_learns_and_seed_config_barely_moves():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 40)).astype(np.float32)
     y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(int)
-    quick = seed_mlp.TrainConfig(**{**seed_mlp.DEFAULT_CONFIG.__dict__, "epochs": 30})
+    quick = seed_mlp.DEFAULT_CONFIG
     trained = seed_mlp.train(x, y, quick)
     assert ((trained.p_misaligned(x) >= 0.5) == y).mean() > 0.9
     original = seed_mlp.train(x, y, seed_mlp.TrainConfig(**{**seed_mlp.SEED_CONFIG.__dict__, "epochs": 10}))
@@ -86,7 +86,7 @@ def test_mlp_save_load_roundtrip(tmp_path):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(64, 1165)).astype(np.float32)
     y = (x[:, 0] > 0).astype(int)
-    trained = seed_mlp.train(x, y, seed_mlp.TrainConfig(lr=1e-3, epochs=3, standardise=True))
+    trained = seed_mlp.train(x, y, seed_mlp.TrainConfig(lr=1e-3, epochs=3))
     trained.save(tmp_path / "m.pt")
     loaded = seed_mlp.TrainedMLP.load(tmp_path / "m.pt")
     assert np.allclose(trained.p_misaligned(x), loaded.p_misaligned(x), atol=5e-3)

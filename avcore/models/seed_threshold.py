@@ -54,7 +54,7 @@ class SeedThreshold:
 
     def p_misaligned(self, distances: np.ndarray) -> np.ndarray:
         """A probability that crosses 0.5 exactly at the threshold, for a common output format."""
-        return 1.0 / (1.0 + np.exp(-(self.score(distances) - self.threshold) / (0.1 * self.scale)))
+        return 1.0 / (1.0 + np.exp(-(self.score(distances) - self.threshold) / self.scale))
 
     def predict(self, distances: np.ndarray) -> np.ndarray:
         return (self.score(distances) >= self.threshold).astype(int)
