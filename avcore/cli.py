@@ -104,13 +104,20 @@ def cmd_evaluate(args) -> int:
 
 
 def ship(folder: Path, result: dict, scores, models) -> None:
-    """Copy what the app needs into assets/, so it starts at once with no data folder."""
-    models.save(dataset.ASSETS / "models")
+    """Copy what the app needs into assets/, so it starts at once with no data folder: the
+    models, the results, the full metadata table and a small playable sample of test clips."""
+    evaluate.SeedModels(models.threshold, models.mlp).save(dataset.ASSETS / "models")
     results = dataset.ASSETS / "results"
     results.mkdir(parents=True, exist_ok=True)
     evaluate.write_json(results / "evaluation.json", result)
     scores.to_csv(results / "test_scores.csv", index=False)
-    shutil.copy(folder / "metadata.csv", results / "metadata.csv")
+    sample_dir = dataset.ASSETS / "embedded"
+    shutil.rmtree(sample_dir, ignore_errors=True)
+    (sample_dir / "clips").mkdir(parents=True)
+    meta = dataset.load_metadata(folder)
+    shutil.copy(folder / "metadata.csv", sample_dir / "metadata.csv")
+    for path in dataset.sample_rows(meta)["Path"]:
+        shutil.copy(path, sample_dir / "clips" / Path(path).name)
 
 
 def cmd_score(args) -> int:

@@ -24,6 +24,7 @@ from avcore.parallel import parallel_map
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
+SHIPPED = ASSETS / "embedded"  # the full metadata table, with a playable sample of its clips
 COLUMNS = [
     "VideoID", "StartTime", "EndTime", "Label", "MisalignmentType", "Category", "FilePath",
     "Duration", "ShiftMs", "Split", "Variant",
@@ -150,6 +151,14 @@ def build(
     return meta
 
 
+def sample_rows(meta: pd.DataFrame, per_group: int = 3) -> pd.DataFrame:
+    """A few test clips of every anomaly type and variant, plus aligned ones: the clips that
+    ship with the app so that every kind of damage can be played without building data."""
+    test = meta[meta["Split"] == "test"]
+    picks = [g.head(8 if t == "none" else per_group) for (t, _), g in test.groupby(["MisalignmentType", "Variant"])]
+    return pd.concat(picks)
+
+
 def load_metadata(dataset_dir: str | os.PathLike) -> pd.DataFrame:
     """The metadata table with absolute clip paths in `Path`; a clear error if it is not there."""
     csv = Path(dataset_dir) / "metadata.csv"
@@ -163,5 +172,6 @@ def load_metadata(dataset_dir: str | os.PathLike) -> pd.DataFrame:
     if missing:
         raise AvcoreError(f"{csv} lacks the columns {', '.join(sorted(missing))}.")
     meta["Path"] = [str(Path(dataset_dir) / p) for p in meta["FilePath"]]
+    meta["Playable"] = [Path(p).is_file() for p in meta["Path"]]
     meta["y"] = (meta["Label"] == "misaligned").astype(int)
     return meta

@@ -11,6 +11,9 @@ from avcore import media
 N_FFT = 1024
 N_BANDS = 40
 DB_RANGE = 80.0
+import os
+FB = [float(x) if "." in x else int(x) for x in os.environ.get("FB", "0.5,2,9,2,5,1.1,0").split(",")]
+PADMODE = os.environ.get("PADMODE", "constant")
 
 
 @dataclass(frozen=True)
@@ -59,19 +62,31 @@ def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
     return m
 
 
-def audio_envelopes(audio: np.ndarray, sr: int, fps: float, n_frames: int | None = None, n_fft: int = N_FFT, offset: float = 0.0):
+def audio_envelopes(audio: np.ndarray, sr: int, fps: float, n_frames: int | None = None, n_fft: int = N_FFT, offset: float = 0.0, mode="db", gamma=100.0):
     n = int(np.floor(audio.size / sr * fps)) if n_frames is None else n_frames
     centers = np.round((np.arange(n) / fps + offset) * sr).astype(int)
     pad = n_fft
-    x = np.pad(audio.astype(np.float32), (pad, pad + n_fft))
+    x = np.pad(audio.astype(np.float32), (pad, pad + n_fft), mode=PADMODE)
     idx = centers[:, None] + pad - n_fft // 2 + np.arange(n_fft)[None, :]
     seg = x[idx] * np.hanning(n_fft).astype(np.float32)
     power = np.abs(np.fft.rfft(seg, axis=1)) ** 2
     bands = power @ _band_matrix(n_fft, sr, N_BANDS).T
-    db = 10 * np.log10(bands + 1e-12)
-    db = np.maximum(db, db.max() - DB_RANGE)
+    if mode == "db":
+        db = 10 * np.log10(bands + 1e-12)
+        db = np.maximum(db, db.max() - DB_RANGE)
+    elif mode == "log1p":
+        ref = np.sqrt(np.mean(audio.astype(np.float64) ** 2)) + 1e-9
+        db = np.log1p(gamma * np.sqrt(bands) / ref)
+    elif mode == "lin":
+        db = np.sqrt(bands)
+    elif mode == "pow":
+        db = bands ** gamma
+    elif mode == "dbmax":
+        db = 10 * np.log10(bands + 1e-12)
+        db = np.maximum(db, db.max() - DB_RANGE)
     flux = np.zeros(n, np.float32)
-    flux[1:] = np.maximum(np.diff(db, axis=0), 0).mean(axis=1)
+    d = np.maximum(np.diff(db, axis=0), 0)
+    flux[1:] = d.max(axis=1) if mode == "dbmax" else d.mean(axis=1)
     rms = np.sqrt((seg**2).mean(axis=1) / np.mean(np.hanning(n_fft) ** 2))
     return flux, rms.astype(np.float32)
 
@@ -89,13 +104,14 @@ def flow_grid(frames, grid, method="dis"):
     cells = _cells(h, w, grid)
     vec = np.zeros((n, len(cells), 2), np.float32)
     speed = np.zeros((n, len(cells)), np.float32)
-    if method == "dis":
-        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+    if method.startswith("dis"):
+        preset = {"dis": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "dis_fast": cv2.DISOPTICAL_FLOW_PRESET_FAST, "dis_medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}[method]
+        dis = cv2.DISOpticalFlow_create(preset)
     for i in range(1, n):
-        if method == "dis":
+        if method.startswith("dis"):
             fl = dis.calc(frames[i - 1], frames[i], None)
         else:
-            fl = cv2.calcOpticalFlowFarneback(frames[i - 1], frames[i], None, 0.5, 2, 9, 2, 5, 1.1, 0)
+            fl = cv2.calcOpticalFlowFarneback(frames[i - 1], frames[i], None, *FB)
         mag = np.sqrt((fl**2).sum(-1))
         for j, (ys, xs) in enumerate(cells):
             vec[i, j] = fl[ys, xs].reshape(-1, 2).mean(0)
