@@ -96,6 +96,14 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     folder = Path(args.dataset)
+    if args.real:
+        from avcore import realbench
+
+        real_dir = dataset.data_dir() / "realbench"
+        realbench.build(args.real, real_dir, progress=progress_bar("building real benchmark"))
+        result, _, _ = evaluate.run(real_dir, trained_on=folder, progress=progress_bar("features"), retrain=args.retrain)
+        print(json.dumps(result) if args.json else evaluate.format_table(result))
+        return 0
     result, scores, models = evaluate.run(folder, progress=progress_bar("features"), retrain=args.retrain)
     if args.ship:
         ship(folder, result, scores, models)
@@ -181,6 +189,7 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--json", action="store_true", help="print one JSON object")
             s.add_argument("--retrain", action="store_true", help="train again even if models are saved")
             s.add_argument("--ship", action="store_true", help="also write models and results into assets/ for the app")
+            s.add_argument("--real", metavar="DIR", help="score a benchmark built from the real clips in DIR with models trained on --dataset")
 
     sc = sub.add_parser("score", help="verdict for one or more clips")
     sc.add_argument("paths", nargs="+")

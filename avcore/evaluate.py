@@ -132,7 +132,7 @@ def report(scores: pd.DataFrame, dataset: str) -> dict:
     """The table `evaluate` prints: one metrics row per method and recall per anomaly type."""
     methods = [c for c in scores.columns if c in ("always_aligned", "seed_threshold", "seed_mlp", "seed_mlp_seed_config", "detector")]
     y = scores["y"].to_numpy()
-    result = {"dataset": dataset, "n_test": int(len(scores)), "methods": {}, "per_type_recall": {}}
+    result = {"dataset": dataset, "n_test": int(len(scores)), "methods": {}, "per_type_recall": {}, "per_variant_flagged": {}}
     for m in methods:
         p = scores[m].to_numpy()
         pred = (p >= 0.5).astype(int)
@@ -140,6 +140,10 @@ def report(scores: pd.DataFrame, dataset: str) -> dict:
         result["per_type_recall"][m] = {
             t: float(pred[(scores["MisalignmentType"] == t).to_numpy()].mean())
             for t in sorted(set(scores["MisalignmentType"]) - {"none"})
+        }
+        result["per_variant_flagged"][m] = {
+            f"{t}/{v}": float(pred[((scores["MisalignmentType"] == t) & (scores["Variant"] == v)).to_numpy()].mean())
+            for t, v in sorted(set(zip(scores["MisalignmentType"], scores["Variant"])))
         }
     return result
 
@@ -153,20 +157,38 @@ def format_table(result: dict) -> str:
     lines += ["", "recall per anomaly type", f"{'method':<22}" + "".join(f"{t:>12}" for t in types)]
     for name, row in result["per_type_recall"].items():
         lines.append(f"{name:<22}" + "".join(f"{row.get(t, float('nan')):>12.3f}" for t in types))
+    variants = sorted({v for r in result["per_variant_flagged"].values() for v in r})
+    lines += ["", "share flagged misaligned per type/variant (false-alarm rate on none/*)"]
+    lines.append(f"{'type/variant':<28}" + "".join(f"{m[:14]:>15}" for m in result["per_variant_flagged"]))
+    for v in variants:
+        lines.append(f"{v:<28}" + "".join(f"{r.get(v, float('nan')):>15.3f}" for r in result["per_variant_flagged"].values()))
     return "\n".join(lines)
 
 
-def run(dataset_dir: str | os.PathLike, *, progress=None, retrain: bool = False) -> tuple[dict, pd.DataFrame, SeedModels]:
-    """Features (cached), models (trained on the train split if not saved yet), then the report."""
+def load_or_train(dataset_dir: Path, *, retrain: bool = False, progress=None) -> SeedModels:
+    """The models trained on this dataset's train split, training and saving them if needed."""
+    model_dir = dataset_dir / "models"
+    if not retrain and (model_dir / "seed_mlp.pt").is_file():
+        return SeedModels.load(model_dir)
+    meta = load_metadata(dataset_dir)
+    models = train(meta, feature_table(meta, dataset_dir, progress=progress))
+    models.save(model_dir)
+    return models
+
+
+def run(
+    dataset_dir: str | os.PathLike,
+    *,
+    trained_on: str | os.PathLike | None = None,
+    progress=None,
+    retrain: bool = False,
+) -> tuple[dict, pd.DataFrame, SeedModels]:
+    """Score the test split of `dataset_dir` with models trained on `trained_on` (by default
+    the same dataset), training them first if they are not saved yet."""
     dataset_dir = Path(dataset_dir)
+    models = load_or_train(Path(trained_on or dataset_dir), retrain=retrain, progress=progress)
     meta = load_metadata(dataset_dir)
     table = feature_table(meta, dataset_dir, progress=progress)
-    model_dir = dataset_dir / "models"
-    if retrain or not (model_dir / "seed_mlp.pt").is_file():
-        models = train(meta, table)
-        models.save(model_dir)
-    else:
-        models = SeedModels.load(model_dir)
     scores = test_scores(meta, table, models)
     return report(scores, dataset_dir.name), scores, models
 
