@@ -1,4 +1,4 @@
-"""`python -m avcore ...`: build data, damage clips, extract features, train, evaluate, score.
+"""`python -m avcore ...`: build data, damage clips, extract features, train, evaluate, score, repair.
 
 Errors a user can cause end as one line on stderr and exit status 1 or 2, never a traceback.
 """
@@ -114,7 +114,7 @@ def cmd_evaluate(args) -> int:
 def ship(folder: Path, result: dict, scores, models) -> None:
     """Copy what the app needs into assets/, so it starts at once with no data folder: the
     models, the results, the full metadata table and a small playable sample of test clips."""
-    evaluate.SeedModels(models.threshold, models.mlp).save(dataset.ASSETS / "models")
+    evaluate.Models(models.threshold, models.mlp, models.detector).save(dataset.ASSETS / "models")
     results = dataset.ASSETS / "results"
     results.mkdir(parents=True, exist_ok=True)
     evaluate.write_json(results / "evaluation.json", result)
@@ -140,6 +140,15 @@ def cmd_score(args) -> int:
             row, failed = {"path": path, "error": str(exc)}, True
         print(json.dumps(row) if args.json else scoring.describe(row))
     return 1 if failed else 0
+
+
+def cmd_repair(args) -> int:
+    from avcore.repair import repair
+
+    offset = repair(args.input, args.output)
+    side = "late" if offset > 0 else "early"
+    print(f"audio was {abs(offset):.0f} ms {side}; wrote the re-timed clip to {args.output}")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -194,9 +203,14 @@ def parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("score", help="verdict for one or more clips")
     sc.add_argument("paths", nargs="+")
     sc.add_argument("--json", action="store_true", help="one JSON object per line")
-    sc.add_argument("--method", default=None, help="seed_threshold, seed_mlp or detector")
+    sc.add_argument("--method", default="detector", help="detector (default), seed_threshold or seed_mlp")
     sc.add_argument("--models", help="folder of trained models (default: the shipped assets/models)")
     sc.set_defaults(func=cmd_score)
+
+    r = sub.add_parser("repair", help="re-time the audio by the measured offset, when it is confident")
+    r.add_argument("input")
+    r.add_argument("output")
+    r.set_defaults(func=cmd_repair)
     return p
 
 

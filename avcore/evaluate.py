@@ -20,7 +20,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 
 from avcore import features
 from avcore.dataset import data_dir, load_metadata
-from avcore.models import seed_mlp
+from avcore.models import detector, seed_mlp
 from avcore.models.seed_threshold import SeedThreshold, distance
 from avcore.parallel import parallel_map
 
@@ -36,33 +36,46 @@ def seed_summary(job: tuple[str, str]) -> tuple[np.ndarray, float]:
     return feats.mean_vector(), distance(feats)
 
 
+TABLE_VERSION = f"{features.FEATURE_VERSION}+{detector.MEASURE_VERSION}"
+
+
 @dataclass
 class FeatureTable:
     mlp_x: np.ndarray
     distance: np.ndarray
+    detector_rows: list[dict[str, float]]
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(path, mlp_x=self.mlp_x.astype(np.float16), distance=self.distance)
+        names = sorted(self.detector_rows[0])
+        det = np.array([[r[n] for n in names] for r in self.detector_rows])
+        np.savez_compressed(path, mlp_x=self.mlp_x.astype(np.float16), distance=self.distance,
+                            detector_names=np.array(names), detector_x=det, version=TABLE_VERSION)
 
     @classmethod
-    def load(cls, path: Path) -> "FeatureTable":
+    def load(cls, path: Path) -> "FeatureTable | None":
         with np.load(path) as z:
-            return cls(z["mlp_x"].astype(np.float32), z["distance"])
+            if "version" not in z.files or str(z["version"]) != TABLE_VERSION:
+                return None
+            names = [str(n) for n in z["detector_names"]]
+            rows = [dict(zip(names, map(float, r))) for r in z["detector_x"]]
+            return cls(z["mlp_x"].astype(np.float32), z["distance"], rows)
 
 
 def feature_table(
     meta: pd.DataFrame, dataset_dir: Path, *, progress: Callable[[int, int], None] | None = None
 ) -> FeatureTable:
-    """Per-clip summaries, rebuilt when the clip list changed; per-clip arrays live in the
-    hash-keyed cache, so a rebuild after a few new clips recomputes only those."""
+    """Per-clip features of every method, rebuilt when the clip list or a feature recipe
+    changed; the seed's per-clip arrays live in the hash-keyed cache, so a rebuild recomputes
+    only what is new."""
     table_path = dataset_dir / "features.npz"
     if table_path.is_file() and table_path.stat().st_mtime >= (dataset_dir / "metadata.csv").stat().st_mtime:
         table = FeatureTable.load(table_path)
-        if len(table.distance) == len(meta):
+        if table is not None and len(table.distance) == len(meta):
             return table
     cache = data_dir() / "cache" / "features"
-    rows = parallel_map(seed_summary, [(p, str(cache)) for p in meta["Path"]], progress=progress)
-    table = FeatureTable(np.stack([r[0] for r in rows]), np.array([r[1] for r in rows]))
+    seed_rows = parallel_map(seed_summary, [(p, str(cache)) for p in meta["Path"]], progress=progress)
+    detector_rows = parallel_map(detector.feature_job, list(meta["Path"]), progress=progress)
+    table = FeatureTable(np.stack([r[0] for r in seed_rows]), np.array([r[1] for r in seed_rows]), detector_rows)
     table.save(table_path)
     return table
 
@@ -70,36 +83,41 @@ def feature_table(
 # ----- models ---------------------------------------------------------------------------------
 
 @dataclass
-class SeedModels:
+class Models:
     threshold: SeedThreshold
     mlp: seed_mlp.TrainedMLP
+    detector: detector.Detector
     mlp_seed_config: seed_mlp.TrainedMLP | None = None
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.threshold.save(folder / "seed_threshold.json")
         self.mlp.save(folder / "seed_mlp.pt")
+        self.detector.save(folder / "detector.pkl")
         if self.mlp_seed_config is not None:
             self.mlp_seed_config.save(folder / "seed_mlp_seed_config.pt")
 
     @classmethod
-    def load(cls, folder: Path) -> "SeedModels":
+    def load(cls, folder: Path) -> "Models":
         extra = folder / "seed_mlp_seed_config.pt"
         return cls(
             SeedThreshold.load(folder / "seed_threshold.json"),
             seed_mlp.TrainedMLP.load(folder / "seed_mlp.pt"),
+            detector.Detector.load(folder / "detector.pkl"),
             seed_mlp.TrainedMLP.load(extra) if extra.is_file() else None,
         )
 
 
-def train(meta: pd.DataFrame, table: FeatureTable, *, with_seed_config: bool = True, on_epoch=None) -> SeedModels:
+def train(meta: pd.DataFrame, table: FeatureTable, *, with_seed_config: bool = True, on_epoch=None) -> Models:
     """Fit every method on the training split only."""
     tr = (meta["Split"] == "train").to_numpy()
     y = meta["y"].to_numpy()
     threshold = SeedThreshold.fit(table.distance[tr], y[tr])
     mlp = seed_mlp.train(table.mlp_x[tr], y[tr], seed_mlp.DEFAULT_CONFIG, on_epoch=on_epoch)
     original = seed_mlp.train(table.mlp_x[tr], y[tr], seed_mlp.SEED_CONFIG) if with_seed_config else None
-    return SeedModels(threshold, mlp, original)
+    rows = [r for r, keep in zip(table.detector_rows, tr) if keep]
+    classes = meta.loc[tr, "MisalignmentType"].replace("none", "aligned").tolist()
+    return Models(threshold, mlp, detector.Detector.fit(rows, classes), original)
 
 
 # ----- metrics ----------------------------------------------------------------------------------
@@ -115,8 +133,9 @@ def metric_row(y: np.ndarray, pred: np.ndarray, score: np.ndarray) -> dict[str, 
     }
 
 
-def test_scores(meta: pd.DataFrame, table: FeatureTable, models: SeedModels) -> pd.DataFrame:
-    """One row per test clip: label, type, and each method's p_misaligned and verdict."""
+def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.DataFrame:
+    """One row per test clip: label, type, each method's p_misaligned, and the detector's
+    type and offset estimate."""
     te = (meta["Split"] == "test").to_numpy()
     out = meta.loc[te, ["VideoID", "MisalignmentType", "Category", "Variant", "ShiftMs", "y"]].reset_index(drop=True)
     out["always_aligned"] = 0.0
@@ -125,12 +144,20 @@ def test_scores(meta: pd.DataFrame, table: FeatureTable, models: SeedModels) -> 
     out["seed_mlp"] = models.mlp.p_misaligned(table.mlp_x[te])
     if models.mlp_seed_config is not None:
         out["seed_mlp_seed_config"] = models.mlp_seed_config.p_misaligned(table.mlp_x[te])
+    rows = [r for r, keep in zip(table.detector_rows, te) if keep]
+    probs = models.detector.type_probs(rows)
+    out["detector"] = 1.0 - probs[:, 0]
+    out["detector_type"] = [detector.CLASSES[i] for i in probs.argmax(axis=1)]
+    estimates = [detector.offset_estimate(r) for r in rows]
+    out["offset_ms"] = [np.nan if ms is None else ms for ms, _ in estimates]
+    out["offset_source"] = [source for _, source in estimates]
+    out["synchronizable"] = [bool(r["sync_synchronizable"]) for r in rows]
     return out
 
 
 def report(scores: pd.DataFrame, dataset: str) -> dict:
     """The table `evaluate` prints: one metrics row per method and recall per anomaly type."""
-    methods = [c for c in scores.columns if c in ("always_aligned", "seed_threshold", "seed_mlp", "seed_mlp_seed_config", "detector")]
+    methods = [c for c in ("always_aligned", "seed_threshold", "seed_mlp", "seed_mlp_seed_config", "detector") if c in scores]
     y = scores["y"].to_numpy()
     result = {"dataset": dataset, "n_test": int(len(scores)), "methods": {}, "per_type_recall": {}, "per_variant_flagged": {}}
     for m in methods:
@@ -145,7 +172,28 @@ def report(scores: pd.DataFrame, dataset: str) -> dict:
             f"{t}/{v}": float(pred[((scores["MisalignmentType"] == t) & (scores["Variant"] == v)).to_numpy()].mean())
             for t, v in sorted(set(zip(scores["MisalignmentType"], scores["Variant"])))
         }
+    if "offset_ms" in scores:
+        result["offset"] = offset_report(scores)
     return result
+
+
+def offset_report(scores: pd.DataFrame) -> dict:
+    """How well the detector measures time shifts. The error is taken over the shifts it gave
+    an offset for; the shares are over all shifts, so "cannot tell" counts as a miss."""
+    shifts = scores[scores["MisalignmentType"] == "time_shift"]
+    if shifts.empty:
+        return {}
+    err = (shifts["offset_ms"] - shifts["ShiftMs"]).abs()
+    measured = shifts["offset_ms"].notna().to_numpy()
+    return {
+        "n_shifts": int(len(shifts)),
+        "measured_share": float(measured.mean()),
+        "synchronizable_share": float(shifts["synchronizable"].mean()),
+        "median_abs_error_ms": float(err[measured].median()) if measured.any() else float("nan"),
+        "within_40ms": float((err <= 40).mean()),
+        "within_80ms": float((err <= 80).mean()),
+        "aligned_synchronizable_share": float(scores.loc[scores["y"] == 0, "synchronizable"].mean()),
+    }
 
 
 def format_table(result: dict) -> str:
@@ -162,14 +210,16 @@ def format_table(result: dict) -> str:
     lines.append(f"{'type/variant':<28}" + "".join(f"{m[:14]:>15}" for m in result["per_variant_flagged"]))
     for v in variants:
         lines.append(f"{v:<28}" + "".join(f"{r.get(v, float('nan')):>15.3f}" for r in result["per_variant_flagged"].values()))
+    if result.get("offset"):
+        lines += ["", "detector offsets on time shifts: " + ", ".join(f"{k} {v:.3f}" for k, v in result["offset"].items())]
     return "\n".join(lines)
 
 
-def load_or_train(dataset_dir: Path, *, retrain: bool = False, progress=None) -> SeedModels:
+def load_or_train(dataset_dir: Path, *, retrain: bool = False, progress=None) -> Models:
     """The models trained on this dataset's train split, training and saving them if needed."""
     model_dir = dataset_dir / "models"
-    if not retrain and (model_dir / "seed_mlp.pt").is_file():
-        return SeedModels.load(model_dir)
+    if not retrain and (model_dir / "detector.pkl").is_file():
+        return Models.load(model_dir)
     meta = load_metadata(dataset_dir)
     models = train(meta, feature_table(meta, dataset_dir, progress=progress))
     models.save(model_dir)
@@ -182,7 +232,7 @@ def run(
     trained_on: str | os.PathLike | None = None,
     progress=None,
     retrain: bool = False,
-) -> tuple[dict, pd.DataFrame, SeedModels]:
+) -> tuple[dict, pd.DataFrame, Models]:
     """Score the test split of `dataset_dir` with models trained on `trained_on` (by default
     the same dataset), training them first if they are not saved yet."""
     dataset_dir = Path(dataset_dir)

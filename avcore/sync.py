@@ -1,150 +1,410 @@
-"""Audio-visual offset from cross-correlating motion with sound (prototype)."""
+"""How far the sound is from the picture, found by cross-correlating motion with sound.
+
+Sounds in video are mostly caused by something visible changing: a hit, a landing, a lamp
+lighting, a mouth opening. So the instants where the picture changes (frame-difference energy)
+or where something's velocity changes abruptly (a hit stops a stick, a ball reverses) should
+line up with the instants where the sound gets louder (spectral flux). Sliding the sound
+against the picture and finding where they agree best gives the offset; how much better that
+lag is than every other lag says whether the clip can be synchronised at all.
+
+Sign convention everywhere: a POSITIVE offset means the AUDIO is LATE (the sound comes after
+the picture event), as ffmpeg's adelay makes it.
+
+Time base: curve sample k stands for the frame interval ((k-1)/fps, k/fps]. A frame difference
+at k is the change from frame k-1 to frame k; the audio window of sample k is centred on the
+middle of that interval. Without this half-frame care an impulse in both streams lands one
+sample apart and every estimate is biased by ~20 ms.
+
+Measured on 300 procedural clips (avcore.synth, 2-6 s, offsets within +-1.5 s, 64x48 grey):
+frame difference alone placed 81% of offsets within 80 ms, adding flow velocity change 92%;
+a 96x72 picture or finer grids gave no gain; band power^0.3 flux beat dB flux (76%) and linear
+magnitude (90%), because dB flux lets the noise floor's random flicker drown pure tones.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from avcore import media
 
-N_FFT = 1024
+SYNC_FPS = 25.0
+SYNC_SIZE = (64, 48)  # width, height: enough for a 4x4 grid of 16x12-pixel cells
+GRID = (4, 4)  # rows, cols
+MAX_LAG_S = 2.0
+FARNEBACK = (0.5, 3, 15, 3, 5, 1.2, 0)  # the seed features' flow parameters
+N_FFT = 1024  # 64 ms at 16 kHz: short enough to place a click within a frame
 N_BANDS = 40
-DB_RANGE = 80.0
-import os
-FB = [float(x) if "." in x else int(x) for x in os.environ.get("FB", "0.5,2,9,2,5,1.1,0").split(",")]
-PADMODE = os.environ.get("PADMODE", "constant")
+LOUDNESS_EXP = 0.3  # band power ** 0.3, Stevens' loudness law; see the module docstring
+TOP_K = 6  # channels averaged at each lag: one sound source spans a few cells and both cues
+MIN_OVERLAP_FRACTION = 0.5
+MIN_OVERLAP_S = 1.0
+PEAK_HALF_WIDTH = 3  # lags (frames) around the peak that belong to it, not to the background
+SURROGATES = 100
+SURROGATE_BLOCK_S = 0.5
+DETREND_S = 1.0
+ONSET_SPREAD = np.array([0.25, 0.5, 0.25])
+MOTION_FLOOR = 0.05  # grey levels: a cell whose frame difference varies less is still
+ACCEL_FLOOR = 0.01  # px/frame: below this, flow velocity change is numerical noise
+SILENCE_RMS = 1e-4  # -80 dBFS
+CONFIDENCE_THRESHOLD = 4.0
+MARGIN_THRESHOLD = 1.0
 
 
 @dataclass(frozen=True)
 class SyncCurves:
+    """Time curves sampled at `fps`; sample k covers the frame interval ((k-1)/fps, k/fps]."""
+
     fps: float
     grid: tuple[int, int]
-    motion: np.ndarray  # (T, R)
-    speed: np.ndarray | None
-    luma: np.ndarray | None
-    accel: np.ndarray | None
-    onset: np.ndarray | None
-    rms: np.ndarray | None
+    motion: np.ndarray  # (T, R) mean absolute frame difference per cell, grey levels
+    accel: np.ndarray  # (T, R) change of mean flow velocity across each sample, px/frame
+    onset: np.ndarray | None  # (Ta,) spectral flux of band loudness; None without audio
+    rms: np.ndarray | None  # (Ta,) linear RMS of the window around each sample
 
     @property
     def motion_total(self) -> np.ndarray:
         return self.motion.mean(axis=1)
 
+    @property
+    def rms_db(self) -> np.ndarray | None:
+        return None if self.rms is None else 20 * np.log10(np.maximum(self.rms, 1e-10))
 
-def motion_grid(frames: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    f = frames.astype(np.float32)
-    if f.ndim == 4:
-        f = f.mean(axis=3)
-    n, h, w = f.shape
-    rows, cols = grid
-    diff = np.zeros((n, h, w), np.float32)
+
+@dataclass(frozen=True)
+class SyncResult:
+    """Offset estimate with its evidence. `correlation` is, at each lag, the mean Pearson r of
+    the TOP_K best-agreeing motion channels with the onset curve (what a plot should show);
+    the peak is picked on the same r weighted by its overlap's significance, so a chance match
+    over a short overlap at an extreme lag does not win."""
+
+    offset_ms: float | None
+    confidence: float
+    synchronizable: bool
+    reason: str
+    lags_ms: np.ndarray = field(repr=False)
+    correlation: np.ndarray = field(repr=False)
+    source_map: np.ndarray = field(repr=False)
+    best_region: tuple[int, int] | None
+    peak_lag_ms: float | None
+    peak_corr: float
+    zero_lag_corr: float
+    peak_z: float
+    margin: float
+    audio_activity: float
+    motion_activity: float
+
+    def features(self) -> dict[str, float]:
+        """Flat numbers for a classifier; NaN where a value does not exist (no audio)."""
+        nan = float("nan")
+        return {
+            "sync_offset_ms": nan if self.offset_ms is None else float(self.offset_ms),
+            "sync_abs_offset_ms": nan if self.offset_ms is None else abs(float(self.offset_ms)),
+            "sync_confidence": float(self.confidence),
+            "sync_synchronizable": float(self.synchronizable),
+            "sync_peak_corr": float(self.peak_corr),
+            "sync_zero_lag_corr": float(self.zero_lag_corr),
+            "sync_peak_minus_zero": float(self.peak_corr - self.zero_lag_corr),
+            "sync_peak_z": float(self.peak_z),
+            "sync_margin": float(self.margin),
+            "sync_audio_activity": float(self.audio_activity),
+            "sync_motion_activity": float(self.motion_activity),
+        }
+
+    def to_dict(self) -> dict:
+        """JSON-ready: scalars plus the arrays as lists."""
+        return {
+            "offset_ms": self.offset_ms,
+            "confidence": self.confidence,
+            "synchronizable": self.synchronizable,
+            "reason": self.reason,
+            "best_region": None if self.best_region is None else list(self.best_region),
+            "peak_lag_ms": self.peak_lag_ms,
+            "peak_corr": self.peak_corr,
+            "zero_lag_corr": self.zero_lag_corr,
+            "peak_z": self.peak_z,
+            "margin": self.margin,
+            "audio_activity": self.audio_activity,
+            "motion_activity": self.motion_activity,
+            "lags_ms": self.lags_ms.tolist(),
+            "correlation": self.correlation.tolist(),
+            "source_map": self.source_map.tolist(),
+        }
+
+
+# ----- curves -------------------------------------------------------------------------------
+
+def decode(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, info: media.MediaInfo | None = None) -> media.Decoded:
+    """The small grey decode the sync curves are tuned for."""
+    return media.decode(path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, info=info)
+
+
+def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
+    frames = decoded.frames
+    if frames.ndim == 4:
+        frames = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+    motion, accel = motion_curves(frames, grid)
+    onset = rms = None
+    if decoded.audio is not None and decoded.audio.size:
+        onset, rms = audio_curves(decoded.audio, decoded.sr, decoded.fps)
+    return SyncCurves(float(decoded.fps), tuple(grid), motion, accel, onset, rms)
+
+
+def _cells(height: int, width: int, grid: tuple[int, int]) -> list[tuple[slice, slice]]:
+    ys = np.linspace(0, height, grid[0] + 1).round().astype(int)
+    xs = np.linspace(0, width, grid[1] + 1).round().astype(int)
+    return [(slice(ys[r], ys[r + 1]), slice(xs[c], xs[c + 1])) for r in range(grid[0]) for c in range(grid[1])]
+
+
+def _cell_means(images: np.ndarray, cells: list[tuple[slice, slice]]) -> np.ndarray:
+    """(N, H, W[, C]) -> (N, R[, C]) means over each cell."""
+    return np.stack([images[:, ys, xs].mean(axis=(1, 2)) for ys, xs in cells], axis=1)
+
+
+def motion_curves(frames: np.ndarray, grid: tuple[int, int] = GRID) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell frame-difference energy and per-cell change of mean flow velocity.
+
+    Both are needed: a lamp lighting or a mouth opening is a change of brightness that flow
+    does not see, while a hit or a bounce happens where a stick or a ball reverses, at the
+    one moment its frame difference dips. The velocity change is taken across each sample,
+    |v(k+1) - v(k-1)|, so a reversal inside interval k is credited to sample k.
+    """
+    n, h, w = frames.shape
+    cells = _cells(h, w, grid)
+    motion = np.zeros((n, len(cells)), np.float32)
+    velocity = np.zeros((n, len(cells), 2), np.float32)
     if n > 1:
-        np.abs(f[1:] - f[:-1], out=diff[1:])
-    ys = np.linspace(0, h, rows + 1).round().astype(int)
-    xs = np.linspace(0, w, cols + 1).round().astype(int)
-    out = np.empty((n, rows * cols), np.float32)
-    for r in range(rows):
-        for c in range(cols):
-            out[:, r * cols + c] = diff[:, ys[r] : ys[r + 1], xs[c] : xs[c + 1]].mean(axis=(1, 2))
-    return out
+        diff = np.abs(np.diff(frames.astype(np.float32), axis=0))
+        motion[1:] = _cell_means(diff, cells)
+        flows = np.stack([cv2.calcOpticalFlowFarneback(a, b, None, *FARNEBACK) for a, b in zip(frames[:-1], frames[1:])])
+        velocity[1:] = _cell_means(flows, cells)
+    accel = np.zeros_like(motion)
+    if n > 2:
+        accel[1:-1] = np.linalg.norm(velocity[2:] - velocity[:-2], axis=2)
+    return motion, accel
 
 
 def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
+    """Averaging weights from FFT bins to log-spaced bands (50 Hz to Nyquist), so a low drum
+    and a high click weigh alike; a band too narrow to hold a bin takes the nearest one."""
     freqs = np.fft.rfftfreq(n_fft, 1 / sr)
     edges = np.geomspace(50.0, sr / 2, n_bands + 1)
-    m = np.zeros((n_bands, freqs.size), np.float32)
+    weights = np.zeros((n_bands, freqs.size), np.float32)
     for b in range(n_bands):
         sel = (freqs >= edges[b]) & (freqs < edges[b + 1])
         if not sel.any():
-            sel = np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])) == np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])).min()
-        m[b, sel] = 1.0 / sel.sum()
-    return m
+            sel = np.arange(freqs.size) == np.argmin(np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])))
+        weights[b, sel] = 1.0 / sel.sum()
+    return weights
 
 
-def audio_envelopes(audio: np.ndarray, sr: int, fps: float, n_frames: int | None = None, n_fft: int = N_FFT, offset: float = 0.0, mode="db", gamma=100.0):
-    n = int(np.floor(audio.size / sr * fps)) if n_frames is None else n_frames
-    centers = np.round((np.arange(n) / fps + offset) * sr).astype(int)
-    pad = n_fft
-    x = np.pad(audio.astype(np.float32), (pad, pad + n_fft), mode=PADMODE)
-    idx = centers[:, None] + pad - n_fft // 2 + np.arange(n_fft)[None, :]
-    seg = x[idx] * np.hanning(n_fft).astype(np.float32)
+def audio_curves(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Onset strength (positive spectral flux of band loudness) and RMS, one value per frame
+    interval. Reflect padding keeps the clip's first window from reading as an onset out of
+    silence."""
+    n = int(np.floor(audio.size / sr * fps))
+    centres = np.round((np.arange(n) - 0.5) / fps * sr).astype(int)
+    x = np.pad(audio.astype(np.float32), N_FFT, mode="reflect" if audio.size > N_FFT else "constant")
+    idx = centres[:, None] + N_FFT // 2 + np.arange(N_FFT)[None, :]
+    window = np.hanning(N_FFT).astype(np.float32)
+    seg = x[idx] * window
     power = np.abs(np.fft.rfft(seg, axis=1)) ** 2
-    bands = power @ _band_matrix(n_fft, sr, N_BANDS).T
-    if mode == "db":
-        db = 10 * np.log10(bands + 1e-12)
-        db = np.maximum(db, db.max() - DB_RANGE)
-    elif mode == "log1p":
-        ref = np.sqrt(np.mean(audio.astype(np.float64) ** 2)) + 1e-9
-        db = np.log1p(gamma * np.sqrt(bands) / ref)
-    elif mode == "lin":
-        db = np.sqrt(bands)
-    elif mode == "pow":
-        db = bands ** gamma
-    elif mode == "dbmax":
-        db = 10 * np.log10(bands + 1e-12)
-        db = np.maximum(db, db.max() - DB_RANGE)
-    flux = np.zeros(n, np.float32)
-    d = np.maximum(np.diff(db, axis=0), 0)
-    flux[1:] = d.max(axis=1) if mode == "dbmax" else d.mean(axis=1)
-    rms = np.sqrt((seg**2).mean(axis=1) / np.mean(np.hanning(n_fft) ** 2))
-    return flux, rms.astype(np.float32)
+    loudness = (power @ _band_matrix(N_FFT, sr, N_BANDS).T) ** LOUDNESS_EXP
+    onset = np.zeros(n, np.float32)
+    if n > 1:
+        onset[1:] = np.maximum(np.diff(loudness, axis=0), 0).mean(axis=1)
+    rms = np.sqrt((seg**2).mean(axis=1) / np.mean(window**2))
+    return onset, rms.astype(np.float32)
 
 
-def _cells(h, w, grid):
-    rows, cols = grid
-    ys = np.linspace(0, h, rows + 1).round().astype(int)
-    xs = np.linspace(0, w, cols + 1).round().astype(int)
-    return [(slice(ys[r], ys[r + 1]), slice(xs[c], xs[c + 1])) for r in range(rows) for c in range(cols)]
+# ----- correlation --------------------------------------------------------------------------
+
+def lagged_pearson(v: np.ndarray, a: np.ndarray, lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson r between each column of v (T, C) and a (Ta,) delayed by each lag, computed
+    over only the samples both have at that lag (no zero padding dragging r towards 0).
+    Returns r (L, C) and the overlap length per lag (L,). Positive lag pairs v[t] with a[t+lag].
+    """
+    idx = np.arange(v.shape[0])[None, :] + lags[:, None]
+    inside = ((idx >= 0) & (idx < a.size)).astype(np.float64)
+    shifted = a[np.clip(idx, 0, a.size - 1)] * inside
+    n = inside.sum(axis=1)
+    sa, saa = shifted.sum(axis=1), (shifted**2).sum(axis=1)
+    sv, svv = inside @ v, inside @ (v**2)
+    cov = shifted @ v - sv * (sa / n)[:, None]
+    var = (svv - sv**2 / n[:, None]) * (saa - sa**2 / n)[:, None]
+    r = np.where(var > 1e-18, cov / np.sqrt(np.maximum(var, 1e-18)), 0.0)
+    return r, n
 
 
-def flow_grid(frames, grid, method="dis"):
-    import cv2
-    n, h, w = frames.shape
-    cells = _cells(h, w, grid)
-    vec = np.zeros((n, len(cells), 2), np.float32)
-    speed = np.zeros((n, len(cells)), np.float32)
-    if method.startswith("dis"):
-        preset = {"dis": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "dis_fast": cv2.DISOPTICAL_FLOW_PRESET_FAST, "dis_medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}[method]
-        dis = cv2.DISOpticalFlow_create(preset)
-    for i in range(1, n):
-        if method.startswith("dis"):
-            fl = dis.calc(frames[i - 1], frames[i], None)
-        else:
-            fl = cv2.calcOpticalFlowFarneback(frames[i - 1], frames[i], None, *FB)
-        mag = np.sqrt((fl**2).sum(-1))
-        for j, (ys, xs) in enumerate(cells):
-            vec[i, j] = fl[ys, xs].reshape(-1, 2).mean(0)
-            speed[i, j] = mag[ys, xs].mean()
-    accel = np.zeros_like(speed)
-    accel[1:-1] = np.sqrt(((vec[2:] - vec[:-2]) ** 2).sum(-1))
-    return speed, accel
+def _combine(r: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean r of the best TOP_K channels at each lag, and that r as an approximate z-score
+    (Fisher transform times sqrt(n - 3)), which ranks lags fairly when overlaps differ."""
+    k = min(TOP_K, r.shape[1])
+    corr = np.sort(r, axis=1)[:, -k:].mean(axis=1)
+    score = np.arctanh(np.clip(corr, -0.999, 0.999)) * np.sqrt(np.maximum(n - 3, 1))
+    return corr, score
 
 
-def curves(decoded: media.Decoded, grid=(4, 4), flow=None, **kw) -> SyncCurves:
-    motion = motion_grid(decoded.frames, grid)
-    speed = accel = None
-    if flow:
-        speed, accel = flow_grid(decoded.frames, grid, flow)
-    onset = rms = None
-    if decoded.audio is not None and decoded.audio.size:
-        onset, rms = audio_envelopes(decoded.audio, decoded.sr, decoded.fps, **kw)
-    h, w = decoded.frames.shape[1:3]
-    luma = np.stack([decoded.frames[:, ys, xs].mean(axis=(1, 2)) for ys, xs in _cells(h, w, grid)], 1)
-    return SyncCurves(decoded.fps, tuple(grid), motion, speed, luma, accel, onset, rms)
+def _parabolic(y: np.ndarray, i: int) -> float:
+    """Sub-sample position of the maximum at i from a parabola through its neighbours."""
+    if 0 < i < y.size - 1:
+        den = y[i - 1] - 2 * y[i] + y[i + 1]
+        if den < 0:
+            return i + float(np.clip(0.5 * (y[i - 1] - y[i + 1]) / den, -0.5, 0.5))
+    return float(i)
 
 
-def ncc(v: np.ndarray, a: np.ndarray, max_lag: int, min_overlap: int):
-    """v (T, R), a (Ta,). Pearson r for each lag (positive = a late) and region."""
-    tv, ta = v.shape[0], a.shape[0]
-    lags = np.arange(-max_lag, max_lag + 1)
-    out = np.full((lags.size, v.shape[1]), np.nan, np.float32)
-    for i, lag in enumerate(lags):
-        t0, t1 = max(0, -lag), min(tv, ta - lag)
-        if t1 - t0 < min_overlap:
-            continue
-        vv = v[t0:t1] - v[t0:t1].mean(axis=0)
-        aa = a[t0 + lag : t1 + lag] - a[t0 + lag : t1 + lag].mean()
-        den = np.sqrt((vv**2).sum(axis=0) * (aa**2).sum()) + 1e-12
-        out[i] = (vv * aa[:, None]).sum(axis=0) / den
-    return lags, out
+def _detrend(x: np.ndarray, fps: float) -> np.ndarray:
+    """Minus a centred moving average over DETREND_S: events are brief, so this keeps them,
+    while a slow swell of loudness or motion (a fade, a plane flying off, a pan) would
+    otherwise correlate at every lag and masquerade as a match."""
+    w = max(3, int(round(DETREND_S * fps)) | 1)
+    if x.shape[0] <= w:
+        return x - x.mean(axis=0)
+    kernel = np.ones(w) / w
+    pad = [(w // 2, w // 2)] + [(0, 0)] * (x.ndim - 1)
+    padded = np.pad(x, pad, mode="reflect")
+    smooth = np.apply_along_axis(lambda col: np.convolve(col, kernel, mode="valid"), 0, padded)
+    return x - smooth
+
+
+def _block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
+    blocks = [a[i : i + block] for i in range(0, a.size, block)]
+    return np.concatenate([blocks[j] for j in rng.permutation(len(blocks))])
+
+
+def _no_result(c: SyncCurves, reason: str, motion_activity: float, audio_activity: float) -> SyncResult:
+    return SyncResult(
+        offset_ms=None, confidence=0.0, synchronizable=False, reason=reason,
+        lags_ms=np.zeros(0), correlation=np.zeros(0), source_map=np.zeros(c.grid),
+        best_region=None, peak_lag_ms=None, peak_corr=0.0, zero_lag_corr=float("nan"),
+        peak_z=0.0, margin=0.0, audio_activity=audio_activity, motion_activity=motion_activity,
+    )
+
+
+def _activity(x: np.ndarray) -> float:
+    """How eventful a curve is: its 99th percentile over its median. Sparse events score
+    high; noise or a steady tone stays near 1-3."""
+    med = float(np.median(x)) if x.size else 0.0
+    return float(np.percentile(x, 99) / med) if med > 1e-12 else 0.0
+
+
+def _audible_onset(c: SyncCurves) -> tuple[np.ndarray, int]:
+    """The onset curve without leading and trailing digital silence, and the curve sample its
+    first value stands for. That silence (adelay's gap, a trimmed end) carries no timing;
+    correlated as mere quiet, it would make the lag that hides the gap win, and the estimate
+    would measure where the sound starts instead of whether it fits the picture. The onset
+    out of the leading silence goes too: it is the gap's edge, not an event."""
+    audible = np.flatnonzero(c.rms >= SILENCE_RMS)
+    first = max(int(audible[0]) + 1, 1)
+    return c.onset[first : int(audible[-1]) + 1].astype(np.float64), first
+
+
+def _peak_stats(score: np.ndarray, lags: np.ndarray, i: int) -> tuple[float, float]:
+    """Peak z against the lags away from it, and its margin over the best rival local
+    maximum, both in units of the spread of those other lags."""
+    far = np.abs(lags - lags[i]) > PEAK_HALF_WIDTH
+    rest = score[far]
+    spread = float(rest.std()) + 1e-9
+    peak_z = float((score[i] - rest.mean()) / spread)
+    left, right = np.r_[-np.inf, score[:-1]], np.r_[score[1:], -np.inf]
+    rivals = score[far & (score >= left) & (score >= right)]
+    margin = float((score[i] - rivals.max()) / spread) if rivals.size else peak_z
+    return peak_z, margin
+
+
+def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) -> SyncResult:
+    """Offset estimate, confidence and sound-source map of one clip.
+
+    `synchronizable` False means "cannot tell": `offset_ms` is then only the best guess
+    (None when there is nothing to correlate: no audio, silence, a still picture, too short).
+
+    confidence: how many standard deviations the peak's score stands above the peak scores
+    of SURROGATES onset curves cut into blocks and shuffled (same sounds, same texture, no
+    relation to the picture). It asks "could chance alone give a peak this high with these
+    very curves?", which a z-score against the other lags (`peak_z`, kept as a feature)
+    answers badly for short clips, whose lag curve has few independent values. Measured on
+    300 procedural clips and 150 mismatched/noise/still ones, this separated right estimates
+    from chance better (AUC 0.97 vs 0.96) and kept 63% of clips at zero false claims vs 44%.
+    `margin` is the peak over the best rival local maximum; it is small when events repeat
+    regularly (a countdown's beeps) and several lags fit equally well.
+    A clip is synchronizable only if both clear their thresholds, tuned so no mismatched clip
+    and no wrong estimate passed: a false alarm on a good clip costs more than a missed shift.
+    """
+    c = source if isinstance(source, SyncCurves) else curves(source)
+    motion, accel = c.motion[1:-1].astype(np.float64), c.accel[1:-1].astype(np.float64)
+    motion_activity = float(np.max(motion.std(axis=0), initial=0.0))
+    if c.onset is None:
+        return _no_result(c, "no audio stream", motion_activity, 0.0)
+    if float(np.max(c.rms, initial=0.0)) < SILENCE_RMS:
+        return _no_result(c, "the audio is silent", motion_activity, 0.0)
+    onset, first = _audible_onset(c)
+    audio_activity = _activity(onset)
+    moving = motion.std(axis=0) > MOTION_FLOOR  # Farneback finds flow even between identical frames
+    live = np.concatenate([moving, moving & (accel.std(axis=0) > ACCEL_FLOOR)])
+    if not live.any():
+        return _no_result(c, "the picture does not move", motion_activity, audio_activity)
+    channels = _detrend(np.concatenate([motion, accel], axis=1)[:, live], c.fps)
+    # a picture event is quantised to its frame interval, a sound's onset is not: spreading
+    # each onset over its neighbours lets a sound that fell near an interval's edge still meet
+    # its picture, and rounds the peak so the parabola can place it between lags
+    onset = np.convolve(_detrend(onset, c.fps), ONSET_SPREAD, mode="same")
+
+    # channel row t is curve sample t + 1 and onset[j] is sample j + first, so audio late by
+    # `lag` samples pairs channels[t] with onset[t + lag + 1 - first]
+    to_onset = 1 - first
+    min_overlap = max(MIN_OVERLAP_FRACTION * min(len(channels), len(onset)), MIN_OVERLAP_S * c.fps, 2 * PEAK_HALF_WIDTH + 3)
+    reach = int(round(max_lag_s * c.fps))
+    lags = np.arange(-reach, reach + 1)
+    overlap = np.minimum(len(channels), len(onset) - lags - to_onset) - np.maximum(0, -lags - to_onset)
+    lags = lags[overlap >= min_overlap]
+    if lags.size < 2 * PEAK_HALF_WIDTH + 3:
+        return _no_result(c, "the clip is too short", motion_activity, audio_activity)
+
+    r, n = lagged_pearson(channels, onset, lags + to_onset)
+    corr, score = _combine(r, n)
+    i = int(np.argmax(score))
+    peak_z, margin = _peak_stats(score, lags, i)
+    confidence = _surrogate_z(channels, onset, lags + to_onset, float(score[i]), c.fps)
+
+    per_channel = np.full(live.size, -np.inf)
+    per_channel[live] = r[i]
+    source_map = per_channel.reshape(2, -1).max(axis=0)  # a cell's better cue
+    source_map = np.where(np.isfinite(source_map), source_map, 0.0).reshape(c.grid)
+    best = np.unravel_index(int(np.argmax(source_map)), c.grid)
+
+    ms_per_lag = 1000.0 / c.fps
+    zero = np.flatnonzero(lags == 0)
+    ok = confidence >= CONFIDENCE_THRESHOLD and margin >= MARGIN_THRESHOLD
+    return SyncResult(
+        offset_ms=float((lags[0] + _parabolic(score, i)) * ms_per_lag),
+        confidence=confidence,
+        synchronizable=bool(ok),
+        reason="" if ok else "no clear audio-visual events",
+        lags_ms=lags * ms_per_lag,
+        correlation=corr,
+        source_map=source_map,
+        best_region=(int(best[0]), int(best[1])),
+        peak_lag_ms=float(lags[i] * ms_per_lag),
+        peak_corr=float(corr[i]),
+        zero_lag_corr=float(corr[zero[0]]) if zero.size else float("nan"),
+        peak_z=peak_z,
+        margin=margin,
+        audio_activity=audio_activity,
+        motion_activity=motion_activity,
+    )
+
+
+def _surrogate_z(channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float) -> float:
+    """The peak score against the peak scores reached when the onset curve is cut into
+    SURROGATE_BLOCK_S blocks and shuffled: same events, same texture, no relation to the
+    picture. Seeded, so a clip always gets the same value."""
+    rng = np.random.default_rng(0)
+    block = int(np.clip(onset.size / 10, 3, SURROGATE_BLOCK_S * fps))
+    peaks = np.array([
+        _combine(*lagged_pearson(channels, _block_shuffle(np.roll(onset, rng.integers(onset.size)), block, rng), lags))[1].max()
+        for _ in range(SURROGATES)
+    ])
+    return float((peak - peaks.mean()) / (peaks.std() + 1e-9))

@@ -1,0 +1,198 @@
+"""Forensic cues: the traces each kind of damage leaves, as a flat dict of numbers.
+
+- mute (-an): no audio stream at all.
+- time shift (adelay): digital silence at the start, and an audio stream longer than the video
+  by the delay; an advance (atrim) makes the audio shorter instead.
+- noise (anoisesrc replacing the audio): a flat spectrum at a steady level all the way through.
+- distort (setpts 0.75*PTS + a sine): a video stream 25% shorter than its audio; frame
+  timestamps that wobble when they are kept, duplicated or dropped frames when the clip was
+  re-encoded at a constant rate, and a frame rate off every standard one.
+
+Every key is always present, so a classifier sees the same columns for every clip. Where a cue
+does not exist because there is no audio, it takes the value that a listener would measure
+(silence: -120 dBFS, silence ratio 1, flatness 0) or the neutral one (duration ratio 1,
+difference 0); `audio_missing` tells those apart from real silence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avcore import media
+
+FRAME_S = 0.04  # loudness frames; 25 a second like the sync curves
+SILENCE_DBFS = -60.0
+FLOOR_DBFS = -120.0
+FLATNESS_N_FFT = 1024
+FLATNESS_AVERAGE = 8  # spectra averaged per flatness value (~0.26 s): one periodogram of white
+# noise has flatness ~0.56 (exp(-Euler's gamma)) whatever the signal; averaging lifts it to ~0.9
+IRREGULAR_INTERVAL = 0.05  # a frame interval this far off the median is irregular
+DUPLICATE_FRACTION = 0.1  # a frame change below this share of both neighbours' is a repeat
+JUMP_FACTOR = 1.6  # ...above this multiple of both, a skip (a dropped frame doubles the change)
+MOVING_GREY = 0.5  # mean grey-level change that counts as motion
+STANDARD_FPS = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0)
+
+KEYS = (
+    "audio_missing",
+    "audio_rms_dbfs",
+    "audio_active_rms_dbfs",
+    "audio_peak_dbfs",
+    "audio_level_std_db",
+    "silence_ratio",
+    "leading_silence_s",
+    "trailing_silence_s",
+    "spectral_flatness",
+    "audio_duration_s",
+    "video_duration_s",
+    "av_duration_diff_s",
+    "av_duration_ratio",
+    "video_fps",
+    "fps_off_standard",
+    "frame_interval_cv",
+    "irregular_interval_ratio",
+    "duplicate_frame_ratio",
+    "frame_jump_ratio",
+)
+
+
+def cues(decoded: media.Decoded) -> dict[str, float]:
+    """All cues of one decoded clip, keys in KEYS order.
+
+    Durations, frame rate and frame intervals come from the streams' own timestamps
+    (`decoded.info`), so they describe the whole file even when the decode was cut at
+    max_seconds; without `info` (arrays made in memory) they fall back to the decoded lengths.
+    Repeated and skipped frames are judged on the decoded frames, so decode at a fixed rate
+    (sync.decode) to compare clips with each other.
+    """
+    out = {}
+    out.update(audio_cues(decoded.audio, decoded.sr))
+    out.update(duration_cues(decoded))
+    out.update(frame_timing_cues(_frame_times(decoded)))
+    out.update(frame_repeat_cues(decoded.frames))
+    return {k: float(out[k]) for k in KEYS}
+
+
+# ----- audio --------------------------------------------------------------------------------
+
+def frame_levels_db(audio: np.ndarray, sr: int, frame_s: float = FRAME_S) -> np.ndarray:
+    """RMS level of consecutive frames in dBFS, floored at FLOOR_DBFS (digital silence)."""
+    n = int(round(frame_s * sr))
+    k = audio.size // n
+    if k == 0:
+        return np.full(1, _db(float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if audio.size else 0.0))
+    power = np.mean(np.square(audio[: k * n].reshape(k, n), dtype=np.float64), axis=1)
+    return 10 * np.log10(np.maximum(power, 10 ** (FLOOR_DBFS / 10)))
+
+
+def spectral_flatness(audio: np.ndarray) -> float:
+    """Median flatness (geometric over arithmetic mean of the power spectrum, 0 for a tone,
+    1 for white noise) over the non-silent quarter-seconds. Noise that REPLACED the audio is
+    flat everywhere; natural sound is flat only in brief bursts, so the median tells them
+    apart where the mean would not."""
+    if audio.size < FLATNESS_N_FFT:
+        return 0.0
+    frames = np.lib.stride_tricks.sliding_window_view(audio.astype(np.float64), FLATNESS_N_FFT)[:: FLATNESS_N_FFT // 2]
+    group = min(FLATNESS_AVERAGE, frames.shape[0])
+    blocks = frames[: frames.shape[0] // group * group].reshape(-1, group, FLATNESS_N_FFT)
+    power = (np.abs(np.fft.rfft(blocks * np.hanning(FLATNESS_N_FFT), axis=2))[..., 1:] ** 2).mean(axis=1)
+    loud = 10 * np.log10(np.mean(blocks**2, axis=(1, 2)) + 1e-30) > SILENCE_DBFS
+    if not loud.any():
+        return 0.0
+    power = power[loud] + 1e-30
+    return float(np.median(np.exp(np.log(power).mean(axis=1)) / power.mean(axis=1)))
+
+
+def audio_cues(audio: np.ndarray | None, sr: int) -> dict[str, float]:
+    if audio is None or audio.size == 0:
+        return {
+            "audio_missing": 1.0, "audio_rms_dbfs": FLOOR_DBFS, "audio_active_rms_dbfs": FLOOR_DBFS,
+            "audio_peak_dbfs": FLOOR_DBFS, "audio_level_std_db": 0.0, "silence_ratio": 1.0,
+            "leading_silence_s": 0.0, "trailing_silence_s": 0.0, "spectral_flatness": 0.0,
+        }
+    levels = frame_levels_db(audio, sr)
+    sound = np.flatnonzero(levels > SILENCE_DBFS)
+    seconds = audio.size / sr
+    power = np.square(audio, dtype=np.float64)
+    return {
+        "audio_missing": 0.0,
+        "audio_rms_dbfs": _db(float(np.sqrt(power.mean()))),
+        "audio_active_rms_dbfs": float(10 * np.log10(np.mean(10 ** (levels[sound] / 10)))) if sound.size else FLOOR_DBFS,
+        "audio_peak_dbfs": _db(float(np.abs(audio).max())),
+        # natural sound swings by 5-15 dB from frame to frame; replacement noise by <1 dB
+        "audio_level_std_db": float(levels[sound].std()) if sound.size > 1 else 0.0,
+        "silence_ratio": float(1 - sound.size / levels.size),
+        "leading_silence_s": float(sound[0] * FRAME_S) if sound.size else seconds,
+        "trailing_silence_s": float(seconds - (sound[-1] + 1) * FRAME_S) if sound.size else seconds,
+        "spectral_flatness": spectral_flatness(audio),
+    }
+
+
+def _db(amplitude: float) -> float:
+    return float(max(20 * np.log10(max(amplitude, 1e-30)), FLOOR_DBFS))
+
+
+# ----- durations and timing -----------------------------------------------------------------
+
+def duration_cues(decoded: media.Decoded) -> dict[str, float]:
+    info = decoded.info
+    if info is not None and info.video is not None:
+        video = info.video.duration
+        audio = info.audio.duration if info.audio is not None else 0.0
+        fps = info.video.fps
+    else:
+        video = decoded.frames.shape[0] / decoded.fps
+        audio = decoded.audio.size / decoded.sr if decoded.audio is not None else 0.0
+        fps = decoded.fps
+    has_audio = decoded.audio is not None and audio > 0
+    return {
+        "audio_duration_s": audio,
+        "video_duration_s": video,
+        "av_duration_diff_s": audio - video if has_audio else 0.0,
+        "av_duration_ratio": video / audio if has_audio else 1.0,
+        "video_fps": fps,
+        # a 25 fps clip played 4/3 faster reports 33.3 fps, a rate no camera or editor uses
+        "fps_off_standard": min(abs(fps / s - 1) for s in STANDARD_FPS) if fps > 0 else 1.0,
+    }
+
+
+def _frame_times(decoded: media.Decoded) -> np.ndarray:
+    info = decoded.info
+    if info is not None and info.video is not None and info.video.frame_times.size:
+        return np.sort(info.video.frame_times)
+    return np.arange(decoded.frames.shape[0]) / decoded.fps
+
+
+def frame_timing_cues(frame_times: np.ndarray) -> dict[str, float]:
+    """How uneven the source frame intervals are. The kept-timestamp warp makes each interval
+    0.75 of normal plus a slow sine; a camera or an editor makes them all equal (phones with
+    variable rate are the honest exception)."""
+    intervals = np.diff(frame_times)
+    intervals = intervals[intervals > 0]
+    if intervals.size < 2:
+        return {"frame_interval_cv": 0.0, "irregular_interval_ratio": 0.0}
+    median = float(np.median(intervals))
+    return {
+        "frame_interval_cv": float(intervals.std() / intervals.mean()),
+        "irregular_interval_ratio": float(np.mean(np.abs(intervals / median - 1) > IRREGULAR_INTERVAL)),
+    }
+
+
+def frame_repeat_cues(frames: np.ndarray) -> dict[str, float]:
+    """Share of decoded frame pairs that repeat a frame, or skip one, in the middle of motion.
+
+    A repeat is a pair that barely changes while the pairs on both sides change (a still
+    scene repeats frames honestly, so it does not count); a skip is a pair that changes far
+    more than both sides. Decoding a sped-up clip at a fixed rate drops every few frames (each
+    a skip); a slowed or low-rate one repeats them; film transferred to video repeats them too.
+    """
+    if frames.shape[0] < 4:
+        return {"duplicate_frame_ratio": 0.0, "frame_jump_ratio": 0.0}
+    grey = frames.astype(np.float32)
+    if grey.ndim == 4:
+        grey = grey.mean(axis=3)
+    diff = np.abs(np.diff(grey, axis=0)).mean(axis=(1, 2))
+    middle, sides = diff[1:-1], np.stack([diff[:-2], diff[2:]])
+    low, high = sides.min(axis=0), sides.max(axis=0)
+    repeats = (low > MOVING_GREY) & (middle < DUPLICATE_FRACTION * low)
+    skips = (high > MOVING_GREY) & (middle > JUMP_FACTOR * high)
+    return {"duplicate_frame_ratio": float(repeats.mean()), "frame_jump_ratio": float(skips.mean())}

@@ -1,0 +1,27 @@
+"""Put a clip's sound back in sync, only when the offset was measured with confidence.
+
+A wrong repair damages a good clip, so anything short of a confident, sizeable offset is refused
+with the reason instead of guessed at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from avcore import anomalies, sync
+from avcore.errors import AvcoreError
+
+MIN_OFFSET_MS = 40.0  # one frame at 25 fps: below this the clip is already in sync
+
+
+def repair(src: str | os.PathLike, dst: str | os.PathLike) -> float:
+    """Write `dst` with the audio re-timed by the estimated offset; returns that offset (ms)."""
+    result = sync.analyse(sync.decode(src))
+    if result.offset_ms is None or not result.synchronizable:
+        why = result.reason or "the offset could not be measured with confidence"
+        raise AvcoreError(f"Cannot repair this clip: {why}. It was left unchanged.")
+    if abs(result.offset_ms) < MIN_OFFSET_MS:
+        raise AvcoreError(f"The sound is already in sync (offset {result.offset_ms:+.0f} ms); nothing to repair.")
+    anomalies.time_shift(src, Path(dst), -result.offset_ms)
+    return result.offset_ms
