@@ -1,0 +1,72 @@
+"""Detector speed, measured side by side in one run (medians of interleaved repeats).
+
+    python bench/bench_detector.py [--repeats 7]
+
+Prints the time to score a 10 s 1280x720 clip with the shipped detector (warm: models loaded)
+beside ffmpeg's decode-only time of the same clip (target: at most 1.5x), where the time goes
+(decode, curves, analysis, cues, model), and the cold first call in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from avcore import cues, sync  # noqa: E402
+from avcore.scoring import Scorer  # noqa: E402
+from bench_features import decode_only, make_720p_clip, timed  # noqa: E402
+
+
+def stages(path: Path) -> dict[str, float]:
+    out, t = {}, time.perf_counter()
+    decoded = sync.decode(path)
+    out["decode (probe + both streams)"], t = time.perf_counter() - t, time.perf_counter()
+    curves = sync.curves(decoded)
+    out["sync curves"], t = time.perf_counter() - t, time.perf_counter()
+    sync.analyse(curves)
+    out["sync analysis"], t = time.perf_counter() - t, time.perf_counter()
+    cues.cues(decoded)
+    out["cues"] = time.perf_counter() - t
+    return out
+
+
+def cold(path: Path) -> float:
+    code = (
+        "import time,sys; t=time.perf_counter(); sys.path.insert(0, '.');"
+        "from avcore.scoring import Scorer; Scorer.load().score(sys.argv[1]); print(time.perf_counter()-t)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    return float(subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True, cwd=root).stdout)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_720p_clip(Path(tmp))
+        print(f"cold first call (fresh process: imports, model load, score): {cold(clip):.2f} s")
+        scorer = Scorer.load()
+        scorer.score(clip)
+        base, scored, parts = [], [], []
+        for _ in range(args.repeats):
+            base.append(timed(decode_only, clip))
+            scored.append(timed(scorer.score, clip))
+            parts.append(stages(clip))
+        b, s = statistics.median(base), statistics.median(scored)
+        print(f"\n10 s 1280x720 clip, median of {args.repeats} interleaved runs")
+        print(f"  ffmpeg decode-only   {b:6.3f} s")
+        print(f"  detector score       {s:6.3f} s   {s / b:4.2f}x decode-only (target <= 1.5x)")
+        for name in parts[0]:
+            print(f"    {name:<30} {statistics.median(p[name] for p in parts):6.3f} s")
+
+
+if __name__ == "__main__":
+    main()
