@@ -124,6 +124,7 @@ def ship(folder: Path, result: dict, scores, models) -> None:
     (sample_dir / "clips").mkdir(parents=True)
     meta = dataset.load_metadata(folder)
     shutil.copy(folder / "metadata.csv", sample_dir / "metadata.csv")
+    shutil.copy(folder / "features.npz", sample_dir / "features.npz")  # lets the app train the MLP live
     for path in dataset.sample_rows(meta)["Path"]:
         shutil.copy(path, sample_dir / "clips" / Path(path).name)
 

@@ -115,7 +115,8 @@ class Detector:
             max_iter=200, learning_rate=0.05, max_depth=3, min_samples_leaf=10,
             monotonic_cst=[1] * len(EVIDENCE), random_state=seed,
         ).fit(x_fit, y_fit)
-        binary = CalibratedClassifierCV(FrozenEstimator(trees), method="sigmoid").fit(x_val, y_val)
+        folds = int(min(5, np.bincount(y_val).min()))  # a tiny dataset has few validation clips
+        binary = CalibratedClassifierCV(FrozenEstimator(trees), method="sigmoid", cv=max(folds, 2)).fit(x_val, y_val)
         bad = y == 1
         kinds = np.array([CLASSES.index(label) for label in labels])[bad]
         typer = HistGradientBoostingClassifier(max_iter=100, max_depth=3, min_samples_leaf=5, random_state=seed).fit(x[bad], kinds)

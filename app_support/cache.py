@@ -1,0 +1,214 @@
+"""The only place the app caches: thin `st.cache_*` wrappers over `avcore`.
+
+Clip analyses are `st.cache_data` keyed by the clip's sha256 (the clip itself is passed as an
+unhashed `_clip` argument and only written to disk on a miss), with `max_entries` so memory stays
+bounded however many clips visitors bring. Models are `st.cache_resource` and never mutated.
+
+Heavy imports (torch, scikit-learn, librosa) happen inside the functions, so the first page
+renders before they are loaded; `start_warm_up` loads them in a background thread meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_support import datasets
+from app_support.upload import Clip, as_file
+from avcore.dataset import ASSETS
+
+RESULTS = ASSETS / "results"
+FRAME_WIDTH = 320
+VIEW_FPS = 10.0
+VIEW_WIDTH = 256
+VIEW_SECONDS = 20.0
+LAB_SECONDS = 20
+LAB_MAX_HEIGHT = 480
+
+
+# ----- models: loaded once per server, in the background ---------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _warm() -> Future:
+    """Load the models, then pay librosa's first-call compilation (seconds), one after the
+    other in one background thread; only the models are waited for, since the detector's
+    verdict does not need librosa (the seed methods' MFCC do)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avlab-warm-up")
+    models = pool.submit(_load_models)
+    pool.submit(_warm_librosa)
+    return models
+
+
+def _load_models():
+    from avcore import scoring
+
+    return scoring.Scorer.load()
+
+
+def _warm_librosa() -> None:
+    from avcore import features
+
+    features.mfcc(np.zeros(features.MFCC_HOP * 4, np.float32))
+
+
+def start_warm_up() -> None:
+    _warm()
+
+
+def scorer():
+    """The shipped models; raises AvcoreError if they are missing."""
+    return _warm().result()
+
+
+# ----- shipped results and datasets ------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def evaluation() -> dict:
+    """The `python -m avcore evaluate --json` report that ships in assets/results."""
+    return json.loads((RESULTS / "evaluation.json").read_text())
+
+
+@st.cache_data(show_spinner=False)
+def test_scores() -> pd.DataFrame:
+    """Every method's p_misaligned on every test clip, so the threshold page never scores live."""
+    return pd.read_csv(RESULTS / "test_scores.csv")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def metadata(dataset_dir: str) -> pd.DataFrame:
+    from avcore.dataset import load_metadata
+
+    return load_metadata(dataset_dir)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def ave_table(path: str, mtime: float) -> pd.DataFrame:
+    """`mtime` is part of the key only, so an edited annotation file is read again."""
+    return datasets.load_ave(path)
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def feature_table(dataset_dir: str):
+    """A dataset's per-clip feature table (features.npz), for training the MLP live; None when
+    it is missing or was made by an older feature recipe."""
+    from avcore.evaluate import FeatureTable
+
+    path = Path(dataset_dir) / "features.npz"
+    return FeatureTable.load(path) if path.is_file() else None
+
+
+# ----- one clip ---------------------------------------------------------------------------------
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def verdict(sha: str, _clip: Clip, method: str) -> dict:
+    """The verdict (`Scorer.score`'s dict) in "row" and, for the detector, the sync evidence it
+    was drawn from in "evidence" (shaped as `sync_view`'s), so its decode is not done twice."""
+    model = scorer()
+    with as_file(_clip) as path:
+        if method != "detector":
+            return {"row": model.score(path, method), "evidence": None}
+        row, analysis = model.detect(path)
+    evidence = {"curves": analysis.curves, "result": analysis.sync, "notes": list(analysis.decoded.notes)}
+    return {"row": row, "evidence": evidence}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def sync_view(sha: str, _clip: Clip) -> dict:
+    """`avcore.sync`'s curves and offset analysis of a clip. Its decode is 64x48 grey at 25 fps:
+    a 60 s clip costs 5 MB."""
+    from avcore import sync
+
+    with as_file(_clip) as path:
+        decoded = sync.decode(path)
+    curves = sync.curves(decoded)
+    return {"curves": curves, "result": sync.analyse(curves), "notes": list(decoded.notes)}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def clip_facts(sha: str, _clip: Clip) -> dict:
+    """What a person checks first (length, size, rate, audio codec) and a colour frame from the
+    first second, for the sound-source map."""
+    from avcore import media
+
+    with as_file(_clip) as path:
+        info = media.probe(path)
+        if info.video is None:
+            media.decode(path, 1.0, None, info=info)  # raises the "no video stream" message
+        size = _small_size(info.video.width, info.video.height, FRAME_WIDTH)
+        frame = media.decode(path, 1.0, size, color=True, max_seconds=min(info.duration, 1.0), info=info).frames[-1]
+    return {
+        "frame": frame,
+        "duration_s": round(info.duration, 2),
+        "resolution": f"{info.video.width}x{info.video.height}",
+        "fps": round(info.video.fps, 2),
+        "audio": info.audio.codec if info.audio else "none",
+    }
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def frames_view(sha: str, _clip: Clip) -> dict:
+    """What the Features page browses: colour and grey frames at 10 fps, 256 px wide, of the
+    first 20 s, and the seed MFCC of the same stretch."""
+    from avcore import features, media
+
+    with as_file(_clip) as path:
+        info = media.probe(path)
+        if info.video is None:
+            media.decode(path, VIEW_FPS, None, info=info)
+        size = _small_size(info.video.width, info.video.height, VIEW_WIDTH)
+        decoded = media.decode(path, VIEW_FPS, size, color=True, max_seconds=VIEW_SECONDS, info=info)
+    frames = decoded.frames
+    grey = (frames @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+    mfcc = features.mfcc(decoded.audio) if decoded.audio is not None else None
+    return {"frames": frames, "grey": grey, "fps": decoded.fps, "mfcc": mfcc,
+            "mfcc_step_s": features.MFCC_HOP / media.AUDIO_RATE}
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def lab_render(sha: str, _clip: Clip, kind: str, params: tuple) -> dict:
+    """The lab's pair of clips: the source cut to its first 20 s at most 480 p (so rendering
+    takes seconds even for a long HD upload), and that cut with one anomaly applied."""
+    from avcore import anomalies, media
+
+    with as_file(_clip) as path, tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
+        has_audio = media.probe(path).has_audio
+        original = media.encode(
+            Path(tmp) / "original.mp4", [["-t", str(LAB_SECONDS), "-i", path]],
+            vf=f"scale=-2:'min({LAB_MAX_HEIGHT},ih)'", audio_map="0:a:0" if has_audio else None,
+        )
+        altered = anomalies.apply(original, Path(tmp) / "altered.mp4", kind, **dict(params))
+        return {"original": original.read_bytes(), "altered": altered.read_bytes()}
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def fixed_clip(sha: str, _clip: Clip) -> bytes:
+    """The clip with its sound moved back by the measured offset (`avcore.repair`, which
+    refuses when the offset is not confident)."""
+    from avcore import repair
+
+    with as_file(_clip) as path, tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
+        out = Path(tmp) / "fixed.mp4"
+        repair.repair(path, out)
+        return out.read_bytes()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def seed_vector(sha: str, _clip: Clip) -> np.ndarray:
+    """The seed MLP's input for one clip, so any MLP (shipped or trained now) can score it."""
+    from avcore import features
+
+    with as_file(_clip) as path:
+        return features.seed_features(path).mean_vector()
+
+
+def _small_size(width: int, height: int, target_width: int) -> tuple[int, int]:
+    """An even-sized frame `target_width` wide (never wider than the source) with its aspect."""
+    w = min(target_width, width) // 2 * 2 or 2
+    h = max(2, int(round(height * w / width / 2)) * 2)
+    return w, h

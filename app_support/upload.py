@@ -1,0 +1,54 @@
+"""Clips as the app receives them: a dataset path, bytes made by the app, or a user's upload.
+
+Cached analyses are keyed by the sha256 of a clip's bytes and take the clip itself as an unhashed
+argument; only on a cache miss does `as_file` put it on disk, in a temporary folder that is
+removed as soon as the analysis is done. So an upload is never copied into the cache, the
+session or a lingering file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Union
+
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from avcore.features import file_hash
+
+Clip = Union[str, bytes, UploadedFile]
+VIDEO_TYPES = ("mp4", "webm", "mov", "mkv", "avi")
+_CHUNK = 1 << 20
+
+
+def sha256(clip: Clip) -> str:
+    if isinstance(clip, str):
+        return file_hash(clip)
+    data = clip if isinstance(clip, bytes) else clip.getbuffer()
+    return hashlib.sha256(data).hexdigest()
+
+
+def suffix(clip: Clip) -> str:
+    """The extension ffmpeg should see (it probes content, but some containers need a hint)."""
+    name = clip if isinstance(clip, str) else getattr(clip, "name", "clip.mp4")
+    ext = Path(name).suffix.lower()
+    return ext if ext.lstrip(".") in VIDEO_TYPES else ".mp4"
+
+
+@contextmanager
+def as_file(clip: Clip) -> Iterator[str]:
+    """A path to the clip for as long as the block runs: the file itself for a path, else a
+    temporary copy that is always deleted afterwards."""
+    if isinstance(clip, str):
+        yield clip
+        return
+    with tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
+        path = os.path.join(tmp, "clip" + suffix(clip))
+        data = memoryview(clip if isinstance(clip, bytes) else clip.getbuffer())
+        with open(path, "wb") as f:
+            for start in range(0, len(data), _CHUNK):
+                f.write(data[start : start + _CHUNK])
+        yield path

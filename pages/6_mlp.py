@@ -1,0 +1,95 @@
+"""MLP: the seed's network, shipped or trained live, its test metrics, and one clip scored."""
+
+import streamlit as st
+
+from app_support import cache, datasets, pickers, upload
+from avcore import plots
+from avcore.errors import AvcoreError
+from avcore.evaluate import metric_row
+
+st.title("MLP")
+st.markdown("The seed's network: the time average of the optical flow (pooled to 24 x 24) and of 13 MFCC, "
+            "through Linear 512 with BatchNorm, Swish and dropout, residual blocks to 128 and 64, and one "
+            "logit. Trained with BCE and Adam on the training split; misaligned is the positive class.")
+
+source = st.radio("Model", ["Shipped weights", "Train now"], horizontal=True, key="mlp_source")
+folder = str(datasets.embedded_dir())
+try:
+    with st.spinner("Loading the model..."):
+        shipped = cache.scorer().models.mlp
+except AvcoreError as exc:
+    st.error(str(exc))
+    st.stop()
+
+if source == "Shipped weights":
+    model, origin = shipped, "shipped"
+    scores = cache.test_scores()
+    y_test, p_test = scores["y"].to_numpy(), scores["seed_mlp"].to_numpy()
+    st.plotly_chart(plots.loss_curve(shipped.history), width="stretch", key="mlp_shipped_loss")
+    c = shipped.config
+    st.caption(f"Training history of the shipped weights: learning rate {c.lr:g}, {c.epochs} epochs, batch {c.batch_size}, "
+               f"weight decay {c.weight_decay:g}" + (", the epoch with the best validation loss kept." if c.keep_best else "."))
+else:
+    table = cache.feature_table(folder)
+    if table is None:
+        st.info("Training needs the seed features of the whole embedded dataset (features.npz), which this "
+                "deployment does not have. Build them with `python -m avcore dataset build` then "
+                "`python -m avcore features`, or use the shipped weights.")
+        st.stop()
+    meta = cache.metadata(folder)
+    train_rows, test_rows = (meta["Split"] == "train").to_numpy(), (meta["Split"] == "test").to_numpy()
+    y_all = meta["y"].to_numpy()
+    controls = st.columns(3)
+    epochs = controls[0].slider("Epochs", 10, 200, 100, 10, key="mlp_epochs")
+    lr = controls[1].select_slider("Learning rate", [8e-7, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3], value=1e-4,
+                                   format_func=lambda v: f"{v:g}" + (" (seed)" if v == 8e-7 else ""), key="mlp_lr")
+    if controls[2].button("Train", type="primary", key="mlp_train"):
+        from dataclasses import replace
+
+        from avcore.models import seed_mlp
+
+        config = replace(seed_mlp.DEFAULT_CONFIG, lr=lr, epochs=epochs)
+        bar, chart, history = st.progress(0.0, "Training..."), st.empty(), []
+
+        def on_epoch(row: dict) -> None:
+            history.append(row)
+            bar.progress(row["epoch"] / epochs, f"epoch {row['epoch']}/{epochs}: train loss {row['train_loss']:.4f}")
+            chart.plotly_chart(plots.loss_curve(history), width="stretch", key=f"mlp_live_{row['epoch']}")
+
+        trained = seed_mlp.train(table.mlp_x[train_rows], y_all[train_rows], config, on_epoch=on_epoch)
+        st.session_state["mlp_trained"] = trained
+        chart.empty()
+    model = st.session_state.get("mlp_trained")
+    if model is None:
+        st.info("Choose the settings and press Train; the loss curve grows with every epoch.")
+        st.stop()
+    origin = "trained in this session"
+    st.plotly_chart(plots.loss_curve(model.history), width="stretch", key="mlp_trained_loss")
+    y_test, p_test = y_all[test_rows], model.p_misaligned(table.mlp_x[test_rows])
+
+st.subheader(f"Test split ({origin} model)")
+pred = (p_test >= 0.5).astype(int)
+m = metric_row(y_test, pred, p_test)
+cells = st.columns(5)
+for cell, (name, label) in zip(cells, {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall",
+                                        "f1": "F1", "auc": "ROC AUC"}.items()):
+    cell.metric(label, f"{m[name]:.3f}")
+left, right = st.columns([2, 3])
+left.plotly_chart(plots.confusion_figure(y_test, pred), width="stretch")
+right.plotly_chart(plots.score_histogram(p_test, y_test, 0.5), width="stretch")
+
+st.subheader("Score one clip")
+clip, label = pickers.choose_clip("mlp")
+if clip is not None and st.button("Score", key="mlp_score"):
+    try:
+        with st.spinner("Extracting the seed features..."):
+            vector = cache.seed_vector(upload.sha256(clip), clip)
+        st.session_state["mlp_last"] = {"name": label, "origin": origin,
+                                        "p": float(model.p_misaligned(vector[None, :])[0])}
+    except AvcoreError as exc:
+        st.error(str(exc))
+last = st.session_state.get("mlp_last")
+if last:
+    verdict = "misaligned" if last["p"] >= 0.5 else "aligned"
+    st.metric(f"{last['name']} ({last['origin']} model)", verdict, f"p(misaligned) = {last['p']:.3f}",
+              delta_color="inverse" if verdict == "misaligned" else "normal")

@@ -1,0 +1,45 @@
+"""AV Alignment Lab: entry point. Page config, the navigation over pages/, the shared sidebar.
+
+Run with `streamlit run streamlit_app.py`. The last line starts loading the models in the
+background once the first page has been sent, so the first page is not kept waiting for torch.
+"""
+
+import logging
+
+import streamlit as st
+
+from app_support.runtime import single_threaded_math
+
+single_threaded_math()  # before anything can load a math library with a thread pool of its own
+
+from app_support import cache, sidebar  # noqa: E402
+from avcore.errors import AvcoreError  # noqa: E402
+
+st.set_page_config(page_title="AV Alignment Lab", page_icon="🎬", layout="wide")
+
+# Each url_path differs from the name Streamlit would derive from the file name. With a pages/
+# folder present, Streamlit's old folder-based navigation handles a fresh server's first run (and
+# every AppTest rerun) before st.navigation switches it off; a colliding name would make it run
+# the page file alone, without this script and its sidebar. A deep link opened as a fresh
+# server's very first request instead shows a dismissable "Page not found" over the right page.
+PAGES = [
+    st.Page("pages/1_overview.py", title="Overview", icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/2_dataset.py", title="Dataset", icon=":material/table_view:", url_path="data"),
+    st.Page("pages/3_anomaly_lab.py", title="Anomaly Lab", icon=":material/science:", url_path="lab"),
+    st.Page("pages/4_features.py", title="Features", icon=":material/insights:", url_path="signals"),
+    st.Page("pages/5_threshold_roc.py", title="Threshold & ROC", icon=":material/tune:", url_path="roc"),
+    st.Page("pages/6_mlp.py", title="MLP", icon=":material/hub:", url_path="model"),
+    st.Page("pages/7_check_your_clip.py", title="Check your clip", icon=":material/fact_check:", url_path="check"),
+]
+UNEXPECTED = "Something went wrong on this page. The details are in the server log; try another clip or reload."
+
+page = st.navigation(PAGES)
+sidebar.render()
+try:
+    page.run()
+except AvcoreError as exc:  # pages catch these themselves; this is the backstop
+    st.error(str(exc))
+except Exception:  # a bug: log it for us, show a sentence to the audience, keep the app alive
+    logging.getLogger("avlab").exception("page %s failed", page.title)
+    st.error(UNEXPECTED)
+cache.start_warm_up()

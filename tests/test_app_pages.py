@@ -1,0 +1,187 @@
+"""Every page of the app under AppTest: it runs without an exception and shows its key elements.
+
+The app runs as on Community Cloud: no generated data folder (conftest points AVCORE_DATA at an
+empty temporary folder), so everything comes from the shipped assets.
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, real_clip
+
+UNEXPECTED = "Something went wrong on this page"
+
+
+def clean(at: AppTest) -> AppTest:
+    """Fail on an exception element, or on the entry script's catch-all message for bugs."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if UNEXPECTED in e.value]
+    return at
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return clean(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run())
+
+
+def open_page(at: AppTest, name: str) -> AppTest:
+    return clean(at.switch_page(f"pages/{name}.py").run())
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview(app):
+    assert app.title[0].value == "AV Alignment Lab"
+    assert app.get("graphviz_chart")
+    assert len(app.dataframe) == 2  # headline table and recall per type
+    headline = app.dataframe[0].value
+    assert {"accuracy", "baseline accuracy", "F1", "baseline F1"} <= set(headline.columns)
+    assert "seed MLP" in set(headline["method"])
+
+
+def test_sidebar_offers_methods_and_dataset(app):
+    method = app.selectbox(key="sb_method")
+    assert method.value in ("detector", "seed_mlp")  # the best method with shipped results comes first
+    assert "seed MLP" in method.options and "always aligned (trivial baseline)" not in method.options
+    assert app.radio(key="sb_dataset").value == "embedded"
+
+
+def test_dataset_page_filters_and_plays(app):
+    at = open_page(app, "2_dataset")
+    assert len(at.get("plotly_chart")) == 2
+    table = at.dataframe[0].value
+    assert {"Category", "Label", "MisalignmentType", "Duration"} <= set(table.columns)
+    assert table["Playable"].all()  # the shipped sample only, by default
+    at.multiselect(key="ds_embedded_type").set_value(["mute"]).run()
+    clean(at)
+    assert set(at.dataframe[0].value["MisalignmentType"]) == {"mute"}
+    at.session_state["ds_embedded_selected"] = at.dataframe[0].value.index[0]
+    clean(at.run())
+    assert at.get("video")
+
+
+def test_dataset_page_shows_ave_categories(app):
+    annotations = ROOT.parent / "shared" / "ave" / "Annotations.txt"
+    if not annotations.is_file():
+        pytest.skip("the AVE annotation file (../shared/ave) is absent")
+    at = open_page(app, "2_dataset")  # the embedded set first: its filters must not leak into AVE's view
+    at.text_input(key="sb_ave_path").set_value(str(annotations)).run()
+    at.radio(key="sb_dataset").set_value("AVE").run()
+    table = clean(at).dataframe[0].value
+    assert len(table) == 4143  # the annotation file's rows, none hidden (no AVE video is here)
+    assert table["Category"].nunique() == 28
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_bad_ave_path_is_a_message(app):
+    app.text_input(key="sb_ave_path").set_value("/no/such/AVE").run()
+    app.radio(key="sb_dataset").set_value("AVE").run()
+    at = open_page(app, "2_dataset")
+    assert any("/no/such/AVE" in e.value for e in at.error)
+
+
+def test_anomaly_lab_renders_two_clips_and_curves(app):
+    at = open_page(app, "3_anomaly_lab")
+    assert at.slider(key="lab_ms").min == -2000 and at.slider(key="lab_ms").max == 2000
+    at.slider(key="lab_ms").set_value(-800).run()
+    clean(at.button(key="lab_render").click().run())
+    assert len(at.get("video")) == 2
+    assert at.get("download_button")
+    assert at.get("plotly_chart")
+    for kind in ("noise", "mute", "distort"):
+        at.radio(key="lab_kind").set_value(kind).run()
+        clean(at.button(key="lab_render").click().run())
+        assert len(at.get("video")) == 2, kind
+
+
+def test_features_page_for_lab_clips(app):
+    at = open_page(app, "3_anomaly_lab")
+    clean(at.button(key="lab_render").click().run())
+    at = open_page(at, "4_features")
+    assert len(at.get("image")) >= 1  # frames and HSV flow images
+    assert len(at.get("plotly_chart")) >= 4  # curves, 2 MFCC, cross-correlation
+    at.radio(key="feat_flow_mode").set_value("Magnitude heatmap").run()
+    at.slider(key="feat_frame").set_value(5).run()
+    clean(at)
+
+
+def test_threshold_slider_moves_the_metrics(app):
+    at = open_page(app, "5_threshold_roc")
+    assert len(at.get("plotly_chart")) == 3
+    before = metrics(at)
+    at.slider(key="roc_threshold").set_value(0.99).run()
+    after = metrics(clean(at))
+    assert float(after["Recall"]) < float(before["Recall"])  # a stricter threshold calls fewer clips misaligned
+    assert after["ROC AUC"] == before["ROC AUC"]
+    at.button(key="roc_youden").click().run()
+    assert clean(at).slider(key="roc_threshold").value != 0.99
+
+
+def test_mlp_page_scores_a_dataset_clip(app):
+    at = open_page(app, "6_mlp")
+    assert {"Accuracy", "Precision", "Recall", "F1", "ROC AUC"} <= set(metrics(at))
+    clean(at.button(key="mlp_score").click().run())
+    assert any(v in ("aligned", "misaligned") for v in metrics(at).values())
+
+
+def test_mlp_trains_live_on_a_feature_table(app, tiny_dataset, monkeypatch):
+    from app_support import datasets
+    from avcore import dataset, evaluate
+
+    evaluate.feature_table(dataset.load_metadata(tiny_dataset), tiny_dataset)
+    monkeypatch.setattr(datasets, "embedded_dir", lambda: tiny_dataset)
+    at = open_page(app, "6_mlp")
+    at.radio(key="mlp_source").set_value("Train now").run()
+    at.slider(key="mlp_epochs").set_value(10).run()
+    clean(at.button(key="mlp_train").click().run())
+    assert "mlp_trained" in at.session_state
+    assert len(at.session_state["mlp_trained"].history) == 10
+    assert "F1" in metrics(at)
+
+
+def test_mlp_without_a_feature_table_explains(app):
+    at = open_page(app, "6_mlp")
+    at.radio(key="mlp_source").set_value("Train now").run()
+    assert any("features.npz" in i.value for i in clean(at).info)
+
+
+def upload_page(app: AppTest, name: str, data: bytes) -> AppTest:
+    at = open_page(app, "7_check_your_clip")
+    assert "200 MB" in at.markdown[0].value
+    return clean(at.file_uploader(key="check_upload").set_value((name, data, "video/mp4")).run())
+
+
+def test_check_a_real_clip_gives_a_verdict(app):
+    at = upload_page(app, "chaplin.mp4", real_clip("chaplin.mp4").read_bytes())
+    card = [m.value for m in at.markdown if "ALIGNED" in m.value]
+    assert card, "no verdict card"
+    assert "p(misaligned)" in metrics(at)
+    assert at.get("plotly_chart")
+    assert at.session_state["check_result"]["name"] == "chaplin.mp4"
+    if at.session_state["check_result"]["row"]["method"] == "detector":
+        assert metrics(at)["Anomaly type"] != "—"
+
+
+def test_check_offers_a_fix_for_a_shifted_clip(app):
+    from avcore.dataset import SHIPPED
+
+    at = upload_page(app, "shifted.mp4", (SHIPPED / "clips" / "syn00002.mp4").read_bytes())  # sound 1114 ms late
+    assert metrics(at)["Offset (sound vs picture)"].endswith("ms")
+    clean(at.button(key="check_fix_button").click().run())
+    assert at.get("download_button")
+
+
+def test_check_a_clip_without_sound(app):
+    at = upload_page(app, "no-audio.mp4", real_clip("no-audio-480p.mp4").read_bytes())
+    assert metrics(at)["Offset (sound vs picture)"] == "cannot tell"
+
+
+def test_check_a_text_file_is_a_message(app):
+    at = upload_page(app, "notes.mp4", b"this is a text file, not a video\n" * 20)
+    assert at.error and "could not be read as a video" in at.error[0].value
+    assert "check_result" not in at.session_state
+    open_page(at, "1_overview")  # the app goes on working

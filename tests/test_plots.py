@@ -1,0 +1,82 @@
+"""Every figure builder in avcore.plots, headless, on small made-up inputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from avcore import plots, sync
+from avcore.dataset import ASSETS
+
+
+@pytest.fixture(scope="module")
+def scores():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 50)
+    return y, np.clip(0.35 + 0.3 * y + rng.normal(0, 0.2, y.size), 0, 1)
+
+
+def test_headline_table_puts_the_baseline_beside_every_method():
+    report = json.loads((ASSETS / "results" / "evaluation.json").read_text())
+    table = plots.headline_table(report)
+    assert "always aligned (trivial baseline)" not in set(table["method"])
+    assert (table["baseline accuracy"] == report["methods"]["always_aligned"]["accuracy"]).all()
+    assert len(table) == len(report["methods"]) - 1
+    assert set(plots.per_type_table(report).columns) == {"distort", "mute", "noise", "time_shift"}
+
+
+def test_pipeline_is_graphviz_source():
+    dot = plots.pipeline_dot()
+    assert dot.startswith("digraph") and "verdict" in dot
+
+
+def test_dataset_figures():
+    table = pd.DataFrame({"Duration": [2.0, 3.5, 5.0, 4.0], "Label": ["aligned", "misaligned"] * 2,
+                          "Category": list("abcd")})
+    assert len(plots.duration_histogram(table, "Label").data) == 2
+    assert len(plots.duration_histogram(table).data) == 1
+    bars = plots.count_bar(pd.Series([f"c{i % 28}" for i in range(100)]), "28 categories")
+    assert bars.data[0].orientation == "h" and len(bars.data[0].y) == 28
+
+
+def test_threshold_figures_follow_the_threshold(scores):
+    y, p = scores
+    low, high = plots.roc_figure(y, p, 0.1), plots.roc_figure(y, p, 0.9)
+    current = lambda fig: next(t for t in fig.data if t.name.startswith("current"))  # noqa: E731
+    assert current(low).x[0] > current(high).x[0]  # a lower threshold raises the false-positive rate
+    youden = plots.youden_threshold(y, p)
+    assert 0.3 < youden < 0.8
+    cm = plots.confusion_figure(y, (p >= 0.5).astype(int)).data[0].z
+    assert np.asarray(cm).sum() == y.size
+    hist = plots.score_histogram(p, y, 0.5)
+    assert [t.name for t in hist.data] == ["aligned", "misaligned"]
+
+
+def test_clip_figures(click_clip):
+    from avcore import media
+
+    decoded = sync.decode(click_clip)
+    curves = sync.curves(decoded)
+    result = sync.analyse(curves)
+    fig = plots.sync_curves({"original": curves, "altered": curves})
+    assert len(fig.data) == 4
+    assert isinstance(plots.cross_correlation(result.lags_ms, result.correlation, result.offset_ms,
+                                              confident=result.synchronizable), go.Figure)
+    frame = media.decode(click_clip, 1.0, (160, 120), color=True, max_seconds=1.0).frames[-1]
+    assert isinstance(plots.source_map(frame, result.source_map, result.best_region), go.Figure)
+
+
+def test_feature_figures():
+    mag = np.random.default_rng(1).random((48, 64)).astype(np.float32)
+    ang = np.full_like(mag, np.pi / 2)
+    rgb = plots.flow_hsv(mag, ang)
+    assert rgb.shape == (48, 64, 3) and rgb.dtype == np.uint8
+    assert isinstance(plots.flow_magnitude(mag), go.Figure)
+    mfcc = np.random.default_rng(2).normal(size=(25, 13)).astype(np.float32)
+    assert np.asarray(plots.mfcc_heatmap(mfcc, 0.2).data[0].z).shape == (13, 25)
+    history = [{"epoch": i, "train_loss": 0.7 - i / 100, "val_loss": 0.7 - i / 120} for i in range(1, 11)]
+    assert len(plots.loss_curve(history).data) == 2
