@@ -30,14 +30,16 @@ def media_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def click_clip(tmp_path_factory) -> Path:
-    """A 3 s, 160x120 clip: a white square flashes at irregular times, each flash with a click."""
+    """A 5 s, 160x120 clip: a white square flashes at ten irregular times, each flash with a
+    click; enough clear events for the sync analysis to be confident."""
     from avcore import media
 
-    fps, sr, seconds = 25, media.AUDIO_RATE, 3.0
-    events = [0.31, 0.77, 1.05, 1.62, 2.05, 2.58]
+    fps, sr, seconds = 25, media.AUDIO_RATE, 5.0
+    rng = np.random.default_rng(0)
+    events = np.cumsum(rng.uniform(0.25, 0.6, 14))
+    events = events[events < seconds - 0.3]
     frames = np.full((int(seconds * fps), 120, 160, 3), 30, np.uint8)
     audio = np.zeros(int(seconds * sr), np.float32)
-    rng = np.random.default_rng(0)
     for t in events:
         i = int(round(t * fps))
         frames[i : i + 2, 40:80, 60:100] = 255

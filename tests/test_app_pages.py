@@ -143,7 +143,14 @@ def test_mlp_trains_live_on_a_feature_table(app, tiny_dataset, monkeypatch):
     assert "F1" in metrics(at)
 
 
-def test_mlp_without_a_feature_table_explains(app):
+def test_mlp_without_a_feature_table_explains(app, tmp_path, monkeypatch):
+    import shutil
+
+    from app_support import datasets
+    from avcore.dataset import SHIPPED
+
+    shutil.copy(SHIPPED / "metadata.csv", tmp_path / "metadata.csv")
+    monkeypatch.setattr(datasets, "embedded_dir", lambda: tmp_path)
     at = open_page(app, "6_mlp")
     at.radio(key="mlp_source").set_value("Train now").run()
     assert any("features.npz" in i.value for i in clean(at).info)
