@@ -50,11 +50,12 @@ class Scorer:
     def detect(self, path: str | os.PathLike) -> tuple[dict, detector.ClipAnalysis]:
         """The detector's verdict and the analysis behind it (the app plots the latter)."""
         analysis = detector.analyse(path)
-        probs = self.models.detector.type_probs([analysis.vector()])[0]
+        measured = analysis.vector()
+        probs = self.models.detector.type_probs([measured])[0]
         kind = detector.CLASSES[int(np.argmax(probs))]
         p = float(1.0 - probs[0])
         s = analysis.sync
-        offset, source = detector.offset_estimate(analysis.vector())
+        offset, source = detector.offset_estimate(measured)
         row = {
             "verdict": "misaligned" if p >= 0.5 else "aligned",
             "p_misaligned": round(p, 4),

@@ -96,7 +96,7 @@ def offset_estimate(row: dict[str, float]) -> tuple[float | None, str]:
 
 
 def _matrix(rows: list[dict[str, float]]) -> np.ndarray:
-    return np.array([[evidence(r)[k] for k in EVIDENCE] for r in rows], dtype=np.float64)
+    return np.array([[ev[k] for k in EVIDENCE] for ev in map(evidence, rows)], dtype=np.float64)
 
 
 class Detector:
