@@ -16,8 +16,8 @@ from functools import lru_cache
 @lru_cache(maxsize=1)
 def single_threaded_math() -> None:
     """One thread per math library. Environment variables cover the OpenMP (scikit-learn,
-    torch) and OpenBLAS (scipy) copies loaded later; threadpoolctl (a scikit-learn dependency)
-    covers the OpenBLAS numpy loaded before this script ran."""
+    torch) and OpenBLAS (scipy) copies loaded later; threadpoolctl (pinned in
+    requirements.txt) covers the OpenBLAS numpy loaded before this script ran."""
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     from threadpoolctl import threadpool_limits
