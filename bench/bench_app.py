@@ -25,28 +25,23 @@ import os
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from avcore import ffmpeg  # noqa: E402
+from tests.appserver import CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 BENCH_PORT = 8599  # fixed, so the browser profile's cache of Streamlit's static files can be reused
 PROFILE = OUT / "chromium-profile"
 VERDICT = "[data-testid='stMarkdownContainer'] h2"  # the verdict card's headline
+WAIT_MS = 120_000  # the longest a step may take on a busy 2-core machine before the run fails
 
 
 def make_clip(name: str, seconds: int, size: str, tone: int) -> Path:
@@ -65,33 +60,6 @@ def make_clip(name: str, seconds: int, size: str, tone: int) -> Path:
 def port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(data_dir: str) -> tuple[subprocess.Popen, str, float]:
-    port = BENCH_PORT if port_free(BENCH_PORT) else free_port()
-    env = {**os.environ, "AVCORE_DATA": data_dir}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                if r.read() == b"ok":
-                    return proc, url, started
-        except OSError:
-            if proc.poll() is not None or time.perf_counter() - started > 60:
-                raise SystemExit("the server did not start")
-            time.sleep(0.05)
 
 
 def rss_kb(pid: int) -> int:
@@ -131,15 +99,9 @@ class RssSampler(threading.Thread):
             time.sleep(0.1)
 
 
-def wait_idle(page, timeout: float = 120_000) -> None:
-    page.wait_for_selector(IDLE, timeout=timeout)
-    page.wait_for_timeout(200)
-    page.wait_for_selector(IDLE, timeout=timeout)
-
-
 def upload(page, url: str, clip: Path) -> float:
     page.goto(f"{url}/check")
-    wait_idle(page)
+    wait_idle(page, WAIT_MS)
     start = time.perf_counter()
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(clip))
     return start
@@ -153,7 +115,7 @@ def timed_verdict(page, url: str, clip: Path, pid: int) -> tuple[tuple[float, fl
     page.wait_for_selector(VERDICT, timeout=120_000)
     took = time.perf_counter() - start
     cpu = cpu_seconds(pid) - cpu
-    wait_idle(page)
+    wait_idle(page, WAIT_MS)
     return (took, start), cpu
 
 
@@ -168,7 +130,7 @@ def warmed_up(page, url: str, pid: int) -> None:
     for a second (librosa's warm-up runs after the models), so later figures exclude both."""
     page.goto(f"{url}/model")
     page.wait_for_selector("[data-testid='stMetricValue']", timeout=120_000)
-    wait_idle(page)
+    wait_idle(page, WAIT_MS)
     while True:
         before = cpu_seconds(pid)
         time.sleep(1.0)
@@ -202,67 +164,62 @@ def main() -> None:
         browser = p.chromium.launch_persistent_context(str(PROFILE), executable_path=chromium, args=CHROMIUM_ARGS,
                                                        viewport={"width": 1400, "height": 1200})
         page = browser.new_page()
-        proc, url, started = start_server(no_data)
-        sampler = RssSampler(proc.pid)
-        sampler.start()
-        try:
-            health = time.perf_counter() - started
-            page.goto(url)
-            page.wait_for_selector("h1", timeout=60_000)
-            wait_idle(page)
-            first_page = time.perf_counter() - started
-            who = "returning browser (static files cached)" if returning else "fresh browser profile"
-            print(f"1. first page, {who}: health after {health:.2f} s, Overview rendered {first_page:.2f} s "
-                  f"after the server started (bar 3 s); server CPU by then {cpu_seconds(proc.pid):.2f} s")
-
-            cold, cold_cpu = timed_verdict(page, url, clip10, proc.pid)
-            print(f"2. first verdict on a 10 s 1080p clip, uploaded {cold[1] - started:.1f} s after the server "
-                  f"started (models still warming): {cold[0]:.2f} s (bar 3 s), server CPU {cold_cpu:.2f} s")
-            warmed_up(page, url, proc.pid)
-            warm, warm_cpu = timed_verdict(page, url, clip10_other, proc.pid)
-            print(f"   the next new 10 s 1080p clip, warm: {warm[0]:.2f} s, server CPU {warm_cpu:.2f} s")
-
-            page.goto(f"{url}/roc")
-            wait_idle(page)
-            page.wait_for_timeout(1000)
-            thumb = page.locator("[data-testid='stSlider'] input[type='range']").first
-            trips = []
-            cpu_start = cpu_seconds(proc.pid)
-            for step in range(1, 11):  # 0.50 -> 0.40, one fragment rerun per key press
-                thumb.focus()
-                start = time.perf_counter()
-                thumb.press("ArrowLeft")
-                page.locator(f"text=threshold {0.5 - 0.01 * step:.2f}").first.wait_for(timeout=10_000)
-                trips.append((time.perf_counter() - start) * 1000)
-                wait_idle(page)
-            cpu_ms = (cpu_seconds(proc.pid) - cpu_start) * 100  # per step: 10 steps, in ms
-            print(f"3. threshold step: {cpu_ms:.0f} ms of server CPU time per step, mean of 10 (bar 100 ms); "
-                  f"browser round trip median {statistics.median(trips):.0f} ms, max {max(trips):.0f} ms")
-
-            if long_clips:
-                base = rss_kb(proc.pid)
-                sampler.peak_server = sampler.peak_tree = 0
-                pages = [browser.new_page() for _ in long_clips]
-                start = time.perf_counter()
-                for pg, clip in zip(pages, long_clips):
-                    upload(pg, url, clip)
-                for pg in pages:
-                    pg.wait_for_selector(VERDICT, timeout=600_000)
-                    wait_idle(pg, 600_000)
-                took = time.perf_counter() - start
-                time.sleep(0.5)
-                size = long_clips[0].stat().st_size / 1e6
-                print(f"4. memory: 3 sessions x 60 s 1080p clip ({size:.0f} MB each), all verdicts in {took:.0f} s; "
-                      f"server RSS before {base / 1024:.0f} MB, peak {sampler.peak_server / 1024:.0f} MB (bar 1536 MB); "
-                      f"server + ffmpeg children peak {sampler.peak_tree / 1024:.0f} MB")
-        finally:
-            sampler.running = False
-            proc.terminate()
+        with app_server(no_data, port=BENCH_PORT if port_free(BENCH_PORT) else None) as (proc, url, started):
+            sampler = RssSampler(proc.pid)
+            sampler.start()
             try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            browser.close()
+                health = time.perf_counter() - started
+                page.goto(url)
+                page.wait_for_selector("h1", timeout=60_000)
+                wait_idle(page, WAIT_MS)
+                first_page = time.perf_counter() - started
+                who = "returning browser (static files cached)" if returning else "fresh browser profile"
+                print(f"1. first page, {who}: health after {health:.2f} s, Overview rendered {first_page:.2f} s "
+                      f"after the server started (bar 3 s); server CPU by then {cpu_seconds(proc.pid):.2f} s")
+
+                cold, cold_cpu = timed_verdict(page, url, clip10, proc.pid)
+                print(f"2. first verdict on a 10 s 1080p clip, uploaded {cold[1] - started:.1f} s after the server "
+                      f"started (models still warming): {cold[0]:.2f} s (bar 3 s), server CPU {cold_cpu:.2f} s")
+                warmed_up(page, url, proc.pid)
+                warm, warm_cpu = timed_verdict(page, url, clip10_other, proc.pid)
+                print(f"   the next new 10 s 1080p clip, warm: {warm[0]:.2f} s, server CPU {warm_cpu:.2f} s")
+
+                page.goto(f"{url}/roc")
+                wait_idle(page, WAIT_MS)
+                page.wait_for_timeout(1000)
+                thumb = page.locator("[data-testid='stSlider'] input[type='range']").first
+                trips = []
+                cpu_start = cpu_seconds(proc.pid)
+                for step in range(1, 11):  # 0.50 -> 0.40, one fragment rerun per key press
+                    thumb.focus()
+                    start = time.perf_counter()
+                    thumb.press("ArrowLeft")
+                    page.locator(f"text=threshold {0.5 - 0.01 * step:.2f}").first.wait_for(timeout=10_000)
+                    trips.append((time.perf_counter() - start) * 1000)
+                    wait_idle(page, WAIT_MS)
+                cpu_ms = (cpu_seconds(proc.pid) - cpu_start) * 100  # per step: 10 steps, in ms
+                print(f"3. threshold step: {cpu_ms:.0f} ms of server CPU time per step, mean of 10 (bar 100 ms); "
+                      f"browser round trip median {statistics.median(trips):.0f} ms, max {max(trips):.0f} ms")
+
+                if long_clips:
+                    base = rss_kb(proc.pid)
+                    sampler.peak_server = sampler.peak_tree = 0
+                    pages = [browser.new_page() for _ in long_clips]
+                    start = time.perf_counter()
+                    for pg, clip in zip(pages, long_clips):
+                        upload(pg, url, clip)
+                    for pg in pages:
+                        pg.wait_for_selector(VERDICT, timeout=600_000)
+                        wait_idle(pg, 600_000)
+                    took = time.perf_counter() - start
+                    time.sleep(0.5)
+                    size = long_clips[0].stat().st_size / 1e6
+                    print(f"4. memory: 3 sessions x 60 s 1080p clip ({size:.0f} MB each), all verdicts in {took:.0f} s; "
+                          f"server RSS before {base / 1024:.0f} MB, peak {sampler.peak_server / 1024:.0f} MB (bar 1536 MB); "
+                          f"server + ffmpeg children peak {sampler.peak_tree / 1024:.0f} MB")
+            finally:
+                sampler.running = False
+                browser.close()
 
 
 if __name__ == "__main__":

@@ -1,72 +1,28 @@
 """The running app in a real browser: Debian's chromium driven by Playwright.
 
-One server for the module, started as on Community Cloud (no generated data folder) and always
-stopped by the fixture's finaliser. Screenshots go to tests/artifacts/ (gitignored).
+One server for the module (`tests/appserver.py`, as on Community Cloud: no generated data
+folder), always stopped when the module is done. Screenshots go to tests/artifacts/ (gitignored).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
+from appserver import CHROMIUM_ARGS, IDLE, app_server, wait_idle
 from conftest import ROOT, real_clip
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
 PAGES = {"home": "", "data": "data", "lab": "lab", "signals": "signals", "roc": "roc", "model": "model", "check": "check"}
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "AVCORE_DATA": str(tmp_path_factory.mktemp("no-data"))}
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start; see {log.name}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with app_server(tmp_path_factory.mktemp("no-data"), log=tmp_path_factory.mktemp("server") / "streamlit.log") as s:
+        yield s.url
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +65,7 @@ CHARTS_DRAWN = ("() => [...document.querySelectorAll(\"[data-testid='stPlotlyCha
 def settle(page, timeout: float = 60_000) -> None:
     """Wait for the script run to finish and every chart to be drawn, then fail on any
     exception element."""
-    page.wait_for_selector(IDLE, timeout=timeout)
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE, timeout=timeout)
+    wait_idle(page, timeout)
     page.wait_for_function(CHARTS_DRAWN, timeout=timeout)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_text("Something went wrong on this page").count() == 0
