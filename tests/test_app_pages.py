@@ -27,7 +27,7 @@ def app() -> AppTest:
 
 
 def open_page(at: AppTest, name: str) -> AppTest:
-    return clean(at.switch_page(f"pages/{name}.py").run())
+    return clean(at.switch_page(f"app_pages/{name}.py").run())
 
 
 def metrics(at: AppTest) -> dict[str, str]:
