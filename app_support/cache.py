@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_support import datasets
 from app_support.upload import Clip, as_file
+from avcore import ave
 from avcore.dataset import ASSETS
 
 RESULTS = ASSETS / "results"
@@ -90,7 +90,7 @@ def metadata(dataset_dir: str) -> pd.DataFrame:
 @st.cache_data(max_entries=2, show_spinner=False)
 def ave_table(path: str, mtime: float) -> pd.DataFrame:
     """`mtime` is part of the key only, so an edited annotation file is read again."""
-    return datasets.load_ave(path)
+    return ave.load_table(path)
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

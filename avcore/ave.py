@@ -5,6 +5,9 @@ a header line. Categories contain commas ("Baby cry, infant cry"), so `&` is the
 and no CSV reader touches the raw file. `trainSet.txt`, `valSet.txt` and `testSet.txt` have the
 same format without a header and together hold exactly the rows of `Annotations.txt`.
 
+`load_table` reads whichever form of a local copy a person points at (the annotation file, its
+folder, or the samples `trim_segments` wrote) as the one table the app's dataset pages show.
+
 `trim_segments` reproduces the original sample-generation rules (see `plan_segment`) on
 whichever videos of the dataset are present in a folder, one `<VideoID>.mp4` each.
 """
@@ -24,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from avcore import anomalies, media
+from avcore import anomalies, dataset, media
 from avcore.errors import AvcoreError
 
 FIELDS = ("Category", "VideoID", "Quality", "StartTime", "EndTime")
@@ -128,6 +131,38 @@ def _parse_line(line: str, number: int, path) -> tuple:
     if int(start) > int(end):
         raise AvcoreError(f"{where}: the segment ends before it starts.")
     return category, video_id, quality, int(start), int(end)
+
+
+# ----- a local copy, as one table -----------------------------------------------------------
+
+def load_table(path: str | os.PathLike) -> pd.DataFrame:
+    """AVE from an annotation file, a folder holding `Annotations.txt` (videos beside it or in
+    its `AVE/` subfolder), or a folder of samples cut by `trim_segments` (with `metadata.csv`).
+
+    Raw annotations get `Path` ("" when the video is not downloaded) and `Playable`, so a
+    partial download is shown with the rest of the dataset rather than refused; the samples come
+    with their labels as `dataset.load_metadata` reads them.
+    """
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise AvcoreError(f"Nothing at {root}: give the AVE annotation file or the folder that holds it.")
+    if root.is_dir() and (root / METADATA_FILE).is_file():
+        return dataset.load_metadata(root)
+    annotations = root / "Annotations.txt" if root.is_dir() else root
+    folder = annotations.parent
+    table = parse_annotations(annotations)
+    video_dirs = [d for d in (folder, folder / "AVE") if d.is_dir()]
+    table["Path"] = [_find_video(video_dirs, vid) for vid in table["VideoID"]]
+    table["Playable"] = table["Path"] != ""
+    return table
+
+
+def _find_video(folders: list[Path], video_id: str) -> str:
+    for folder in folders:
+        candidate = folder / f"{video_id}.mp4"
+        if candidate.is_file():
+            return str(candidate)
+    return ""
 
 
 # ----- the sample-generation rules (pure) ---------------------------------------------------

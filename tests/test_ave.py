@@ -143,6 +143,27 @@ def test_folder_instead_of_file_is_an_error(tmp_path):
         ave.parse_annotations(tmp_path)
 
 
+# ----- a local copy as one table ------------------------------------------------------------
+
+def test_load_table_finds_each_video_beside_the_file_or_in_AVE(tmp_path):
+    _write(tmp_path, "Bark&beside&good&0&2\nGoat&inside&good&1&4\nCat&absent&good&0&3\n")
+    (tmp_path / "AVE").mkdir()
+    (tmp_path / "beside.mp4").touch()
+    (tmp_path / "AVE" / "inside.mp4").touch()
+    for path in (tmp_path, tmp_path / "Annotations.txt"):  # the folder or the file itself
+        table = ave.load_table(path)
+        assert list(table["Path"]) == [str(tmp_path / "beside.mp4"), str(tmp_path / "AVE" / "inside.mp4"), ""]
+        assert list(table["Playable"]) == [True, True, False]
+        assert "Label" not in table  # raw annotations carry no labels
+
+
+def test_load_table_of_nothing_is_an_error(tmp_path):
+    with pytest.raises(AvcoreError, match="Nothing at"):
+        ave.load_table(tmp_path / "nowhere")
+    with pytest.raises(AvcoreError, match="No annotation file"):
+        ave.load_table(tmp_path)  # a folder with neither Annotations.txt nor samples
+
+
 # ----- the generation rules, without ffmpeg -------------------------------------------------
 
 @pytest.mark.parametrize("start, end", [(0, 10), (3, 9.64), (1, 4), (0, 2), (7, 8), (2, 3.5)])
@@ -348,6 +369,14 @@ def test_trim_writes_metadata_and_reports_progress(trimmed):
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.mp4")) == sorted(df["FilePath"])
     total = 6  # rows whose video is present and whose segment is not empty
     assert calls == [(i, total) for i in range(total + 1)]
+
+
+def test_load_table_reads_trimmed_samples_with_their_labels(trimmed):
+    df, out, _ = trimmed
+    table = ave.load_table(out)
+    assert list(table["FilePath"]) == list(df["FilePath"])
+    assert list(table["Label"]) == list(df["Label"])
+    assert table["Playable"].all()
 
 
 def test_trim_is_deterministic(trimmed, fake_ave, tmp_path):
