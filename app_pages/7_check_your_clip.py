@@ -116,7 +116,7 @@ if synchronizable and offset is not None and abs(offset) >= MIN_OFFSET_MS and up
         try:
             with st.spinner("Re-encoding with the sound moved..."):
                 st.session_state["check_fix"] = {"key": result["key"],
-                                                 "data": cache.fixed_clip(result["sha"], uploaded)}
+                                                 "data": cache.fixed_clip(result["sha"], uploaded, offset)}
         except AvcoreError as exc:
             st.error(str(exc))
     fix = st.session_state.get("check_fix")

@@ -187,14 +187,14 @@ def lab_render(sha: str, _clip: Clip, kind: str, params: tuple) -> dict:
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
-def fixed_clip(sha: str, _clip: Clip) -> bytes:
-    """The clip with its sound moved back by the measured offset (`avcore.repair`, which
-    refuses when the offset is not confident)."""
+def fixed_clip(sha: str, _clip: Clip, offset_ms: float) -> bytes:
+    """The clip with its sound moved back by `offset_ms`, the confident offset its verdict
+    already holds (`avcore.repair`), so making the fix costs one encode and no second analysis."""
     from avcore import repair
 
     with as_file(_clip) as path, tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
         out = Path(tmp) / "fixed.mp4"
-        repair.repair(path, out)
+        repair.repair(path, out, offset_ms)
         return out.read_bytes()
 
 

@@ -15,13 +15,24 @@ from avcore.errors import AvcoreError
 MIN_OFFSET_MS = 40.0  # one frame at 25 fps: below this the clip is already in sync
 
 
-def repair(src: str | os.PathLike, dst: str | os.PathLike) -> float:
-    """Write `dst` with the audio re-timed by the estimated offset; returns that offset (ms)."""
+def repair(src: str | os.PathLike, dst: str | os.PathLike, offset_ms: float | None = None) -> float:
+    """Write `dst` with the audio re-timed by the offset (ms, positive: audio late); returns it.
+
+    Give `offset_ms` when it was already measured with confidence (the detector's verdict
+    carries one), so the clip is not decoded and analysed a second time; without it the clip
+    is measured here, and refused unless the sync analysis is confident.
+    """
+    if offset_ms is None:
+        offset_ms = _confident_offset(src)
+    if abs(offset_ms) < MIN_OFFSET_MS:
+        raise AvcoreError(f"The sound is already in sync (offset {offset_ms:+.0f} ms); nothing to repair.")
+    anomalies.time_shift(src, Path(dst), -offset_ms)
+    return offset_ms
+
+
+def _confident_offset(src: str | os.PathLike) -> float:
     result = sync.analyse(sync.decode(src))
     if result.offset_ms is None or not result.synchronizable:
         why = result.reason or "the offset could not be measured with confidence"
         raise AvcoreError(f"Cannot repair this clip: {why}. It was left unchanged.")
-    if abs(result.offset_ms) < MIN_OFFSET_MS:
-        raise AvcoreError(f"The sound is already in sync (offset {result.offset_ms:+.0f} ms); nothing to repair.")
-    anomalies.time_shift(src, Path(dst), -result.offset_ms)
     return result.offset_ms

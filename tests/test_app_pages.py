@@ -173,18 +173,26 @@ def test_check_a_real_clip_gives_a_verdict(app):
         assert metrics(at)["Anomaly type"] != "—"
 
 
-def test_check_offers_a_fix_for_a_shifted_clip(app):
-    from avcore.dataset import SHIPPED
+def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkeypatch):
+    from avcore import anomalies, sync
 
-    at = upload_page(app, "shifted.mp4", (SHIPPED / "clips" / "syn00002.mp4").read_bytes())  # sound 1114 ms late
+    late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
+    at = upload_page(app, "late.mp4", late.read_bytes())
     assert metrics(at)["Offset (sound vs picture)"].endswith("ms")
-    clean(at.button(key="check_fix_button").click().run())
+    with monkeypatch.context() as m:  # the fix reuses the verdict's offset: no second analysis
+        m.setattr(sync, "decode", lambda *a, **k: pytest.fail("the fix analysed the clip again"))
+        clean(at.button(key="check_fix_button").click().run())
     assert at.get("download_button")
+    fixed = tmp_path / "fixed.mp4"
+    fixed.write_bytes(at.session_state["check_fix"]["data"])
+    after = sync.analyse(sync.decode(fixed))
+    assert after.synchronizable and abs(after.offset_ms) < 40
 
 
 def test_check_a_clip_without_sound(app):
     at = upload_page(app, "no-audio.mp4", real_clip("no-audio-480p.mp4").read_bytes())
     assert metrics(at)["Offset (sound vs picture)"] == "cannot tell"
+    assert not [b for b in at.button if b.key == "check_fix_button"]  # no confident offset, no fix offered
 
 
 def test_check_a_text_file_is_a_message(app):

@@ -1,13 +1,12 @@
-"""The shipped detector on real clips it never trained on, its evidence, and repair."""
+"""The shipped detector on real clips it never trained on, and its evidence."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from avcore import AvcoreError, anomalies, media
+from avcore import anomalies
 from avcore.models import detector
-from avcore.repair import repair
 from avcore.scoring import Scorer
 from conftest import real_clip
 
@@ -69,29 +68,3 @@ def test_more_evidence_never_lowers_p(scorer):
     rows = [dict(base, spectral_flatness=f) for f in np.linspace(0, 1, 11)]
     p = scorer.models.detector.p_misaligned(rows)
     assert np.all(np.diff(p) >= -1e-9) and p[-1] > 0.5 > p[0]
-
-
-def test_repair_puts_sound_back(click_clip, tmp_path):
-    shifted = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
-    from avcore import sync
-
-    measured = repair(shifted, tmp_path / "fixed.mp4")
-    assert measured == pytest.approx(320, abs=40)
-    after = sync.analyse(sync.decode(tmp_path / "fixed.mp4"))
-    assert after.synchronizable and abs(after.offset_ms) < 40
-
-
-def test_repair_refuses_when_it_cannot_tell(tmp_path):
-    with pytest.raises(AvcoreError, match="Cannot repair"):
-        repair(real_clip("no-audio-480p.mp4"), tmp_path / "x.mp4")
-    frames = np.full((75, 120, 160), 90, np.uint8)  # a still picture
-    noise = np.random.default_rng(0).normal(0, 0.1, 48000).astype(np.float32)
-    still = media.write_clip(tmp_path / "still.mp4", frames, 25, noise)
-    with pytest.raises(AvcoreError, match="Cannot repair"):
-        repair(still, tmp_path / "y.mp4")
-    assert not (tmp_path / "x.mp4").exists() and not (tmp_path / "y.mp4").exists()
-
-
-def test_repair_refuses_a_clip_in_sync(click_clip, tmp_path):
-    with pytest.raises(AvcoreError, match="already in sync"):
-        repair(click_clip, tmp_path / "z.mp4")
