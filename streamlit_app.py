@@ -1,4 +1,4 @@
-"""AV Alignment Lab: entry point. Page config, the navigation over app_pages/, the shared sidebar.
+"""AV Alignment Lab: entry point. Page config, the navigation over pages/, the shared sidebar.
 
 Run with `streamlit run streamlit_app.py`. The last line starts loading the models in the
 background once the first page has been sent, so the first page is not kept waiting for torch.
@@ -17,17 +17,19 @@ from avcore.errors import AvcoreError  # noqa: E402
 
 st.set_page_config(page_title="AV Alignment Lab", page_icon="🎬", layout="wide")
 
-# The page files are in app_pages/, never pages/: beside a pages/ folder, a fresh server's first run
-# follows Streamlit's older folder-based navigation, which knows none of these url_paths, so a deep
-# link opened as that first request showed a "Page not found" dialog over the right page.
+# Each url_path differs from the name Streamlit would derive from the file name. With a pages/
+# folder present, Streamlit's old folder-based navigation handles a fresh server's first run (and
+# every AppTest rerun) before st.navigation switches it off; a colliding name would make it run
+# the page file alone, without this script and its sidebar. A deep link opened as a fresh
+# server's very first request instead shows a dismissable "Page not found" over the right page.
 PAGES = [
-    st.Page("app_pages/1_overview.py", title="Overview", icon=":material/home:", url_path="home", default=True),
-    st.Page("app_pages/2_dataset.py", title="Dataset", icon=":material/table_view:", url_path="data"),
-    st.Page("app_pages/3_anomaly_lab.py", title="Anomaly Lab", icon=":material/science:", url_path="lab"),
-    st.Page("app_pages/4_features.py", title="Features", icon=":material/insights:", url_path="signals"),
-    st.Page("app_pages/5_threshold_roc.py", title="Threshold & ROC", icon=":material/tune:", url_path="roc"),
-    st.Page("app_pages/6_mlp.py", title="MLP", icon=":material/hub:", url_path="model"),
-    st.Page("app_pages/7_check_your_clip.py", title="Check your clip", icon=":material/fact_check:", url_path="check"),
+    st.Page("pages/1_overview.py", title="Overview", icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/2_dataset.py", title="Dataset", icon=":material/table_view:", url_path="data"),
+    st.Page("pages/3_anomaly_lab.py", title="Anomaly Lab", icon=":material/science:", url_path="lab"),
+    st.Page("pages/4_features.py", title="Features", icon=":material/insights:", url_path="signals"),
+    st.Page("pages/5_threshold_roc.py", title="Threshold & ROC", icon=":material/tune:", url_path="roc"),
+    st.Page("pages/6_mlp.py", title="MLP", icon=":material/hub:", url_path="model"),
+    st.Page("pages/7_check_your_clip.py", title="Check your clip", icon=":material/fact_check:", url_path="check"),
 ]
 UNEXPECTED = "Something went wrong on this page. The details are in the server log; try another clip or reload."
 

@@ -9,9 +9,10 @@
   re-encoded at a constant rate, and a frame rate off every standard one.
 
 Every key is always present, so a classifier sees the same columns for every clip. Where a cue
-does not exist because there is no audio, it takes the value that a listener would measure
-(silence: -120 dBFS, silence ratio 1, flatness 0) or the neutral one (duration ratio 1,
-difference 0); `audio_missing` tells those apart from real silence.
+does not exist because there is no audio, it takes the value a listener would measure
+(-120 dBFS, silence ratio 1, flatness 0) or a neutral one where that would mimic another damage
+(no leading or trailing gap, duration ratio 1, difference 0); `audio_missing` tells those
+apart from real silence.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ import numpy as np
 from avcore import media
 
 FRAME_S = 0.04  # loudness frames; 25 a second like the sync curves
-SILENCE_DBFS = -60.0
+SILENCE_DBFS = -60.0  # below a quiet room's tone (-50 to -60); adelay's gap is digital zero
 FLOOR_DBFS = -120.0
 FLATNESS_N_FFT = 1024
-FLATNESS_AVERAGE = 8  # spectra averaged per flatness value (~0.26 s): one periodogram of white
-# noise has flatness ~0.56 (exp(-Euler's gamma)) whatever the signal; averaging lifts it to ~0.9
+FLATNESS_AVERAGE = 8  # spectra averaged per flatness value (~0.26 s): a single periodogram of
+# white noise scores only ~0.56 (exp(-Euler's gamma)) as its bins scatter; eight lift it to ~0.9
 IRREGULAR_INTERVAL = 0.05  # a frame interval this far off the median is irregular
 DUPLICATE_FRACTION = 0.1  # a frame change below this share of both neighbours' is a repeat
 JUMP_FACTOR = 1.6  # ...above this multiple of both, a skip (a dropped frame doubles the change)
@@ -42,6 +43,7 @@ KEYS = (
     "leading_silence_s",
     "trailing_silence_s",
     "spectral_flatness",
+    "floor_hf_share",
     "audio_duration_s",
     "video_duration_s",
     "av_duration_diff_s",
@@ -77,29 +79,48 @@ def cues(decoded: media.Decoded) -> dict[str, float]:
 def frame_levels_db(audio: np.ndarray, sr: int, frame_s: float = FRAME_S) -> np.ndarray:
     """RMS level of consecutive frames in dBFS, floored at FLOOR_DBFS (digital silence)."""
     n = int(round(frame_s * sr))
-    k = audio.size // n
-    if k == 0:
-        return np.full(1, _db(float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if audio.size else 0.0))
-    power = np.mean(np.square(audio[: k * n].reshape(k, n), dtype=np.float64), axis=1)
+    k = max(1, audio.size // n)
+    frames = audio[: k * n].reshape(k, -1) if audio.size >= n else audio.reshape(1, -1)
+    power = np.mean(np.square(frames, dtype=np.float64), axis=1) if audio.size else np.zeros(1)
     return 10 * np.log10(np.maximum(power, 10 ** (FLOOR_DBFS / 10)))
 
 
-def spectral_flatness(audio: np.ndarray) -> float:
-    """Median flatness (geometric over arithmetic mean of the power spectrum, 0 for a tone,
-    1 for white noise) over the non-silent quarter-seconds. Noise that REPLACED the audio is
-    flat everywhere; natural sound is flat only in brief bursts, so the median tells them
-    apart where the mean would not."""
+def block_spectra(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Power spectra of consecutive ~0.26 s blocks (FLATNESS_AVERAGE half-overlapping
+    periodograms averaged, DC dropped) and each block's level in dBFS; empty for audio
+    shorter than one FFT."""
     if audio.size < FLATNESS_N_FFT:
-        return 0.0
-    frames = np.lib.stride_tricks.sliding_window_view(audio.astype(np.float64), FLATNESS_N_FFT)[:: FLATNESS_N_FFT // 2]
+        return np.zeros((0, FLATNESS_N_FFT // 2)), np.zeros(0)
+    windows = np.lib.stride_tricks.sliding_window_view(audio.astype(np.float64), FLATNESS_N_FFT)
+    frames = windows[:: FLATNESS_N_FFT // 2]
     group = min(FLATNESS_AVERAGE, frames.shape[0])
     blocks = frames[: frames.shape[0] // group * group].reshape(-1, group, FLATNESS_N_FFT)
     power = (np.abs(np.fft.rfft(blocks * np.hanning(FLATNESS_N_FFT), axis=2))[..., 1:] ** 2).mean(axis=1)
-    loud = 10 * np.log10(np.mean(blocks**2, axis=(1, 2)) + 1e-30) > SILENCE_DBFS
-    if not loud.any():
+    return power + 1e-30, 10 * np.log10(np.mean(blocks**2, axis=(1, 2)) + 1e-30)
+
+
+def spectral_flatness(power: np.ndarray, level_db: np.ndarray) -> float:
+    """Median flatness (geometric over arithmetic mean of the power spectrum, 0 for a tone,
+    1 for white noise) over the non-silent blocks. Noise that REPLACED the audio is flat
+    everywhere; natural sound is flat only in brief bursts, so the median tells them apart
+    where the mean would not."""
+    loud = power[level_db > SILENCE_DBFS]
+    if not loud.size:
         return 0.0
-    power = power[loud] + 1e-30
-    return float(np.median(np.exp(np.log(power).mean(axis=1)) / power.mean(axis=1)))
+    return float(np.median(np.exp(np.log(loud).mean(axis=1)) / loud.mean(axis=1)))
+
+
+def floor_hf_share(power: np.ndarray, level_db: np.ndarray) -> float:
+    """Share of power in the upper half of the band (4-8 kHz at 16 kHz) in the quietest fifth
+    of the non-silent blocks: the floor the sound sits on. White noise MIXED into a clip hides
+    under loud moments but owns the quiet ones, and it puts half its power up there, while a
+    real room's floor is dark. Measured on 13 real segments: at most 0.05 as recorded, at least
+    0.21 with white noise mixed in at 0-10 dB SNR."""
+    live = np.flatnonzero(level_db > SILENCE_DBFS)
+    if not live.size:
+        return 0.0
+    quiet = power[live[np.argsort(level_db[live])[: max(1, live.size // 5)]]]
+    return float(np.median(quiet[:, quiet.shape[1] // 2 :].sum(axis=1) / quiet.sum(axis=1)))
 
 
 def audio_cues(audio: np.ndarray | None, sr: int) -> dict[str, float]:
@@ -108,23 +129,30 @@ def audio_cues(audio: np.ndarray | None, sr: int) -> dict[str, float]:
             "audio_missing": 1.0, "audio_rms_dbfs": FLOOR_DBFS, "audio_active_rms_dbfs": FLOOR_DBFS,
             "audio_peak_dbfs": FLOOR_DBFS, "audio_level_std_db": 0.0, "silence_ratio": 1.0,
             "leading_silence_s": 0.0, "trailing_silence_s": 0.0, "spectral_flatness": 0.0,
+            "floor_hf_share": 0.0,
         }
     levels = frame_levels_db(audio, sr)
     sound = np.flatnonzero(levels > SILENCE_DBFS)
     seconds = audio.size / sr
     power = np.square(audio, dtype=np.float64)
+    spectra = block_spectra(audio)
     return {
         "audio_missing": 0.0,
         "audio_rms_dbfs": _db(float(np.sqrt(power.mean()))),
-        "audio_active_rms_dbfs": float(10 * np.log10(np.mean(10 ** (levels[sound] / 10)))) if sound.size else FLOOR_DBFS,
+        "audio_active_rms_dbfs": _power_mean_db(levels[sound]) if sound.size else FLOOR_DBFS,
         "audio_peak_dbfs": _db(float(np.abs(audio).max())),
         # natural sound swings by 5-15 dB from frame to frame; replacement noise by <1 dB
         "audio_level_std_db": float(levels[sound].std()) if sound.size > 1 else 0.0,
         "silence_ratio": float(1 - sound.size / levels.size),
         "leading_silence_s": float(sound[0] * FRAME_S) if sound.size else seconds,
-        "trailing_silence_s": float(seconds - (sound[-1] + 1) * FRAME_S) if sound.size else seconds,
-        "spectral_flatness": spectral_flatness(audio),
+        "trailing_silence_s": max(0.0, seconds - (sound[-1] + 1) * FRAME_S) if sound.size else seconds,
+        "spectral_flatness": spectral_flatness(*spectra),
+        "floor_hf_share": floor_hf_share(*spectra),
     }
+
+
+def _power_mean_db(levels_db: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(10 ** (levels_db / 10))))
 
 
 def _db(amplitude: float) -> float:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,12 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 
 from avcore import features
 from avcore.dataset import data_dir, load_metadata
-from avcore.models import detector, seed_mlp
+from avcore.models import detector
 from avcore.models.seed_threshold import SeedThreshold, distance
 from avcore.parallel import parallel_map
+
+if TYPE_CHECKING:
+    from avcore.models import seed_mlp
 
 METRICS = ("accuracy", "precision", "recall", "f1", "auc")
 
@@ -82,12 +86,31 @@ def feature_table(
 
 # ----- models ---------------------------------------------------------------------------------
 
+class SavedMLP:
+    """A seed MLP left in its file until first used, then standing in for it. Reading it imports
+    torch, which takes seconds, and the detector, the method most calls use, never needs it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @cached_property
+    def trained(self) -> seed_mlp.TrainedMLP:
+        from avcore.models.seed_mlp import TrainedMLP
+
+        return TrainedMLP.load(self.path)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # copy and pickle look these up before `path` is set
+            raise AttributeError(name)
+        return getattr(self.trained, name)
+
+
 @dataclass
 class Models:
     threshold: SeedThreshold
-    mlp: seed_mlp.TrainedMLP
+    mlp: seed_mlp.TrainedMLP | SavedMLP
     detector: detector.Detector
-    mlp_seed_config: seed_mlp.TrainedMLP | None = None
+    mlp_seed_config: seed_mlp.TrainedMLP | SavedMLP | None = None
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -102,14 +125,16 @@ class Models:
         extra = folder / "seed_mlp_seed_config.pt"
         return cls(
             SeedThreshold.load(folder / "seed_threshold.json"),
-            seed_mlp.TrainedMLP.load(folder / "seed_mlp.pt"),
+            SavedMLP(folder / "seed_mlp.pt"),
             detector.Detector.load(folder / "detector.pkl"),
-            seed_mlp.TrainedMLP.load(extra) if extra.is_file() else None,
+            SavedMLP(extra) if extra.is_file() else None,
         )
 
 
 def train(meta: pd.DataFrame, table: FeatureTable, *, with_seed_config: bool = True, on_epoch=None) -> Models:
     """Fit every method on the training split only."""
+    from avcore.models import seed_mlp
+
     tr = (meta["Split"] == "train").to_numpy()
     y = meta["y"].to_numpy()
     threshold = SeedThreshold.fit(table.distance[tr], y[tr])
@@ -149,8 +174,9 @@ def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.D
     out["detector"] = 1.0 - probs[:, 0]
     out["detector_type"] = [detector.CLASSES[i] for i in probs.argmax(axis=1)]
     estimates = [detector.offset_estimate(r) for r in rows]
-    out["offset_ms"] = [np.nan if ms is None else ms for ms, _ in estimates]
-    out["offset_source"] = [source for _, source in estimates]
+    out["offset_ms"] = [np.nan if e.ms is None else e.ms for e in estimates]
+    out["offset_source"] = [e.source for e in estimates]
+    out["offset_reliable"] = [e.reliable for e in estimates]
     out["synchronizable"] = [bool(r["sync_synchronizable"]) for r in rows]
     return out
 
@@ -192,6 +218,8 @@ def offset_report(scores: pd.DataFrame) -> dict:
         "median_abs_error_ms": float(err[measured].median()) if measured.any() else float("nan"),
         "within_40ms": float((err <= 40).mean()),
         "within_80ms": float((err <= 80).mean()),
+        "reliable_share": float(shifts["offset_reliable"].mean()),
+        "reliable_within_40ms": float((err[shifts["offset_reliable"]] <= 40).mean()) if shifts["offset_reliable"].any() else float("nan"),
         "aligned_synchronizable_share": float(scores.loc[scores["y"] == 0, "synchronizable"].mean()),
     }
 

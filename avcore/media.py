@@ -2,8 +2,8 @@
 
 ffmpeg does the frame-rate change, scaling and grey conversion, so full-resolution frames never
 reach Python: a 60 s 1080p upload costs a few MB of small grey frames, not gigabytes. The binary
-ships without ffprobe, so `probe` reads ffmpeg's own stream banner plus one stream-copy pass
-(no decoding) for exact per-stream durations and frame timestamps.
+ships without ffprobe, so `probe` reads ffmpeg's own stream banner and the exact per-stream
+durations and frame timestamps from one stream-copy pass (no decoding).
 """
 
 from __future__ import annotations
@@ -79,29 +79,32 @@ class Decoded:
 
 _STREAM_RE = re.compile(r"^\s*Stream #0:(\d+)[^:]*: (Video|Audio): (.*)$")
 _DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_MAPPING_RE = re.compile(r"^\s*Stream #0:(\d+) -> #0:\d+", re.M)
+_OUTPUT_RE = re.compile(r"^(?:Stream mapping:|Output #0)", re.M)
 
 
 def probe(path: str | os.PathLike, *, timeout: float = 60.0) -> MediaInfo:
     """Which streams a file has, with codecs, sizes, rates, durations and video frame times.
 
-    Raises AvcoreError for anything that is not readable media; a file with no video stream
-    is reported by `decode`, since a caller may still want to know what the file holds.
+    One stream copy (no decoding) of the first picture stream and the first audio stream gives
+    exact packet times, and its stderr carries ffmpeg's stream banner, so a single process
+    answers both. Raises AvcoreError for anything that is not readable media; a file with no
+    video stream is reported by `decode`, since a caller may still want to know what the file
+    holds.
     """
-    path = str(path)
-    if not os.path.isfile(path):
-        raise AvcoreError(f"No file at {path}.")
-    if os.path.getsize(path) == 0:
-        raise AvcoreError("The file is empty (0 bytes).")
-    banner = ffmpeg.run(["-i", path], check=False, timeout=timeout, what="Reading the file")
-    text = banner.stderr.decode("utf-8", "replace")
+    path = _existing(path)
+    args = ["-nostats", "-i", path, "-map", "0:V:0?", "-map", "0:a:0?", "-c", "copy", "-f", "framecrc", "pipe:1"]
+    proc = ffmpeg.run(args, check=False, timeout=timeout, what="Reading the file")
+    text = proc.stderr.decode("utf-8", "replace")
     if "Input #0" not in text:
         raise AvcoreError(_NOT_MEDIA)
-    streams = _parse_banner(text)
+    banner = _OUTPUT_RE.split(text, maxsplit=1)[0]
+    streams = _parse_banner(banner)
+    times = _packet_times(proc.stdout, [int(i) for i in _MAPPING_RE.findall(text)])
+    m = _DURATION_RE.search(banner)
+    container = (int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])) if m else 0.0
     video_idx = next((i for i, (kind, _) in streams.items() if kind == "Video"), None)
     audio_idx = next((i for i, (kind, _) in streams.items() if kind == "Audio"), None)
-    times = _packet_times(path, [i for i in (video_idx, audio_idx) if i is not None], timeout)
-    m = _DURATION_RE.search(text)
-    container = (int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])) if m else 0.0
 
     video = None
     if video_idx is not None:
@@ -152,34 +155,41 @@ def decode(
 ) -> Decoded:
     """Frames at `fps` and `size` (width, height), grey unless `color`, and 16 kHz mono audio.
 
-    One ffmpeg pass per stream, both run at once. Clips longer than `max_seconds` are analysed
-    on their first `max_seconds` only, and `notes` says so. A missing audio stream is not an
-    error: it is the "mute" anomaly, so `audio` is None.
+    Without `info`, the probe runs at once with one ffmpeg pass per stream instead of before
+    them: the passes need only `max_seconds`, and a clip's time is mostly theirs. The probe's
+    verdict (not media, truncated, no video) is still the error a caller sees first. Without
+    `size` the frame size comes from the probe, so that one runs first. Clips longer than
+    `max_seconds` are analysed on their first `max_seconds` only, and `notes` says so. A
+    missing audio stream is not an error: it is the "mute" anomaly, so `audio` is None.
     """
-    info = info or probe(path, timeout=timeout)
-    if info.video is None:
-        raise AvcoreError(
-            "This file has no video stream (it looks like audio only). Upload a video with a picture."
-        )
+    path = _existing(path)
+    if info is None and size is None:
+        info = probe(path, timeout=timeout)
+    if info is not None:
+        _require_video(info)
+    width, height = size or (info.video.width, info.video.height)
+    pix_fmt, channels = ("rgb24", 3) if color else ("gray", 1)
+    video_args = [
+        "-v", "error", "-t", f"{max_seconds:.3f}", "-i", path, "-map", "0:V:0",
+        "-vf", f"fps={fps}:start_time=0,scale={width}:{height}:flags=area",
+        "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1",
+    ]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        info_job = None if info else pool.submit(probe, path, timeout=timeout)
+        video_job = pool.submit(ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video")
+        audio_job = pool.submit(_decode_audio, path, max_seconds, timeout) if info is None or info.has_audio else None
+        if info_job:
+            info = info_job.result()
+            _require_video(info)
+        video_proc = video_job.result()
+        audio, audio_ok = audio_job.result() if info.has_audio else (None, True)
+
     seconds = min(info.duration, max_seconds)
     notes = []
     if info.duration > max_seconds + 0.05:
         notes.append(
             f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed."
         )
-    width, height = size or (info.video.width, info.video.height)
-    pix_fmt, channels = ("rgb24", 3) if color else ("gray", 1)
-    video_args = [
-        "-v", "error", "-t", f"{seconds:.3f}", "-i", str(path), "-map", "0:v:0",
-        "-vf", f"fps={fps}:start_time=0,scale={width}:{height}:flags=area",
-        "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1",
-    ]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        video_job = pool.submit(ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video")
-        audio_job = pool.submit(_decode_audio, path, seconds, timeout) if info.has_audio else None
-        video_proc = video_job.result()
-        audio, audio_ok = audio_job.result() if audio_job else (None, True)
-
     frame_bytes = width * height * channels
     n = len(video_proc.stdout) // frame_bytes
     video_seconds = min(info.video.duration, seconds)
@@ -300,6 +310,22 @@ def write_wav(path: str | os.PathLike, audio: np.ndarray, sr: int) -> None:
         w.writeframes(pcm.tobytes())
 
 
+def _existing(path: str | os.PathLike) -> str:
+    path = str(path)
+    if not os.path.isfile(path):
+        raise AvcoreError(f"No file at {path}.")
+    if os.path.getsize(path) == 0:
+        raise AvcoreError("The file is empty (0 bytes).")
+    return path
+
+
+def _require_video(info: MediaInfo) -> None:
+    if info.video is None:
+        raise AvcoreError(
+            "This file has no video stream (it looks like audio only). Upload a video with a picture."
+        )
+
+
 def _parse_banner(text: str) -> dict[int, tuple[str, str]]:
     streams = {}
     for line in text.splitlines():
@@ -309,17 +335,12 @@ def _parse_banner(text: str) -> dict[int, tuple[str, str]]:
     return streams
 
 
-def _packet_times(path: str, indices: list[int], timeout: float) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Start and end time (s) of every packet of the given streams, from a stream copy."""
-    if not indices:
-        return {}
-    args = ["-v", "error", "-i", path]
-    for i in indices:
-        args += ["-map", f"0:{i}"]
-    proc = ffmpeg.run(args + ["-c", "copy", "-f", "framecrc", "pipe:1"], check=False, timeout=timeout, what="Reading the file")
+def _packet_times(framecrc: bytes, indices: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Start and end time (s) of every packet, keyed by input stream: output stream k of the
+    framecrc listing is input stream indices[k]."""
     base: dict[int, float] = {}
     rows: dict[int, list[tuple[int, int]]] = {}
-    for line in proc.stdout.decode("ascii", "replace").splitlines():
+    for line in framecrc.decode("ascii", "replace").splitlines():
         if line.startswith("#tb "):
             out_idx, frac = line[4:].split(":")
             num, den = frac.strip().split("/")

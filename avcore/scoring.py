@@ -55,15 +55,16 @@ class Scorer:
         kind = detector.CLASSES[int(np.argmax(probs))]
         p = float(1.0 - probs[0])
         s = analysis.sync
-        offset, source = detector.offset_estimate(measured)
+        offset = detector.offset_estimate(measured)
         row = {
             "verdict": "misaligned" if p >= 0.5 else "aligned",
             "p_misaligned": round(p, 4),
             "method": "detector",
             "type": kind if p >= 0.5 else "aligned",
             "type_probs": {c: round(float(v), 4) for c, v in zip(detector.CLASSES, probs)},
-            "offset_ms": None if offset is None else round(offset, 1),
-            "offset_source": source,
+            "offset_ms": None if offset.ms is None else round(offset.ms, 1),
+            "offset_source": offset.source,
+            "offset_reliable": offset.reliable,
             "offset_confidence": round(s.confidence, 2),
             "synchronizable": s.synchronizable,
             "reasons": list(analysis.decoded.notes) + detector.reasons(analysis, kind if p >= 0.5 else "aligned"),

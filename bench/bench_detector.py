@@ -20,20 +20,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from avcore import cues, sync  # noqa: E402
+from avcore.models import detector  # noqa: E402
 from avcore.scoring import Scorer  # noqa: E402
 from bench_features import decode_only, make_720p_clip, timed  # noqa: E402
 
 
-def stages(path: Path) -> dict[str, float]:
+def stages(scorer: Scorer, path: Path) -> dict[str, float]:
     out, t = {}, time.perf_counter()
     decoded = sync.decode(path)
-    out["decode (probe + both streams)"], t = time.perf_counter() - t, time.perf_counter()
+    out["decode (probe beside both streams)"], t = time.perf_counter() - t, time.perf_counter()
     curves = sync.curves(decoded)
     out["sync curves"], t = time.perf_counter() - t, time.perf_counter()
-    sync.analyse(curves)
+    result = sync.analyse(curves)
     out["sync analysis"], t = time.perf_counter() - t, time.perf_counter()
-    cues.cues(decoded)
-    out["cues"] = time.perf_counter() - t
+    measured = cues.cues(decoded)
+    out["cues"], t = time.perf_counter() - t, time.perf_counter()
+    scorer.models.detector.type_probs([detector.ClipAnalysis(decoded, curves, result, measured).vector()])
+    out["model"] = time.perf_counter() - t
     return out
 
 
@@ -59,7 +62,7 @@ def main() -> None:
         for _ in range(args.repeats):
             base.append(timed(decode_only, clip))
             scored.append(timed(scorer.score, clip))
-            parts.append(stages(clip))
+            parts.append(stages(scorer, clip))
         b, s = statistics.median(base), statistics.median(scored)
         print(f"\n10 s 1280x720 clip, median of {args.repeats} interleaved runs")
         print(f"  ffmpeg decode-only   {b:6.3f} s")

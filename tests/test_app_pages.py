@@ -27,7 +27,7 @@ def app() -> AppTest:
 
 
 def open_page(at: AppTest, name: str) -> AppTest:
-    return clean(at.switch_page(f"app_pages/{name}.py").run())
+    return clean(at.switch_page(f"pages/{name}.py").run())
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -187,6 +187,16 @@ def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkey
     fixed.write_bytes(at.session_state["check_fix"]["data"])
     after = sync.analyse(sync.decode(fixed))
     assert after.synchronizable and abs(after.offset_ms) < 40
+
+
+def test_check_offers_a_fix_from_a_delays_leading_silence(app, tmp_path):
+    """chaplin's music gives sync no lock, but adelay's digital silence measures the delay."""
+    from avcore import anomalies
+
+    late = anomalies.time_shift(real_clip("chaplin.mp4"), tmp_path / "late.mp4", 700)
+    at = upload_page(app, "late.mp4", late.read_bytes())
+    assert float(metrics(at)["Offset (sound vs picture)"].removesuffix(" ms")) == pytest.approx(700, abs=40)
+    assert [b for b in at.button if b.key == "check_fix_button"]
 
 
 def test_check_a_clip_without_sound(app):

@@ -79,9 +79,31 @@ def test_flatness_tells_noise_from_a_tone():
     t = np.arange(3 * SR) / SR
     tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     noise = anomalies.white_noise(t.size, np.random.default_rng(0))
-    assert cues.spectral_flatness(noise) > 0.85
-    assert cues.spectral_flatness(tone) < 0.05
-    assert cues.spectral_flatness(np.zeros_like(tone)) == 0.0
+    assert cues.spectral_flatness(*cues.block_spectra(noise)) > 0.85
+    assert cues.spectral_flatness(*cues.block_spectra(tone)) < 0.05
+    assert cues.spectral_flatness(*cues.block_spectra(np.zeros_like(tone))) == 0.0
+
+
+def _room_with_knocks(rng: np.random.Generator, seconds: float = 4.0) -> np.ndarray:
+    """A dark room tone (integrated white noise) under four low knocks: a natural floor."""
+    n = int(seconds * SR)
+    rumble = np.cumsum(rng.standard_normal(n))
+    rumble = 0.01 * (rumble - np.convolve(rumble, np.ones(801) / 801, "same")) / 20
+    t = np.arange(SR // 4) / SR
+    knock = np.sin(2 * np.pi * 180 * t) * np.exp(-t / 0.05)
+    for start in (0.5, 1.4, 2.2, 3.3):
+        rumble[int(start * SR) : int(start * SR) + knock.size] += 0.5 * knock
+    return rumble.astype(np.float32)
+
+
+@pytest.mark.parametrize("snr_db", [0.0, 10.0])
+def test_mixed_in_noise_brightens_the_floor_under_the_sound(snr_db):
+    rng = np.random.default_rng(1)
+    room = _room_with_knocks(rng)
+    mixed = anomalies.mix_noise(room, snr_db, rng)
+    clean_share = cues.floor_hf_share(*cues.block_spectra(room))
+    mixed_share = cues.floor_hf_share(*cues.block_spectra(mixed))
+    assert clean_share < 0.05 and mixed_share > 0.3
 
 
 def test_distort_shortens_the_video_and_warps_frame_times(moving_clip, tmp_path):

@@ -24,6 +24,8 @@ def damaged(tmp_path_factory):
         "aligned": src,
         "time_shift": anomalies.time_shift(src, out / "delay.mp4", 700),
         "noise": anomalies.noise(src, out / "noise.mp4"),
+        "mixed_noise": anomalies.noise(src, out / "mixed.mp4", snr_db=5.0),
+        "advance": anomalies.time_shift(src, out / "advance.mp4", -600),
         "mute": anomalies.mute(src, out / "mute.mp4"),
         "distort": anomalies.distort(src, out / "distort.mp4"),
     }
@@ -47,24 +49,71 @@ def test_reasons_name_the_evidence(scorer, damaged):
     assert any("as long as the audio" in r for r in scorer.score(damaged["distort"])["reasons"])
 
 
+def test_noise_mixed_under_the_sound_is_found(scorer, damaged):
+    row = scorer.score(damaged["mixed_noise"])
+    assert row["verdict"] == "misaligned" and row["type"] == "noise"
+    assert any("hiss" in r for r in row["reasons"])
+
+
+def test_an_advance_is_measured_from_the_missing_audio_start(scorer, damaged):
+    """chaplin's music gives sync no confident lock, so the short audio (with the encoder's
+    padding in it), or sync's best lag where it agrees, measures the advance: an estimate, not
+    one sure enough to repair by."""
+    row = scorer.score(damaged["advance"])
+    assert row["verdict"] == "misaligned"
+    assert row["offset_ms"] == pytest.approx(-600, abs=100)
+    assert row["offset_source"] in ("audio shorter than video", "sync, matching the audio's missing start")
+    assert not row["offset_reliable"]
+
+
+def _row(**values) -> dict[str, float]:
+    """A measurement row of a clean clip where sync cannot tell, with `values` changed."""
+    base = {k: 0.0 for k in ("audio_missing", "leading_silence_s", "spectral_flatness", "floor_hf_share",
+                             "av_duration_diff_s", "sync_peak_minus_zero", "sync_synchronizable", "silence_ratio")}
+    base.update(av_duration_ratio=1.0, sync_abs_offset_ms=np.nan, sync_offset_ms=np.nan)
+    return base | values
+
+
+def test_offset_sources_in_order_of_trust():
+    delay = _row(leading_silence_s=0.5, av_duration_diff_s=0.56)
+    assert detector.offset_estimate(delay) == detector.Offset(500.0, "leading silence", True)
+    locked = delay | {"sync_synchronizable": 1.0, "sync_offset_ms": 480.0}
+    assert detector.offset_estimate(locked) == detector.Offset(480.0, "sync", True)
+    silent = _row(leading_silence_s=3.0, av_duration_diff_s=0.56, silence_ratio=1.0)
+    assert not detector.offset_estimate(silent).reliable  # silence throughout measures nothing
+    short = _row(av_duration_diff_s=-0.8)
+    assert detector.offset_estimate(short) == detector.Offset(-800.0, "audio shorter than video", False)
+    matched = detector.offset_estimate(short | {"sync_offset_ms": -760.0})
+    assert matched.ms == -760.0 and not matched.reliable
+    assert detector.offset_estimate(short | {"sync_offset_ms": 300.0}).ms == -800.0
+    guess = detector.offset_estimate(_row(sync_offset_ms=250.0))
+    assert guess.ms == 250.0 and not guess.reliable
+    assert detector.offset_estimate(_row()) == detector.Offset(None, "", False)
+
+
 def test_clean_file_has_no_evidence(damaged):
     ev = detector.evidence(detector.analyse(damaged["aligned"]).vector())
     assert ev["audio_missing"] == 0 and ev["lead_silence_s"] == 0
     assert ev["audio_extra_s"] == 0 and ev["audio_short_s"] == 0 and ev["video_short"] == 0
-    assert ev["spectral_flatness"] < 0.2
+    assert ev["spectral_flatness"] < 0.2 and ev["bright_floor"] == 0
 
 
 def test_cannot_tell_is_not_evidence():
-    row = {k: 0.0 for k in ("audio_missing", "leading_silence_s", "spectral_flatness", "av_duration_diff_s", "sync_peak_minus_zero")}
-    row.update(av_duration_ratio=1.0, sync_synchronizable=0.0, sync_abs_offset_ms=900.0)
+    row = _row(sync_abs_offset_ms=900.0, sync_offset_ms=900.0)
     assert detector.evidence(row)["shift_evidence_ms"] == 0
     row["sync_synchronizable"] = 1.0
     assert detector.evidence(row)["shift_evidence_ms"] == 900
 
 
-def test_more_evidence_never_lowers_p(scorer):
-    base = {k: 0.0 for k in ("audio_missing", "leading_silence_s", "spectral_flatness", "av_duration_diff_s", "sync_peak_minus_zero", "sync_synchronizable", "sync_abs_offset_ms")}
-    base["av_duration_ratio"] = 1.0
-    rows = [dict(base, spectral_flatness=f) for f in np.linspace(0, 1, 11)]
+@pytest.mark.parametrize("cue", ["spectral_flatness", "floor_hf_share"])
+def test_more_evidence_never_lowers_p(scorer, cue):
+    rows = [_row(**{cue: f}) for f in np.linspace(0, 1, 11)]
+    p = scorer.models.detector.p_misaligned(rows)
+    assert np.all(np.diff(p) >= -1e-9) and p[0] < 0.5
+
+
+def test_white_noise_for_sound_is_misaligned(scorer):
+    """White noise is flat and puts half its power above 4 kHz; both cues rise together."""
+    rows = [_row(spectral_flatness=f, floor_hf_share=f / 2) for f in np.linspace(0, 0.9, 10)]
     p = scorer.models.detector.p_misaligned(rows)
     assert np.all(np.diff(p) >= -1e-9) and p[-1] > 0.5 > p[0]

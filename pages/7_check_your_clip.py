@@ -29,9 +29,9 @@ def draw_card(name: str, row: dict, evidence: dict | None, facts: dict | None) -
         if result is None:
             cells[2].metric("Offset (sound vs picture)", "measuring…")
             return
-        offset, confidence, synchronizable = offset_of(row, result)
-        cells[2].metric("Offset (sound vs picture)", f"{offset:+.0f} ms" if synchronizable else "cannot tell",
-                        f"confidence {confidence:.1f}", delta_color="off", delta_arrow="off")
+        offset, reliable, source = offset_of(row, result)
+        shown = "cannot tell" if offset is None else f"{offset:+.0f} ms" if reliable else f"≈ {offset:+.0f} ms?"
+        cells[2].metric("Offset (sound vs picture)", shown, source, delta_color="off", delta_arrow="off")
         if row.get("type_probs"):
             st.caption("Type probabilities: " + ", ".join(f"{k.replace('_', ' ')} {v:.2f}"
                                                           for k, v in row["type_probs"].items()))
@@ -44,11 +44,20 @@ def draw_card(name: str, row: dict, evidence: dict | None, facts: dict | None) -
             st.caption(f"{facts['duration_s']} s · {facts['resolution']} · {facts['fps']} fps · audio: {facts['audio']}")
 
 
-def offset_of(row: dict, result) -> tuple[float | None, float, bool]:
-    """Offset, confidence and whether it can be trusted: the detector's when it gave them."""
-    if "synchronizable" in row:
-        return row["offset_ms"], row["offset_confidence"], row["synchronizable"]
-    return result.offset_ms, result.confidence, result.synchronizable
+def offset_of(row: dict, result) -> tuple[float | None, bool, str]:
+    """Offset, whether it is sure enough to repair by, and what measured it: the detector's
+    estimate when it gave one (it also reads the file's traces, such as a delay's leading
+    silence), else the sync analysis alone. A misaligned verdict's unsure estimate is shown as
+    a guess; an aligned one's is not shown at all."""
+    if "offset_reliable" in row:
+        offset, reliable = row["offset_ms"], row["offset_reliable"]
+        if offset is None or (not reliable and row["verdict"] == "aligned"):
+            return None, False, "no clear audio-visual events"
+        confidence = f", confidence {row['offset_confidence']:.1f}" if row["offset_source"].startswith("sync") else ""
+        return offset, reliable, row["offset_source"] + confidence
+    if result.offset_ms is None or not result.synchronizable:
+        return None, False, result.reason or "no clear audio-visual events"
+    return result.offset_ms, True, f"sync, confidence {result.confidence:.1f}"
 
 
 def analyse(uploaded, method: str, status, card) -> None:
@@ -99,17 +108,17 @@ with card.container():
     draw_card(result["name"], row, evidence, facts)
 
 sync = evidence["result"]
-offset, _, synchronizable = offset_of(row, sync)
+offset, reliable, _ = offset_of(row, sync)
 left, right = st.columns([3, 2])
 left.plotly_chart(plots.sync_curves({"your clip": evidence["curves"]}), width="stretch")
 if sync.best_region is not None:
     right.plotly_chart(plots.source_map(facts["frame"], sync.source_map, sync.best_region), width="stretch")
-    left.plotly_chart(plots.cross_correlation(sync.lags_ms, sync.correlation, sync.offset_ms, confident=synchronizable),
+    left.plotly_chart(plots.cross_correlation(sync.lags_ms, sync.correlation, sync.offset_ms, confident=sync.synchronizable),
                       width="stretch")
 else:
     right.info(f"No sound-source map and no offset: {sync.reason}.")
 
-if synchronizable and offset is not None and abs(offset) >= MIN_OFFSET_MS and uploaded is not None:
+if reliable and abs(offset) >= MIN_OFFSET_MS and uploaded is not None:
     st.subheader("Fix sync")
     st.markdown(f"Move the sound {'earlier' if offset > 0 else 'later'} by {abs(offset):.0f} ms.")
     if st.button("Prepare the fixed clip", key="check_fix_button"):

@@ -65,4 +65,4 @@ if result:
                    "the blue one; noise flattens its peaks; mute removes it; distort squeezes the motion curve.")
     except AvcoreError as exc:
         st.error(str(exc))
-    st.page_link("app_pages/4_features.py", label="See the features of both clips", icon=":material/insights:")
+    st.page_link("pages/4_features.py", label="See the features of both clips", icon=":material/insights:")

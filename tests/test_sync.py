@@ -1,0 +1,209 @@
+"""Offset estimation: known shifts are recovered with the right sign and to within a frame,
+and clips without usable events say "cannot tell" instead of guessing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avcore import anomalies, media, sync
+from conftest import real_clip
+
+FPS = sync.SYNC_FPS
+SR = media.AUDIO_RATE
+
+
+def _decoded(frames: np.ndarray, audio: np.ndarray | None, fps: float = FPS) -> media.Decoded:
+    return media.Decoded(frames=frames, fps=fps, audio=audio, info=None, seconds=len(frames) / fps)
+
+
+def _with_audio(d: media.Decoded, audio: np.ndarray | None) -> media.Decoded:
+    return media.Decoded(frames=d.frames, fps=d.fps, audio=audio, info=d.info, seconds=d.seconds)
+
+
+def _click(rng: np.random.Generator, n: int = 800) -> np.ndarray:
+    return (rng.standard_normal(n) * np.exp(-np.arange(n) / 150)).astype(np.float32)
+
+
+def _event_clip(seed: int, seconds: float = 6.0) -> media.Decoded:
+    """A lamp switched on at irregular moments with a click each time and left on for a
+    random while, a ball wandering elsewhere with no sound, camera noise and a noise floor,
+    already at the sync size. A frame at time k/fps shows the lamp lit if it was switched on
+    at or before k/fps, so picture and sound share one clock: the true offset is zero."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * FPS)
+    w, h = sync.SYNC_SIZE
+    events = np.cumsum(rng.uniform(0.4, 0.9, 20)) + 0.2
+    events = events[events < seconds - 0.2]
+    lit = rng.uniform(0.1, 0.3, events.size)
+    frames = np.full((n, h, w), 60.0, np.float32)
+    x0, y0 = rng.integers(0, w - 20), rng.integers(0, h - 16)
+    bx, by = rng.uniform(0, w), rng.uniform(0, h)
+    audio = rng.normal(0, 0.003, int(seconds * SR)).astype(np.float32)
+    for k in range(n):
+        t = k / FPS
+        if np.any((events <= t) & (t < events + lit)):
+            frames[k, y0 : y0 + 16, x0 : x0 + 20] = 230
+        bx, by = (bx + rng.normal(0, 1.5)) % w, (by + rng.normal(0, 1.5)) % h
+        frames[k, int(by) : int(by) + 6, int(bx) : int(bx) + 6] = 150
+    for t in events:
+        s = int(round(t * SR))
+        click = _click(rng)[: audio.size - s]
+        audio[s : s + click.size] += 0.5 * click
+    frames += rng.normal(0, 1.5, frames.shape)
+    return _decoded(np.clip(frames, 0, 255).astype(np.uint8), audio)
+
+
+# ----- the time base ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
+def test_picture_change_and_sound_onset_land_on_the_same_sample(where):
+    """A change between frames 9 and 10 and a click inside that frame interval must peak on
+    the same curve sample, wherever in the interval the click falls; otherwise every
+    estimate carries a bias of a frame or so."""
+    n = 25
+    frames = np.full((n, 48, 64), 50, np.uint8)
+    frames[10:, 10:30, 10:30] = 200
+    audio = np.zeros(int(n / FPS * SR), np.float32)
+    s = int((9 + where) / FPS * SR)
+    audio[s : s + 800] += _click(np.random.default_rng(1))
+    c = sync.curves(_decoded(frames, audio))
+    assert int(np.argmax(c.motion_total)) == 10
+    assert int(np.argmax(c.onset)) == 10
+    assert c.motion.shape == (n, 16) and c.accel.shape == (n, 16)
+    assert c.onset.shape == c.rms.shape == (n,)
+
+
+# ----- known shifts -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def click_decoded(click_clip) -> media.Decoded:
+    return sync.decode(click_clip)
+
+
+def test_click_clip_is_in_sync_and_the_flash_is_the_source(click_decoded):
+    r = sync.analyse(click_decoded)
+    assert r.synchronizable, r
+    assert abs(r.offset_ms) <= 40
+    # the flashing square covers x 60-100 of 160, y 40-80 of 120: the middle 2x2 cells
+    assert r.source_map.shape == sync.GRID
+    assert r.best_region[0] in (1, 2) and r.best_region[1] in (1, 2)
+    centre = np.zeros(sync.GRID, bool)
+    centre[1:3, 1:3] = True
+    assert r.source_map[centre].min() > 0.3
+    assert r.source_map[~centre].max() < 0.1
+
+
+@pytest.mark.parametrize("ms", [300, -500, 1200])
+def test_file_shift_is_recovered(click_clip, tmp_path, ms):
+    """adelay (late audio) and atrim (early audio) through a real re-encode. Only the
+    estimate is checked here; what may be claimed is tested below."""
+    r = sync.analyse(sync.decode(anomalies.time_shift(click_clip, tmp_path / "shifted.mp4", ms)))
+    assert np.sign(r.offset_ms) == np.sign(ms)
+    assert abs(r.offset_ms - ms) <= 40
+    assert abs(r.peak_lag_ms - ms) <= 40  # the whole-lag peak too, before interpolation
+
+
+@pytest.mark.parametrize("ms", [300, -500, 700, -700])
+def test_array_shift_is_recovered(click_decoded, ms):
+    r = sync.analyse(_with_audio(click_decoded, anomalies.shift_audio(click_decoded.audio, SR, ms)))
+    assert abs(r.offset_ms - ms) <= 40
+
+
+def test_sub_frame_precision_on_procedural_clips():
+    """Shifts that are not whole frames (40 ms) are still found within 40 ms, for at least 90%
+    of them: the parabola through the correlation peak does its job."""
+    rng = np.random.default_rng(7)
+    errors, claimed = [], []
+    for seed in range(10):
+        d = _event_clip(seed)
+        for ms in rng.uniform(-1500, 1500, 2):
+            r = sync.analyse(_with_audio(d, anomalies.shift_audio(d.audio, SR, ms)))
+            errors.append(abs(r.offset_ms - ms))
+            claimed.append(r.synchronizable)
+    errors, claimed = np.array(errors), np.array(claimed)
+    assert np.mean(errors <= 40) >= 0.9, np.round(errors)
+    assert np.all(errors[claimed] <= 80)  # whatever is claimed is right
+    assert claimed.mean() >= 0.5  # and most of these event-rich clips are claimed
+
+
+# ----- cannot tell --------------------------------------------------------------------------
+
+def test_no_audio_cannot_tell(click_decoded):
+    r = sync.analyse(_with_audio(click_decoded, None))
+    assert not r.synchronizable and r.offset_ms is None and r.reason == "no audio stream"
+    assert np.isnan(r.features()["sync_offset_ms"])
+
+
+def test_silent_audio_cannot_tell(click_decoded):
+    r = sync.analyse(_with_audio(click_decoded, np.zeros_like(click_decoded.audio)))
+    assert not r.synchronizable and r.offset_ms is None
+
+
+def test_still_picture_cannot_tell(click_decoded):
+    still = np.repeat(click_decoded.frames[:1], len(click_decoded.frames), axis=0)
+    r = sync.analyse(media.Decoded(still, click_decoded.fps, click_decoded.audio, None, click_decoded.seconds))
+    assert not r.synchronizable and r.reason == "the picture does not move"
+
+
+def test_noise_for_sound_cannot_tell(click_decoded):
+    noise = anomalies.white_noise(click_decoded.audio.size, np.random.default_rng(3))
+    r = sync.analyse(_with_audio(click_decoded, noise))
+    assert not r.synchronizable
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sound_of_another_clip_cannot_tell(seed):
+    """Both streams full of events, none related: the likeliest false alarm."""
+    picture, sound = _event_clip(seed), _event_clip(seed + 100)
+    r = sync.analyse(_with_audio(picture, sound.audio))
+    assert not r.synchronizable, r
+
+
+def _small_copy(name: str, folder: Path) -> Path:
+    """The real clip at 320x180: re-encoding it for each shift then takes a fraction of a
+    second, and the sync decode is 64x48 anyway."""
+    return media.encode(folder / f"small-{name}", [["-i", str(real_clip(name))]], vf="scale=320:180")
+
+
+def test_regular_beeps_are_ambiguous(tmp_path):
+    """The countdown beeps twice a second, so every 500 ms of lag fits as well as the true
+    one: the peak must follow a shift (modulo 500 ms) but the clip must not be claimed."""
+    small = _small_copy("smpte-countdown.mp4", tmp_path)
+    base = sync.analyse(sync.decode(small))
+    assert not base.synchronizable
+    for ms in (300, -700):
+        r = sync.analyse(sync.decode(anomalies.time_shift(small, tmp_path / f"{ms}.mp4", ms)))
+        assert not r.synchronizable
+        moved = (r.offset_ms - base.offset_ms - ms + 250) % 500 - 250
+        assert abs(moved) <= 40, (r.offset_ms, base.offset_ms, ms)
+
+
+@pytest.fixture(scope="module")
+def small_chaplin(tmp_path_factory):
+    return _small_copy("chaplin.mp4", tmp_path_factory.mktemp("chaplin"))
+
+
+@pytest.mark.parametrize("ms", [0, 300, -500, 1200])
+def test_film_with_music_makes_no_false_claim(small_chaplin, tmp_path, ms):
+    """Chaplin's soundtrack is music, not caused by what is seen: whatever is claimed about
+    it, shifted or not, must be right."""
+    path = anomalies.time_shift(small_chaplin, tmp_path / "shifted.mp4", ms) if ms else small_chaplin
+    r = sync.analyse(sync.decode(path))
+    assert not r.synchronizable or abs(r.offset_ms - ms) <= 80, r
+
+
+# ----- outputs ------------------------------------------------------------------------------
+
+def test_result_exports_are_stable_and_serialisable(click_decoded):
+    r = sync.analyse(click_decoded)
+    feats = r.features()
+    assert list(feats) == list(sync.analyse(_with_audio(click_decoded, None)).features())
+    assert all(isinstance(v, float) for v in feats.values())
+    d = json.loads(json.dumps(r.to_dict()))
+    assert len(d["lags_ms"]) == len(d["correlation"]) and np.array(d["source_map"]).shape == sync.GRID
+    assert d["lags_ms"][0] >= -sync.MAX_LAG_S * 1000 and d["lags_ms"][-1] <= sync.MAX_LAG_S * 1000
+
