@@ -1,7 +1,7 @@
 """AV Alignment Lab: entry point. Page config, the navigation over pages/, the shared sidebar.
 
 Run with `streamlit run streamlit_app.py`. The last line starts loading the models in the
-background once the first page has been sent, so the first page is not kept waiting for torch.
+background once the first page has been sent, so the first page is not kept waiting for them.
 """
 
 import logging

@@ -4,8 +4,9 @@ Clip analyses are `st.cache_data` keyed by the clip's sha256 (the clip itself is
 unhashed `_clip` argument and only written to disk on a miss), with `max_entries` so memory stays
 bounded however many clips visitors bring. Models are `st.cache_resource` and never mutated.
 
-Heavy imports (torch, scikit-learn, librosa) happen inside the functions, so the first page
-renders before they are loaded; `start_warm_up` loads them in a background thread meanwhile.
+Heavy imports (scikit-learn, librosa) happen inside the functions, so the first page renders
+before they are loaded; `start_warm_up` loads them in a background thread meanwhile. torch loads
+only when a seed MLP is first used (see `avcore.evaluate.SavedMLP`).
 """
 
 from __future__ import annotations
