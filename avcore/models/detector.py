@@ -71,6 +71,7 @@ EVIDENCE = (
 SLOP_S = 0.1  # streams of a clean file may differ by a few frames of encoder padding
 DARK_FLOOR = 0.1  # real floors put at most 5% of their power above 4 kHz; white noise 50%
 MIN_SHIFT_MS = 80.0
+LEAD_SLOP_S = 0.08  # two 40 ms loudness frames: an encoder's priming, not a delay
 AGREE_MS = 150.0  # the short audio's gap includes encoder padding (64 ms in our own encodes)
 
 
@@ -80,7 +81,7 @@ def evidence(row: dict[str, float]) -> dict[str, float]:
     diff = row["av_duration_diff_s"]
     return {
         "audio_missing": row["audio_missing"],
-        "lead_silence_s": max(0.0, row["leading_silence_s"] - 0.08),
+        "lead_silence_s": max(0.0, row["leading_silence_s"] - LEAD_SLOP_S),
         "spectral_flatness": row["spectral_flatness"],
         "bright_floor": max(0.0, row["floor_hf_share"] - DARK_FLOOR),
         "audio_extra_s": max(0.0, diff - SLOP_S),
@@ -105,8 +106,8 @@ def offset_estimate(row: dict[str, float]) -> Offset:
     """The best offset the measurements support, surest source first.
 
     A confident sync lock and a delay's leading digital silence (with the audio longer than
-    the picture, as adelay leaves it, and sound after it) are exact. An advance cut off the audio's start leaves
-    the audio short by the advance, but so does audio that merely ends early, so that figure
+    the picture, as adelay leaves it, and sound after it) are exact. An advance cut off the
+    audio's start leaves the audio short by the advance, but so does audio that merely ends early, so that figure
     is not reliable. When sync's best lag, found independently, agrees with it (AGREE_MS),
     that lag is the finer estimate (on procedural advances 7 of 9 within 40 ms, against none
     for the gap), yet an unconfident lag can agree by chance: on a real film's music it agreed
@@ -117,7 +118,7 @@ def offset_estimate(row: dict[str, float]) -> Offset:
     has_audio = row["audio_missing"] < 0.5
     if row["sync_synchronizable"] >= 0.5:
         return Offset(row["sync_offset_ms"], "sync", True)
-    if has_audio and row["silence_ratio"] < 1.0 and row["leading_silence_s"] >= 0.08 and diff > SLOP_S:
+    if has_audio and row["silence_ratio"] < 1.0 and row["leading_silence_s"] >= LEAD_SLOP_S and diff > SLOP_S:
         return Offset(1000.0 * row["leading_silence_s"], "leading silence", True)
     guess = row["sync_offset_ms"]
     if has_audio and diff < -SLOP_S:
@@ -202,7 +203,7 @@ def reasons(analysis: ClipAnalysis, kind: str) -> list[str]:
     out = []
     if c["audio_missing"] >= 0.5:
         out.append("the file has no audio stream")
-    if c["leading_silence_s"] >= 0.08:
+    if c["leading_silence_s"] >= LEAD_SLOP_S:
         out.append(f"audio starts {c['leading_silence_s']:.2f} s late, after digital silence")
     if c["spectral_flatness"] >= 0.6:
         out.append("the audio is white noise (spectrally flat)")
