@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from avcore import anomalies
+from avcore import anomalies, cues, sync
 from avcore.models import detector
 from avcore.scoring import Scorer
 from conftest import real_clip
@@ -69,7 +71,8 @@ def test_an_advance_is_measured_from_the_missing_audio_start(scorer, damaged):
 def _row(**values) -> dict[str, float]:
     """A measurement row of a clean clip where sync cannot tell, with `values` changed."""
     base = {k: 0.0 for k in ("audio_missing", "leading_silence_s", "spectral_flatness", "floor_hf_share",
-                             "av_duration_diff_s", "sync_peak_minus_zero", "sync_synchronizable", "silence_ratio")}
+                             "av_duration_diff_s", "sync_peak_minus_zero", "sync_synchronizable", "sync_confidence",
+                             "silence_ratio")}
     base.update(av_duration_ratio=1.0, sync_abs_offset_ms=np.nan, sync_offset_ms=np.nan)
     return base | values
 
@@ -79,6 +82,8 @@ def test_offset_sources_in_order_of_trust():
     assert detector.offset_estimate(delay) == detector.Offset(500.0, "leading silence", True)
     locked = delay | {"sync_synchronizable": 1.0, "sync_offset_ms": 480.0}
     assert detector.offset_estimate(locked) == detector.Offset(480.0, "sync", True)
+    own_gap = _row(leading_silence_s=1.28, av_duration_diff_s=0.83)  # the clip's own 0.45 s too
+    assert detector.offset_estimate(own_gap) == detector.Offset(830.0, "leading silence", True)
     silent = _row(leading_silence_s=3.0, av_duration_diff_s=0.56, silence_ratio=1.0)
     assert not detector.offset_estimate(silent).reliable  # silence throughout measures nothing
     short = _row(av_duration_diff_s=-0.8)
@@ -103,6 +108,25 @@ def test_cannot_tell_is_not_evidence():
     assert detector.evidence(row)["shift_evidence_ms"] == 0
     row["sync_synchronizable"] = 1.0
     assert detector.evidence(row)["shift_evidence_ms"] == 900
+
+
+def test_an_unclaimed_lag_counts_only_above_chance():
+    far = _row(sync_abs_offset_ms=900.0, sync_offset_ms=900.0)
+    assert detector.evidence(far | {"sync_confidence": 2.0})["weak_shift"] == 0
+    assert detector.evidence(far | {"sync_confidence": 3.5})["weak_shift"] == pytest.approx(3.5 - detector.WEAK_SYNC_FLOOR)
+    near = _row(sync_abs_offset_ms=40.0, sync_offset_ms=40.0, sync_confidence=3.5)
+    assert detector.evidence(near)["weak_shift"] == 0  # a lag this small is no shift
+    claimed = far | {"sync_confidence": 5.0, "sync_synchronizable": 1.0}
+    assert detector.evidence(claimed)["weak_shift"] == 0  # counted in full as shift_evidence_ms instead
+
+
+def test_silent_audio_is_not_called_a_delay(click_clip):
+    decoded = sync.decode(click_clip)
+    silent = dataclasses.replace(decoded, audio=np.zeros_like(decoded.audio))
+    c = sync.curves(silent)
+    said = detector.reasons(detector.ClipAnalysis(silent, c, sync.analyse(c), cues.cues(silent)), "mute")
+    assert "the audio track is silent throughout" in said
+    assert not any("late" in r for r in said)
 
 
 @pytest.mark.parametrize("cue", ["spectral_flatness", "floor_hf_share"])
