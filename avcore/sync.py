@@ -26,6 +26,7 @@ a 96x72 picture or a finer grid gained nothing. On 200 further clips never used 
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ MIN_OVERLAP_S = 1.0
 PEAK_HALF_WIDTH = 3  # lags (frames) around the peak that belong to it, not to the background
 SURROGATES = 100
 SURROGATE_BLOCK_S = 0.5
+FFT_BUDGET = 1 << 21  # values per batch of the FFT correlation (16 MB), however long the clip
 DETREND_S = 1.0  # see _detrend
 ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see analyse
 MOTION_FLOOR = 0.05  # grey levels: a cell whose frame difference varies less is still
@@ -246,33 +248,44 @@ def lagged_pearson(v: np.ndarray, a: np.ndarray, lags: np.ndarray) -> tuple[np.n
     """Pearson r between each column of v (T, C) and a (Ta,) delayed by each lag, computed
     over only the samples both have at that lag (no zero padding dragging r towards 0).
     Returns r (L, C) and the overlap length per lag (L,). Positive lag pairs v[t] with a[t+lag].
-    Window sums come from cumulative sums, so only the cross term costs a product.
+    `a` may also be a stack of curves (S, Ta), giving r (S, L, C): the surrogates go in one call.
+    Window sums come from cumulative sums and the cross term from one FFT correlation over all
+    lags, which for 100 surrogates of a 10 s clip took 13 ms where a product per lag and
+    surrogate took 65 ms.
     """
-    lo = np.clip(-lags, 0, v.shape[0])
-    hi = np.clip(a.size - lags, lo, v.shape[0])
+    stack = np.atleast_2d(a)
+    t, ta = v.shape[0], stack.shape[1]
+    lo = np.clip(-lags, 0, t)
+    hi = np.clip(ta - lags, lo, t)
     n = (hi - lo).astype(np.float64)
     cv = np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0)])
     cvv = np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v**2, axis=0)])
-    ca, caa = np.r_[0.0, np.cumsum(a)], np.r_[0.0, np.cumsum(a**2)]
+    ca = np.pad(np.cumsum(stack, axis=1), ((0, 0), (1, 0)))
+    caa = np.pad(np.cumsum(stack**2, axis=1), ((0, 0), (1, 0)))
     sv, svv = cv[hi] - cv[lo], cvv[hi] - cvv[lo]
-    a_lo, a_hi = np.clip(lo + lags, 0, a.size), np.clip(hi + lags, 0, a.size)
-    sa, saa = ca[a_hi] - ca[a_lo], caa[a_hi] - caa[a_lo]
-    idx = np.arange(v.shape[0])[None, :] + lags[:, None]
-    shifted = np.where((idx >= 0) & (idx < a.size), a[np.clip(idx, 0, a.size - 1)], 0.0)
+    a_lo, a_hi = np.clip(lo + lags, 0, ta), np.clip(hi + lags, 0, ta)
+    sa, saa = ca[:, a_hi] - ca[:, a_lo], caa[:, a_hi] - caa[:, a_lo]
+    # the correlation's length padded to a power of two, so no lag wraps onto another; lags
+    # without overlap wrap onto garbage, but their r is 0 below anyway
+    nfft = 1 << (t + ta - 2).bit_length()
+    v_spec = np.conj(np.fft.rfft(v, nfft, axis=0))
+    parts = np.array_split(stack, math.ceil(stack.shape[0] * nfft * v.shape[1] / FFT_BUDGET))
+    cross = np.concatenate(
+        [np.fft.irfft(np.fft.rfft(p, nfft, axis=1)[:, :, None] * v_spec, nfft, axis=1)[:, lags % nfft] for p in parts]
+    )
     safe = np.maximum(n, 1)[:, None]
-    # einsum, not @: OpenBLAS spreads even a product this small over threads, 5-10x slower
-    # on a busy machine
-    cov = np.einsum("lt,tc->lc", shifted, v) - sv * sa[:, None] / safe
-    var = (svv - sv**2 / safe) * (saa - sa**2 / safe[:, 0])[:, None]
+    cov = cross - sv * sa[:, :, None] / safe
+    var = (svv - sv**2 / safe) * (saa - sa**2 / safe[:, 0])[:, :, None]
     r = np.where(var > 1e-18, cov / np.sqrt(np.maximum(var, 1e-18)), 0.0)
-    return r, n
+    return (r if a.ndim == 2 else r[0]), n
 
 
 def _combine(r: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean r of the best TOP_K channels at each lag, and that r as an approximate z-score
-    (Fisher transform times sqrt(n - 3)), which ranks lags fairly when overlaps differ."""
-    k = min(TOP_K, r.shape[1])
-    corr = np.sort(r, axis=1)[:, -k:].mean(axis=1)
+    """Mean r of the best TOP_K channels at each lag (of each surrogate, given r (S, L, C)), and
+    that r as an approximate z-score (Fisher transform times sqrt(n - 3)), which ranks lags
+    fairly when overlaps differ."""
+    k = min(TOP_K, r.shape[-1])
+    corr = np.sort(r, axis=-1)[..., -k:].mean(axis=-1)
     score = np.arctanh(np.clip(corr, -0.999, 0.999)) * np.sqrt(np.maximum(n - 3, 1))
     return corr, score
 
@@ -447,8 +460,7 @@ def _surrogate_z(channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak
     picture. Seeded, so a clip always gets the same value."""
     rng = np.random.default_rng(0)
     block = int(np.clip(onset.size / 10, 3, SURROGATE_BLOCK_S * fps))
-    peaks = np.empty(SURROGATES)
-    for k in range(SURROGATES):
-        shuffled = _block_shuffle(np.roll(onset, rng.integers(onset.size)), block, rng)
-        peaks[k] = _combine(*lagged_pearson(channels, shuffled, lags))[1].max()
+    order = np.arange(onset.size)
+    shuffles = np.stack([_block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)])
+    peaks = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1].max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9))

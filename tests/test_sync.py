@@ -77,6 +77,28 @@ def test_picture_change_and_sound_onset_land_on_the_same_sample(where):
     assert c.onset.shape == c.rms.shape == (n,)
 
 
+# ----- the correlation ----------------------------------------------------------------------
+
+def test_lagged_pearson_is_pearson_over_the_overlap():
+    """Against the definition, at lags with full, partial and no overlap, for one audio curve
+    and for a stack of them (the surrogates), curves of unequal length."""
+    rng = np.random.default_rng(0)
+    v, stack = rng.standard_normal((40, 3)), rng.standard_normal((4, 33))
+    lags = np.arange(-45, 40)
+    r, n = sync.lagged_pearson(v, stack[0], lags)
+    r_stack, _ = sync.lagged_pearson(v, stack, lags)
+    assert r.shape == (lags.size, 3) and r_stack.shape == (4, lags.size, 3)
+    assert np.allclose(r_stack[0], r, rtol=0, atol=1e-12)
+    for s, a in enumerate(stack):
+        for i, lag in enumerate(lags):
+            t = np.arange(40)
+            t = t[(t + lag >= 0) & (t + lag < a.size)]
+            assert n[i] == t.size
+            for c in range(3):
+                want = np.corrcoef(v[t, c], a[t + lag])[0, 1] if t.size > 1 else 0.0
+                assert abs(r_stack[s, i, c] - want) < 1e-9, (s, lag, c)
+
+
 # ----- known shifts -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
