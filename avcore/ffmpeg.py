@@ -7,13 +7,17 @@ No system ffmpeg is assumed (there is none on Community Cloud or here). Every ca
 from __future__ import annotations
 
 import subprocess
+import tempfile
+import threading
 from functools import lru_cache
+from typing import Callable
 
 import imageio_ffmpeg
 
 from avcore.errors import AvcoreError
 
 DEFAULT_TIMEOUT_S = 120.0
+PIPE_READ = 1 << 16  # a Linux pipe's capacity: each read takes whatever ffmpeg has written
 
 
 @lru_cache(maxsize=1)
@@ -25,32 +29,50 @@ def run(
     args: list[str],
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
-    input_bytes: bytes | None = None,
     check: bool = True,
     what: str = "ffmpeg",
+    on_output: Callable[[bytes], None] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run ffmpeg with `args` (an argument list, never a shell string).
 
     A hang becomes an AvcoreError after `timeout` seconds; with `check`, a non-zero exit does
-    too, carrying ffmpeg's last error line so the message says what went wrong.
+    too, carrying ffmpeg's last error line so the message says what went wrong. `on_output`
+    is handed stdout piece by piece as ffmpeg writes it, so a caller's work on the output
+    overlaps ffmpeg's instead of following it; the result still holds all of stdout. stderr
+    goes to a file: a pipe nobody reads until the end could fill up and stall ffmpeg.
     """
     cmd = [exe(), "-hide_banner", "-nostdin", *args]
-    try:
-        proc = subprocess.run(
-            cmd,
-            input=input_bytes,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as exc:
+    pieces: list[bytes] = []
+    with tempfile.TemporaryFile() as err, subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
+    ) as proc:
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, expire)
+        timer.start()
+        try:
+            while piece := proc.stdout.read1(PIPE_READ):
+                pieces.append(piece)
+                if on_output:
+                    on_output(piece)
+            proc.wait()
+        finally:
+            timer.cancel()
+            proc.kill()  # a no-op once ffmpeg has exited; stops it when on_output raised
+        err.seek(0)
+        stderr = err.read()
+    if expired.is_set():
         raise AvcoreError(
             f"{what} took longer than {timeout:.0f} s and was stopped. "
             "The file may be very long, damaged, or unusually encoded."
-        ) from exc
+        )
     if check and proc.returncode != 0:
-        raise AvcoreError(f"{what} failed: {last_error_line(proc.stderr)}")
-    return proc
+        raise AvcoreError(f"{what} failed: {last_error_line(stderr)}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, b"".join(pieces), stderr)
 
 
 def last_error_line(stderr: bytes) -> str:

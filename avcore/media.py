@@ -16,6 +16,7 @@ import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -152,6 +153,7 @@ def decode(
     color: bool = False,
     info: MediaInfo | None = None,
     timeout: float = 120.0,
+    on_frames: Callable[[np.ndarray], None] | None = None,
 ) -> Decoded:
     """Frames at `fps` and `size` (width, height), grey unless `color`, and 16 kHz mono audio.
 
@@ -161,6 +163,9 @@ def decode(
     `size` the frame size comes from the probe, so that one runs first. Clips longer than
     `max_seconds` are analysed on their first `max_seconds` only, and `notes` says so. A
     missing audio stream is not an error: it is the "mute" anomaly, so `audio` is None.
+    `on_frames` is handed the frames in order, a run of whole frames at a time, as ffmpeg
+    writes them: work on them then runs while ffmpeg is still decoding. It sees every frame
+    even of a file that ends up rejected as truncated.
     """
     path = _existing(path)
     if info is None and size is None:
@@ -169,6 +174,8 @@ def decode(
         _require_video(info)
     width, height = size or (info.video.width, info.video.height)
     pix_fmt, channels = ("rgb24", 3) if color else ("gray", 1)
+    shape = (height, width, 3) if color else (height, width)
+    frame_bytes = width * height * channels
     video_args = [
         "-v", "error", "-t", f"{max_seconds:.3f}", "-i", path, "-map", "0:V:0",
         "-vf", f"fps={fps}:start_time=0,scale={width}:{height}:flags=area",
@@ -176,7 +183,10 @@ def decode(
     ]
     with ThreadPoolExecutor(max_workers=3) as pool:
         info_job = None if info else pool.submit(probe, path, timeout=timeout)
-        video_job = pool.submit(ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video")
+        video_job = pool.submit(
+            ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video",
+            on_output=_whole_frames(frame_bytes, shape, on_frames) if on_frames else None,
+        )
         audio_job = pool.submit(_decode_audio, path, max_seconds, timeout) if info is None or info.has_audio else None
         if info_job:
             info = info_job.result()
@@ -190,7 +200,6 @@ def decode(
         notes.append(
             f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed."
         )
-    frame_bytes = width * height * channels
     n = len(video_proc.stdout) // frame_bytes
     video_seconds = min(info.video.duration, seconds)
     if n == 0 or n < 0.9 * video_seconds * fps - fps * 0.5:
@@ -198,14 +207,29 @@ def decode(
             f"The video could be decoded only up to {n / fps:.1f} s of {video_seconds:.1f} s: "
             "the file looks truncated or corrupt."
         )
-    shape = (n, height, width, 3) if color else (n, height, width)
-    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(shape)
+    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(n, *shape)
 
     if info.has_audio and audio is None:
         notes.append("The audio stream could not be decoded; treated as no audio.")
     elif not audio_ok:
         notes.append(f"The audio stream has errors; decoded {audio.size / AUDIO_RATE:.1f} s of it.")
     return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=tuple(notes))
+
+
+def _whole_frames(
+    frame_bytes: int, shape: tuple[int, ...], on_frames: Callable[[np.ndarray], None]
+) -> Callable[[bytes], None]:
+    """Pipe pieces in, whole frames out: a piece may end inside a frame."""
+    pending = bytearray()
+
+    def take(piece: bytes) -> None:
+        pending.extend(piece)
+        whole = len(pending) // frame_bytes * frame_bytes
+        if whole:
+            on_frames(np.frombuffer(bytes(pending[:whole]), np.uint8).reshape(-1, *shape))
+            del pending[:whole]
+
+    return take
 
 
 def read_audio(path: str | os.PathLike, *, max_seconds: float = DEFAULT_MAX_SECONDS, timeout: float = 120.0) -> np.ndarray | None:

@@ -40,6 +40,7 @@ SYNC_SIZE = (64, 48)  # width, height: enough for a 4x4 grid of 16x12-pixel cell
 GRID = (4, 4)  # rows, cols
 MAX_LAG_S = 2.0
 FARNEBACK = (0.5, 3, 15, 3, 5, 1.2, 0)  # the seed features' flow parameters
+FLOW_RUN = 25  # frames gathered before working on them: ffmpeg hands over one or two at a time
 N_FFT = 1024  # 64 ms at 16 kHz: short enough to place a click within a frame
 N_BANDS = 40
 LOUDNESS_EXP = 0.3  # band power ** 0.3, Stevens' loudness law; see the module docstring
@@ -154,15 +155,31 @@ def decode(
     return media.decode(path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, info=info)
 
 
+def measure(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> tuple[media.Decoded, SyncCurves]:
+    """`decode` and `curves` at once, the same curves: the picture's are worked out as the
+    frames come out of ffmpeg, while it is still decoding. On 2 cores that hides only part of
+    them, as ffmpeg keeps both busy (10 s 720p clip: decode then curves 0.52-0.55 s, this way
+    0.49-0.51 s, the decode alone 0.33-0.40 s)."""
+    picture = _MotionCurves()
+    decoded = media.decode(path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, on_frames=picture.add)
+    return decoded, _sync_curves(decoded, picture)
+
+
 def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
     frames = decoded.frames
     if frames.ndim == 4:
         frames = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
-    motion, accel = motion_curves(frames, grid)
+    picture = _MotionCurves(grid)
+    picture.add(frames)
+    return _sync_curves(decoded, picture)
+
+
+def _sync_curves(decoded: media.Decoded, picture: _MotionCurves) -> SyncCurves:
+    motion, accel = picture.curves()
     onset = rms = None
     if decoded.audio is not None and decoded.audio.size:
         onset, rms = audio_curves(decoded.audio, decoded.sr, decoded.fps)
-    return SyncCurves(float(decoded.fps), tuple(grid), motion, accel, onset, rms)
+    return SyncCurves(float(decoded.fps), picture.grid, motion, accel, onset, rms)
 
 
 def _cell_means(images: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -187,26 +204,56 @@ def _flows(frames: np.ndarray) -> np.ndarray:
         return np.stack(list(pool.map(flow, frames[:-1], frames[1:])))
 
 
-def motion_curves(frames: np.ndarray, grid: tuple[int, int] = GRID) -> tuple[np.ndarray, np.ndarray]:
-    """Per-cell frame-difference energy and per-cell change of mean flow velocity.
+class _MotionCurves:
+    """Per-cell frame-difference energy and per-cell change of mean flow velocity of grey
+    frames handed over a run at a time (each run continues the last), as they are decoded.
 
     Both are needed: a lamp lighting or a mouth opening is a change of brightness that flow
     does not see, while a hit or a bounce happens where a stick or a ball reverses, at the
     one moment its frame difference dips. The velocity change is taken across each sample,
     |v(k+1) - v(k-1)|, so a reversal inside interval k is credited to sample k.
     """
-    n = frames.shape[0]
-    cells = grid[0] * grid[1]
-    motion = np.zeros((n, cells), np.float32)
-    velocity = np.zeros((n, cells, 2), np.float32)
-    if n > 1:
-        diff = np.abs(np.diff(frames.astype(np.float32), axis=0))
-        motion[1:] = _cell_means(diff, grid)
-        velocity[1:] = _cell_means(_flows(frames), grid)
-    accel = np.zeros_like(motion)
-    if n > 2:
-        accel[1:-1] = np.linalg.norm(velocity[2:] - velocity[:-2], axis=2)
-    return motion, accel
+
+    def __init__(self, grid: tuple[int, int] = GRID):
+        self.grid = tuple(grid)
+        self._last: np.ndarray | None = None
+        self._motion: list[np.ndarray] = []
+        self._velocity: list[np.ndarray] = []
+        self._pending: list[np.ndarray] = []
+
+    def add(self, frames: np.ndarray) -> None:
+        """Frames (N, H, W) uint8 that follow the ones added before."""
+        self._pending.append(frames)
+        if sum(map(len, self._pending)) >= FLOW_RUN:
+            self._take()
+
+    def _take(self) -> None:
+        frames = np.concatenate(self._pending)
+        self._pending = []
+        if not len(frames):
+            return
+        if self._last is None:
+            cells = self.grid[0] * self.grid[1]
+            self._motion.append(np.zeros((1, cells)))
+            self._velocity.append(np.zeros((1, cells, 2)))
+        else:
+            frames = np.concatenate([self._last[None], frames])
+        if len(frames) > 1:
+            self._motion.append(_cell_means(np.abs(np.diff(frames.astype(np.float32), axis=0)), self.grid))
+            self._velocity.append(_cell_means(_flows(frames), self.grid))
+        self._last = frames[-1]
+
+    def curves(self) -> tuple[np.ndarray, np.ndarray]:
+        """motion (T, R) in grey levels and accel (T, R) in px/frame; T is the frames added."""
+        if self._pending:
+            self._take()
+        cells = self.grid[0] * self.grid[1]
+        motion = np.concatenate([np.zeros((0, cells)), *self._motion]).astype(np.float32)
+        velocity = np.concatenate([np.zeros((0, cells, 2)), *self._velocity]).astype(np.float32)
+        accel = np.zeros_like(motion)
+        if len(velocity) > 2:
+            accel[1:-1] = np.linalg.norm(velocity[2:] - velocity[:-2], axis=2)
+        return motion, accel
 
 
 def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:

@@ -51,6 +51,23 @@ def test_webm_and_color_decode():
     assert clip.frames.shape[1:] == (21, 33, 3)
 
 
+def test_frames_are_handed_over_while_decoding():
+    """Every frame reaches `on_frames`, in order and whole, though the pipe (64 kB) splits
+    them."""
+    runs = []
+    clip = media.decode(real_clip("chaplin.mp4"), 25, (33, 21), color=True, on_frames=runs.append)
+    assert len(runs) > 1 and all(r.shape[1:] == (21, 33, 3) for r in runs)
+    assert np.array_equal(np.concatenate(runs), clip.frames)
+
+
+def test_a_failing_frame_consumer_stops_the_decode():
+    def fail(frames):
+        raise ValueError("consumer broke")
+
+    with pytest.raises(ValueError, match="consumer broke"):
+        media.decode(real_clip("chaplin.mp4"), 25, (64, 48), on_frames=fail)
+
+
 def test_long_clip_is_cut_and_says_so():
     path = real_clip("chaplin.mp4")
     clip = media.decode(path, 10, (32, 32), max_seconds=3)
@@ -148,7 +165,7 @@ def test_missing_file():
 def test_hung_ffmpeg_times_out(monkeypatch, tmp_path):
     """A subprocess that never ends is stopped and reported, not waited on forever."""
     sleeper = tmp_path / "ffmpeg"
-    sleeper.write_text("#!/bin/sh\nsleep 30\n")
+    sleeper.write_text("#!/bin/sh\nexec sleep 30\n")  # exec: no child left holding the pipe
     sleeper.chmod(0o755)
     monkeypatch.setattr(ffmpeg, "exe", lambda: str(sleeper))
     with pytest.raises(AvcoreError, match="longer than"):

@@ -106,6 +106,14 @@ def click_decoded(click_clip) -> media.Decoded:
     return sync.decode(click_clip)
 
 
+def test_curves_measured_while_decoding_are_the_same(click_clip, click_decoded):
+    decoded, measured = sync.measure(click_clip)
+    assert np.array_equal(decoded.frames, click_decoded.frames)
+    after = sync.curves(click_decoded)
+    for name in ("motion", "accel", "onset", "rms"):
+        assert np.array_equal(getattr(measured, name), getattr(after, name)), name
+
+
 def test_click_clip_is_in_sync_and_the_flash_is_the_source(click_decoded):
     r = sync.analyse(click_decoded)
     assert r.synchronizable, r
