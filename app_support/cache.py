@@ -5,8 +5,9 @@ unhashed `_clip` argument and only written to disk on a miss), with `max_entries
 bounded however many clips visitors bring. Models are `st.cache_resource` and never mutated.
 
 Heavy imports (scikit-learn, librosa) happen inside the functions, so the first page renders
-before they are loaded; `start_warm_up` loads them in a background thread meanwhile. torch loads
-only when a seed MLP is first used (see `avcore.evaluate.SavedMLP`).
+before they are loaded: `start_warm_up` loads the models in a background thread once it has,
+and `start_mfcc_warm_up` librosa when the Anomaly Lab opens. torch loads only when a seed MLP is
+first used (see `avcore.evaluate.SavedMLP`).
 """
 
 from __future__ import annotations
@@ -33,23 +34,26 @@ LAB_SECONDS = 20
 LAB_MAX_HEIGHT = 480
 
 
-# ----- models: loaded once per server, in the background ---------------------------------------
+# ----- models and librosa: loaded once per server, in the background ---------------------------
 
 @st.cache_resource(show_spinner=False)
-def _warm() -> Future:
-    """Load the models, then pay librosa's first-call compilation (seconds), one after the
-    other in one background thread; only the models are waited for, since the detector's
-    verdict does not need librosa (the seed methods' MFCC do)."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avlab-warm-up")
-    models = pool.submit(_load_models)
-    pool.submit(_warm_librosa)
-    return models
+def _models() -> Future:
+    """Load the models in a background thread. Alone: librosa's first call (seconds of imports
+    holding the GIL) used to follow in the same thread and ran into a visitor's first verdict,
+    which does not need it."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="avlab-models").submit(_load_models)
 
 
 def _load_models():
     from avcore import scoring
 
     return scoring.Scorer.load()
+
+
+@st.cache_resource(show_spinner=False)
+def _librosa() -> Future:
+    """Pay librosa's first-call cost (imports and compilation, seconds) in a background thread."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="avlab-librosa").submit(_warm_librosa)
 
 
 def _warm_librosa() -> None:
@@ -59,12 +63,18 @@ def _warm_librosa() -> None:
 
 
 def start_warm_up() -> None:
-    _warm()
+    """The models, for the entry script's last line: after the first page has been drawn."""
+    _models()
+
+
+def start_mfcc_warm_up() -> None:
+    """librosa, for the Anomaly Lab: the Features page that follows it shows the seed MFCC."""
+    _librosa()
 
 
 def scorer():
     """The shipped models; raises AvcoreError if they are missing."""
-    return _warm().result()
+    return _models().result()
 
 
 # ----- shipped results and datasets ------------------------------------------------------------

@@ -127,7 +127,7 @@ def cpu_seconds(pid: int) -> float:
 
 def warmed_up(page, url: str, pid: int) -> None:
     """Open the MLP page, which waits for the models, then wait until the server has been idle
-    for a second (librosa's warm-up runs after the models), so later figures exclude both."""
+    for a second, so later figures exclude the warm-up."""
     page.goto(f"{url}/model")
     page.wait_for_selector("[data-testid='stMetricValue']", timeout=120_000)
     wait_idle(page, WAIT_MS)

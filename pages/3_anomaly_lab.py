@@ -9,6 +9,7 @@ from avcore.errors import AvcoreError
 KINDS = {"time_shift": "Time shift", "noise": "Noise", "mute": "Mute", "distort": "Distort"}
 
 st.title("Anomaly Lab")
+cache.start_mfcc_warm_up()
 st.markdown("Pick a clip and one kind of damage, render it, and compare the two side by side. "
             f"The lab works on the first {cache.LAB_SECONDS} s of a clip at up to {cache.LAB_MAX_HEIGHT} p, "
             "so rendering takes seconds.")
