@@ -34,7 +34,9 @@ st.dataframe(
                    for c in ("accuracy", "baseline accuracy", "precision", "recall", "F1", "baseline F1", "ROC AUC")},
 )
 st.markdown("**Recall per anomaly type**: which kinds of damage each method catches.")
-st.dataframe(plots.per_type_table(report).style.format("{:.2f}"), width="stretch")
+per_type = plots.per_type_table(report)  # number formats, not a pandas Styler: its jinja2 import slows the first page
+st.dataframe(per_type, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="%.2f") for c in per_type.columns})
 if "offset" in report:
     o = report["offset"]
     st.markdown(f"**Offsets**: on the {o['n_shifts']} time-shifted test clips the detector measured the shift with "
