@@ -29,7 +29,7 @@ from bench_features import decode_only, make_720p_clip, timed  # noqa: E402
 def stages(scorer: Scorer, path: Path) -> dict[str, float]:
     out, t = {}, time.perf_counter()
     decoded, curves = sync.measure(path)
-    out["decode + curves (while decoding)"], t = time.perf_counter() - t, time.perf_counter()
+    out["decode + curves, overlapped"], t = time.perf_counter() - t, time.perf_counter()
     result = sync.analyse(curves)
     out["sync analysis"], t = time.perf_counter() - t, time.perf_counter()
     measured = cues.cues(decoded)
