@@ -13,7 +13,10 @@ Prints, for one freshly started server that has no generated data folder (as on 
   3. a threshold-slider step: the server process's CPU time per step over ten key presses
      (bar: 100 ms), and the round trip in the browser from key press to the redrawn plots;
   4. the server's peak RSS while three browser sessions each analyse their own 60 s 1080p clip
-     (bar: 1.5 GB), with the peak of its ffmpeg children beside it.
+     (bar: 1.5 GB), with the peak of its ffmpeg children beside it;
+  5. figure 1 for a one-line hello-world app with our config, started the same way and timed
+     last (so its browser is the warmer one): the floor Streamlit and the browser set on this
+     machine at its present load.
 Clips are made with the imageio-ffmpeg binary (testsrc2 and a sine) and kept in bench/out/.
 The load average is printed first: other work on the machine slows every wall-clock figure.
 """
@@ -42,6 +45,25 @@ BENCH_PORT = 8599  # fixed, so the browser profile's cache of Streamlit's static
 PROFILE = OUT / "chromium-profile"
 VERDICT = "[data-testid='stMarkdownContainer'] h2"  # the verdict card's headline
 WAIT_MS = 120_000  # the longest a step may take on a busy 2-core machine before the run fails
+
+
+def first_render(page, server) -> tuple[float, float]:
+    """Seconds from starting `server` to its health check answering and to its first page drawn
+    (a title, and the script run finished)."""
+    proc, url, started = server
+    health = time.perf_counter() - started
+    page.goto(url)
+    page.wait_for_selector("h1", timeout=60_000)
+    wait_idle(page, WAIT_MS)
+    return health, time.perf_counter() - started
+
+
+def hello_app(folder: Path) -> Path:
+    """A one-line Streamlit app beside a copy of our .streamlit/config.toml."""
+    (folder / ".streamlit").mkdir(parents=True)
+    shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+    (folder / "streamlit_app.py").write_text('import streamlit as st\n\nst.title("Hello")\n')
+    return folder
 
 
 def make_clip(name: str, seconds: int, size: str, tone: int) -> Path:
@@ -164,15 +186,12 @@ def main() -> None:
         browser = p.chromium.launch_persistent_context(str(PROFILE), executable_path=chromium, args=CHROMIUM_ARGS,
                                                        viewport={"width": 1400, "height": 1200})
         page = browser.new_page()
-        with app_server(no_data, port=BENCH_PORT if port_free(BENCH_PORT) else None) as (proc, url, started):
+        port = BENCH_PORT if port_free(BENCH_PORT) else None
+        with app_server(no_data, port=port) as (proc, url, started):
             sampler = RssSampler(proc.pid)
             sampler.start()
             try:
-                health = time.perf_counter() - started
-                page.goto(url)
-                page.wait_for_selector("h1", timeout=60_000)
-                wait_idle(page, WAIT_MS)
-                first_page = time.perf_counter() - started
+                health, first_page = first_render(page, (proc, url, started))
                 who = "returning browser (static files cached)" if returning else "fresh browser profile"
                 print(f"1. first page, {who}: health after {health:.2f} s, Overview rendered {first_page:.2f} s "
                       f"after the server started (bar 3 s); server CPU by then {cpu_seconds(proc.pid):.2f} s")
@@ -219,7 +238,13 @@ def main() -> None:
                           f"server + ffmpeg children peak {sampler.peak_tree / 1024:.0f} MB")
             finally:
                 sampler.running = False
-                browser.close()
+        for pg in browser.pages:  # else they would reconnect to the hello-world server on the same port
+            pg.close()
+        with app_server(no_data, port=port, app_dir=hello_app(Path(no_data) / "hello")) as hello:
+            hello_health, hello_page = first_render(browser.new_page(), hello)
+        print(f"5. floor, a hello-world app started the same way: health after {hello_health:.2f} s, "
+              f"rendered {hello_page:.2f} s after the server started (figure 1 minus this is ours)")
+        browser.close()
 
 
 if __name__ == "__main__":

@@ -39,10 +39,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(data_dir: str | os.PathLike, *, port: int | None = None, log: Path | None = None) -> Iterator[AppServer]:
-    """A fresh `streamlit run streamlit_app.py` with AVCORE_DATA at `data_dir`, yielded once it
-    answers its health check and always stopped afterwards. Its output goes to `log` (else
-    nowhere), which the error names when the server does not come up."""
+def app_server(data_dir: str | os.PathLike, *, port: int | None = None, log: Path | None = None,
+               app_dir: Path = ROOT) -> Iterator[AppServer]:
+    """A fresh `streamlit run streamlit_app.py` in `app_dir` with AVCORE_DATA at `data_dir`,
+    yielded once it answers its health check and always stopped afterwards. Its output goes to
+    `log` (else nowhere), which the error names when the server does not come up. The benchmark
+    passes another `app_dir` to time a hello-world app started the same way: Streamlit's floor."""
     port = port or free_port()
     env = {**os.environ, "AVCORE_DATA": str(data_dir)}
     with open(log or os.devnull, "w") as out:
@@ -50,7 +52,7 @@ def app_server(data_dir: str | os.PathLike, *, port: int | None = None, log: Pat
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
              "--server.port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
         try:
             url = f"http://127.0.0.1:{port}"
