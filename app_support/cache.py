@@ -136,8 +136,7 @@ def sync_view(sha: str, _clip: Clip) -> dict:
     from avcore import sync
 
     with as_file(_clip) as path:
-        decoded = sync.decode(path)
-    curves = sync.curves(decoded)
+        decoded, curves = sync.measure(path)
     return {"curves": curves, "result": sync.analyse(curves), "notes": list(decoded.notes)}
 
 

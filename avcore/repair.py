@@ -31,7 +31,7 @@ def repair(src: str | os.PathLike, dst: str | os.PathLike, offset_ms: float | No
 
 
 def _confident_offset(src: str | os.PathLike) -> float:
-    result = sync.analyse(sync.decode(src))
+    result = sync.analyse(sync.measure(src)[1])
     if result.offset_ms is None or not result.synchronizable:
         why = result.reason or "the offset could not be measured with confidence"
         raise AvcoreError(f"Cannot repair this clip: {why}. It was left unchanged.")

@@ -39,7 +39,7 @@ def main() -> None:
     args = ap.parse_args()
     meta = pd.read_csv(args.dataset / "metadata.csv")
     meta = meta[(meta["Split"] == "train") & (meta["Label"] == "aligned")].head(args.clips)
-    curves = {p: sync.curves(sync.decode(args.dataset / p)) for p in meta["FilePath"]}
+    curves = {p: sync.measure(args.dataset / p)[1] for p in meta["FilePath"]}
     kind = dict(zip(meta["FilePath"], meta["Category"]))
     rng = np.random.default_rng(1)
     results = []
