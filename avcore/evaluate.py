@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
+from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
 
 from avcore import features
 from avcore.dataset import data_dir, load_metadata
@@ -149,11 +149,14 @@ def train(meta: pd.DataFrame, table: FeatureTable, *, with_seed_config: bool = T
 
 def metric_row(y: np.ndarray, pred: np.ndarray, score: np.ndarray) -> dict[str, float]:
     auc = roc_auc_score(y, score) if len(set(y)) == 2 else float("nan")
+    # one call for three figures: each scikit-learn metric re-validates its input, and the
+    # threshold slider pays that on every step
+    precision, recall, f1, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
     return {
         "accuracy": float(accuracy_score(y, pred)),
-        "precision": float(precision_score(y, pred, zero_division=0)),
-        "recall": float(recall_score(y, pred, zero_division=0)),
-        "f1": float(f1_score(y, pred, zero_division=0)),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
         "auc": float(auc),
     }
 
