@@ -148,18 +148,11 @@ class SyncResult:
 
 # ----- curves -------------------------------------------------------------------------------
 
-def decode(
-    path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, info: media.MediaInfo | None = None
-) -> media.Decoded:
-    """The small grey decode the sync curves are tuned for."""
-    return media.decode(path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, info=info)
-
-
 def measure(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> tuple[media.Decoded, SyncCurves]:
-    """`decode` and `curves` at once, the same curves: the picture's are worked out as the
-    frames come out of ffmpeg, while it is still decoding. On 2 cores that hides only part of
-    them, as ffmpeg keeps both busy (10 s 720p clip: decode then curves 0.52-0.55 s, this way
-    0.49-0.51 s, the decode alone 0.33-0.40 s)."""
+    """The small grey decode the sync curves are tuned for, and the same curves `curves`
+    gives: the picture's are worked out as the frames come out of ffmpeg, while it is still
+    decoding. On 2 cores that hides only part of them, as ffmpeg keeps both busy (10 s 720p
+    clip: decode then curves 0.52-0.55 s, this way 0.49-0.51 s, the decode alone 0.33-0.40 s)."""
     picture = _MotionCurves()
     decoded = media.decode(path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, on_frames=picture.add)
     return decoded, _sync_curves(decoded, picture)

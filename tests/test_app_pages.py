@@ -180,12 +180,12 @@ def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkey
     at = upload_page(app, "late.mp4", late.read_bytes())
     assert metrics(at)["Offset (sound vs picture)"].endswith("ms")
     with monkeypatch.context() as m:  # the fix reuses the verdict's offset: no second analysis
-        m.setattr(sync, "decode", lambda *a, **k: pytest.fail("the fix analysed the clip again"))
+        m.setattr(sync, "measure", lambda *a, **k: pytest.fail("the fix analysed the clip again"))
         clean(at.button(key="check_fix_button").click().run())
     assert at.get("download_button")
     fixed = tmp_path / "fixed.mp4"
     fixed.write_bytes(at.session_state["check_fix"]["data"])
-    after = sync.analyse(sync.decode(fixed))
+    after = sync.analyse(sync.measure(fixed)[1])
     assert after.synchronizable and abs(after.offset_ms) < 40
 
 

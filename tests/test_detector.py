@@ -121,7 +121,7 @@ def test_an_unclaimed_lag_counts_only_above_chance():
 
 
 def test_silent_audio_is_not_called_a_delay(click_clip):
-    decoded = sync.decode(click_clip)
+    decoded = sync.measure(click_clip)[0]
     silent = dataclasses.replace(decoded, audio=np.zeros_like(decoded.audio))
     c = sync.curves(silent)
     said = detector.reasons(detector.ClipAnalysis(silent, c, sync.analyse(c), cues.cues(silent)), "mute")

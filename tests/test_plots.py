@@ -59,7 +59,7 @@ def test_threshold_figures_follow_the_threshold(scores):
 def test_clip_figures(click_clip):
     from avcore import media
 
-    decoded = sync.decode(click_clip)
+    decoded = sync.measure(click_clip)[0]
     curves = sync.curves(decoded)
     result = sync.analyse(curves)
     fig = plots.sync_curves({"original": curves, "altered": curves})
