@@ -129,10 +129,10 @@ def offset_estimate(row: dict[str, float]) -> Offset:
 
     A confident sync lock and a delay's leading digital silence (`delay_silence_s`) are
     exact. An advance cut off the audio's start leaves the audio short by the advance, but so
-    does audio that merely ends early, so that figure is not reliable. When sync's best lag, found independently, agrees with it (AGREE_MS),
-    that lag is the finer estimate (on procedural advances 7 of 9 within 40 ms, against none
-    for the gap), yet an unconfident lag can agree by chance: on a real film's music it agreed
-    75 ms off. Sync's best lag alone is a guess, within 40 ms on procedural clips nine times
+    does audio that merely ends early, so that figure is not reliable. When sync's best lag,
+    found independently, agrees with it (AGREE_MS), that lag is the finer estimate (on
+    procedural advances 7 of 9 within 40 ms, against none for the gap), yet an unconfident lag
+    can agree by chance: on a real film's music it agreed 75 ms off. Sync's best lag alone is a guess, within 40 ms on procedural clips nine times
     in ten; neither is reliable enough to repair by.
     """
     diff = row["av_duration_diff_s"]
