@@ -4,10 +4,10 @@ Clip analyses are `st.cache_data` keyed by the clip's sha256 (the clip itself is
 unhashed `_clip` argument and only written to disk on a miss), with `max_entries` so memory stays
 bounded however many clips visitors bring. Models are `st.cache_resource` and never mutated.
 
-Heavy imports (scikit-learn, librosa) happen inside the functions, so the first page renders
-before they are loaded: `start_warm_up` loads the models in a background thread once it has,
-and `start_mfcc_warm_up` librosa when the Anomaly Lab opens. torch loads only when a seed MLP is
-first used (see `avcore.evaluate.SavedMLP`).
+Heavy imports (scikit-learn, librosa, and even numpy and pandas) happen inside the functions,
+so the first page renders before they are loaded: `start_warm_up` loads the models in a
+background thread once it has, and `start_mfcc_warm_up` librosa when the Anomaly Lab opens.
+torch loads only when a seed MLP is first used (see `avcore.evaluate.SavedMLP`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ import json
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from app_support.upload import Clip, as_file
-from avcore import ave
-from avcore.dataset import ASSETS
+from avcore.paths import ASSETS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 RESULTS = ASSETS / "results"
 FRAME_WIDTH = 320
@@ -57,6 +59,8 @@ def _librosa() -> Future:
 
 
 def _warm_librosa() -> None:
+    import numpy as np
+
     from avcore import features
 
     features.mfcc(np.zeros(features.MFCC_HOP * 4, np.float32))
@@ -88,6 +92,8 @@ def evaluation() -> dict:
 @st.cache_data(show_spinner=False)
 def test_scores() -> pd.DataFrame:
     """Every method's p_misaligned on every test clip, so the threshold page never scores live."""
+    import pandas as pd
+
     return pd.read_csv(RESULTS / "test_scores.csv")
 
 
@@ -101,6 +107,8 @@ def metadata(dataset_dir: str) -> pd.DataFrame:
 @st.cache_data(max_entries=2, show_spinner=False)
 def ave_table(path: str, mtime: float) -> pd.DataFrame:
     """`mtime` is part of the key only, so an edited annotation file is read again."""
+    from avcore import ave
+
     return ave.load_table(path)
 
 
@@ -165,6 +173,8 @@ def clip_facts(sha: str, _clip: Clip) -> dict:
 def frames_view(sha: str, _clip: Clip) -> dict:
     """What the Features page browses: colour and grey frames at 10 fps, 256 px wide, of the
     first 20 s, and the seed MFCC of the same stretch."""
+    import numpy as np
+
     from avcore import features, media
 
     with as_file(_clip) as path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from avcore import dataset
+from avcore import paths
 
 AVE_ENV = "AVCORE_AVE"  # a default for the sidebar's AVE path, e.g. on a lab machine
 
@@ -18,8 +18,8 @@ AVE_ENV = "AVCORE_AVE"  # a default for the sidebar's AVE path, e.g. on a lab ma
 def embedded_dir() -> Path:
     """The full generated set when it was built (every clip playable), else the shipped one
     (all 600 rows, a playable sample of them)."""
-    built = dataset.default_embedded_dir()
-    return built if (built / "metadata.csv").is_file() else dataset.SHIPPED
+    built = paths.default_embedded_dir()
+    return built if (built / "metadata.csv").is_file() else paths.SHIPPED
 
 
 def default_ave_path() -> str:

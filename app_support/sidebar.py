@@ -7,38 +7,46 @@ pages read the choice through `active_dataset` and `active_method`.
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import pandas as pd
 import streamlit as st
 
 from app_support import cache, datasets
+from avcore import summary
 from avcore.errors import AvcoreError
-from avcore.plots import METHOD_NAMES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KEY_DATASET = "sb_dataset"
 KEY_AVE_PATH = "sb_ave_path"
 KEY_METHOD = "sb_method"
 EMBEDDED, AVE = "embedded", "AVE"
-# Columns of the shipped test scores that are not a method a visitor can pick for a verdict: the
-# trivial baseline, the threshold's raw score, and the MLP with the seed settings (not shipped).
-NOT_VERDICT_METHODS = {"always_aligned", "seed_threshold_raw", "seed_mlp_seed_config"}
+# Evaluated methods a visitor cannot pick for a verdict: the trivial baseline, and the MLP with
+# the seed settings (not shipped).
+NOT_VERDICT_METHODS = {summary.BASELINE, "seed_mlp_seed_config"}
 
 
 class ActiveDataset(NamedTuple):
+    """The table is read on first use, through the cache: naming the active dataset in the
+    sidebar must not cost the first page pandas."""
+
     name: str
     source: str
-    table: pd.DataFrame
 
     @property
-    def labelled(self) -> bool:
-        return "Label" in self.table
+    def table(self) -> pd.DataFrame:
+        if self.name == AVE:
+            mtime = os.path.getmtime(self.source) if os.path.exists(self.source) else 0.0
+            return cache.ave_table(self.source, mtime)
+        return cache.metadata(self.source)
 
 
 def methods() -> list[str]:
-    """The methods with shipped results, best first (the detector once it ships)."""
-    cols = [c for c in cache.test_scores().columns if c in METHOD_NAMES and c not in NOT_VERDICT_METHODS]
-    return sorted(cols, key=lambda m: -list(METHOD_NAMES).index(m))
+    """The methods with shipped results, best first (the detector once it ships). The shipped
+    report's list, not the test scores' columns: reading those would cost the first page pandas."""
+    shipped = cache.evaluation()["methods"]
+    return [m for m in reversed(summary.METHOD_NAMES) if m in shipped and m not in NOT_VERDICT_METHODS]
 
 
 def render() -> None:
@@ -53,24 +61,25 @@ def render() -> None:
         options = [EMBEDDED, AVE] if ave_path else [EMBEDDED]
         st.radio("Active dataset", options, key=KEY_DATASET, horizontal=True,
                  format_func={EMBEDDED: "Embedded (synthetic)", AVE: "AVE (local)"}.get)
-        try:
-            active = active_dataset()
-            playable = int(active.table["Playable"].sum())
-            st.caption(f"{len(active.table)} rows, {playable} playable · `{active.source}`")
-        except AvcoreError as exc:
-            st.error(str(exc))
+        active = active_dataset()
+        if active.name == AVE:  # reading it is what checks the path a visitor typed
+            try:
+                table = active.table
+                st.caption(f"{len(table)} rows, {int(table['Playable'].sum())} playable · `{active.source}`")
+            except AvcoreError as exc:
+                st.error(str(exc))
+        else:  # the Dataset page counts its rows
+            st.caption(f"`{active.source}`")
         st.markdown("### Method")
-        st.selectbox("Method for verdicts", methods(), key=KEY_METHOD, format_func=lambda m: METHOD_NAMES.get(m, m))
+        st.selectbox("Method for verdicts", methods(), key=KEY_METHOD, format_func=summary.name)
 
 
 def active_dataset() -> ActiveDataset:
-    """The chosen dataset; raises AvcoreError when the configured AVE path cannot be read."""
+    """The chosen dataset; its `table` raises AvcoreError when the configured AVE path cannot
+    be read."""
     if st.session_state.get(KEY_DATASET) == AVE and st.session_state.get(KEY_AVE_PATH, "").strip():
-        path = os.path.expanduser(st.session_state[KEY_AVE_PATH].strip())
-        mtime = os.path.getmtime(path) if os.path.exists(path) else 0.0
-        return ActiveDataset("AVE", path, cache.ave_table(path, mtime))
-    folder = str(datasets.embedded_dir())
-    return ActiveDataset("embedded", folder, cache.metadata(folder))
+        return ActiveDataset(AVE, os.path.expanduser(st.session_state[KEY_AVE_PATH].strip()))
+    return ActiveDataset(EMBEDDED, str(datasets.embedded_dir()))
 
 
 def active_method() -> str:

@@ -17,8 +17,6 @@ from typing import Iterator, Union
 
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from avcore.features import file_hash
-
 Clip = Union[str, bytes, UploadedFile]
 VIDEO_TYPES = ("mp4", "webm", "mov", "mkv", "avi")
 _CHUNK = 1 << 20
@@ -26,6 +24,8 @@ _CHUNK = 1 << 20
 
 def sha256(clip: Clip) -> str:
     if isinstance(clip, str):
+        from avcore.features import file_hash  # not at the top: OpenCV, which the first page must not load
+
         return file_hash(clip)
     data = clip if isinstance(clip, bytes) else clip.getbuffer()
     return hashlib.sha256(data).hexdigest()

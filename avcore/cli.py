@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from avcore import anomalies, dataset, evaluate
+from avcore import anomalies, dataset, evaluate, paths
 from avcore.errors import AvcoreError
 
 
@@ -33,7 +33,7 @@ def progress_bar(label: str):
 
 
 def cmd_dataset_build(args) -> int:
-    out = Path(args.out) if args.out else dataset.default_embedded_dir()
+    out = Path(args.out) if args.out else paths.default_embedded_dir()
     start = time.monotonic()
     meta = dataset.build(out, size=args.size, seed=args.seed, progress=progress_bar("building"))
     print(f"wrote {len(meta)} clips and metadata.csv to {out} in {time.monotonic() - start:.1f} s")
@@ -53,7 +53,7 @@ def cmd_dataset_ave_trim(args) -> int:
     from avcore import ave
 
     table = ave.parse_annotations(args.annotations)
-    out = Path(args.out) if args.out else dataset.data_dir() / "ave"
+    out = Path(args.out) if args.out else paths.data_dir() / "ave"
     meta = ave.trim_segments(table, args.ave_dir, out, seed=args.seed, limit=args.limit, progress=progress_bar("trimming"))
     print(f"wrote {len(meta)} segments and metadata.csv to {out}")
     return 0
@@ -99,7 +99,7 @@ def cmd_evaluate(args) -> int:
     if args.real:
         from avcore import realbench
 
-        real_dir = dataset.data_dir() / "realbench"
+        real_dir = paths.data_dir() / "realbench"
         realbench.build(args.real, real_dir, progress=progress_bar("building real benchmark"))
         result, _, _ = evaluate.run(real_dir, trained_on=folder, progress=progress_bar("features"), retrain=args.retrain)
         print(json.dumps(result) if args.json else evaluate.format_table(result))
@@ -114,12 +114,12 @@ def cmd_evaluate(args) -> int:
 def ship(folder: Path, result: dict, scores, models) -> None:
     """Copy what the app needs into assets/, so it starts at once with no data folder: the
     models, the results, the full metadata table and a small playable sample of test clips."""
-    evaluate.Models(models.threshold, models.mlp, models.detector).save(dataset.ASSETS / "models")
-    results = dataset.ASSETS / "results"
+    evaluate.Models(models.threshold, models.mlp, models.detector).save(paths.ASSETS / "models")
+    results = paths.ASSETS / "results"
     results.mkdir(parents=True, exist_ok=True)
     evaluate.write_json(results / "evaluation.json", result)
     scores.to_csv(results / "test_scores.csv", index=False)
-    sample_dir = dataset.ASSETS / "embedded"
+    sample_dir = paths.SHIPPED
     shutil.rmtree(sample_dir, ignore_errors=True)
     (sample_dir / "clips").mkdir(parents=True)
     meta = dataset.load_metadata(folder)
@@ -155,7 +155,7 @@ def cmd_repair(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m avcore", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
-    default_ds = str(dataset.default_embedded_dir())
+    default_ds = str(paths.default_embedded_dir())
 
     ds = sub.add_parser("dataset", help="build the embedded dataset or convert/trim AVE").add_subparsers(dest="action", required=True)
     b = ds.add_parser("build", help="write synthetic clips and metadata.csv")

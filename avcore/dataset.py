@@ -21,25 +21,14 @@ import pandas as pd
 from avcore import anomalies, media, synth
 from avcore.errors import AvcoreError
 from avcore.parallel import parallel_map
+from avcore.paths import default_embedded_dir
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSETS = ROOT / "assets"
-SHIPPED = ASSETS / "embedded"  # the full metadata table, with a playable sample of its clips
 COLUMNS = [
     "VideoID", "StartTime", "EndTime", "Label", "MisalignmentType", "Category", "FilePath",
     "Duration", "ShiftMs", "Split", "Variant",
 ]
 DEFAULT_SIZE = 600
 TEST_SHARE = 0.3
-
-
-def data_dir() -> Path:
-    """Generated data (gitignored): `data/` beside the package, or $AVCORE_DATA."""
-    return Path(os.environ.get("AVCORE_DATA", ROOT / "data"))
-
-
-def default_embedded_dir() -> Path:
-    return data_dir() / "embedded"
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
 
 from avcore import features
-from avcore.dataset import data_dir, load_metadata
+from avcore.dataset import load_metadata
 from avcore.models import detector
 from avcore.models.seed_threshold import SeedThreshold, distance
 from avcore.parallel import parallel_map
+from avcore.paths import data_dir
 
 if TYPE_CHECKING:
     from avcore.models import seed_mlp

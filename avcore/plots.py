@@ -1,9 +1,11 @@
-"""Every figure and table the app shows, built from plain arrays and tables.
+"""Every figure the app shows after its first page (whose own are in `avcore.summary`), built
+from plain arrays and tables.
 
 One function per plot, with no Streamlit import, so tests can build each figure headless and the
 app's pages only lay them out. Colours stay the same across pages: the original clip is always
 blue, the altered clip orange, aligned green and misaligned red. scikit-learn and OpenCV are
-imported where they are used: they cost seconds at import, which the first page must not pay.
+imported where they are used: they cost seconds at import, which pages without such a figure
+should not pay.
 """
 
 from __future__ import annotations
@@ -15,64 +17,12 @@ from plotly.subplots import make_subplots
 
 ORIGINAL, ALTERED = "#1f77b4", "#ff7f0e"
 CLASS_COLOURS = {"aligned": "#2ca02c", "misaligned": "#d62728"}
-METHOD_NAMES = {
-    "always_aligned": "always aligned (trivial baseline)",
-    "seed_threshold": "seed threshold",
-    "seed_mlp": "seed MLP",
-    "seed_mlp_seed_config": "seed MLP, original settings",
-    "detector": "detector",
-}
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
     fig.update_layout(title=title, height=height, margin=_MARGIN, legend=dict(orientation="h", y=-0.2))
     return fig
-
-
-# ----- overview -------------------------------------------------------------------------------
-
-def pipeline_dot() -> str:
-    """The data flow of one clip, as Graphviz source for `st.graphviz_chart`."""
-    return """digraph {
-  rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica"];
-  clip [label="video clip\\n(mp4, webm, ...)", fillcolor="#ffffff"];
-  probe [label="probe\\nstreams, fps"]; decode [label="decode\\nsmall grey frames\\n16 kHz mono audio"];
-  flow [label="optical flow\\nmotion energy"]; audio [label="MFCC\\nonset envelope"];
-  sync [label="cross-correlation\\noffset, confidence"]; model [label="threshold / MLP /\\ndetector"];
-  verdict [label="verdict\\naligned or misaligned", fillcolor="#fff4e0"];
-  clip -> probe -> decode; decode -> flow; decode -> audio; flow -> sync; audio -> sync;
-  flow -> model; audio -> model; sync -> model; model -> verdict;
-}"""
-
-
-def headline_table(result: dict) -> pd.DataFrame:
-    """The `evaluate` report as one row per method, with the trivial baseline's accuracy and F1
-    beside each, so no method is read without the number it has to beat."""
-    methods = result["methods"]
-    base = methods.get("always_aligned", {})
-    rows = []
-    for name, m in methods.items():
-        if name == "always_aligned":
-            continue
-        rows.append({
-            "method": METHOD_NAMES.get(name, name),
-            "accuracy": m["accuracy"],
-            "baseline accuracy": base.get("accuracy", np.nan),
-            "precision": m["precision"],
-            "recall": m["recall"],
-            "F1": m["f1"],
-            "baseline F1": base.get("f1", np.nan),
-            "ROC AUC": m["auc"],
-        })
-    return pd.DataFrame(rows)
-
-
-def per_type_table(result: dict) -> pd.DataFrame:
-    """Recall per anomaly type, one row per method."""
-    table = pd.DataFrame(result["per_type_recall"]).T
-    table.index = [METHOD_NAMES.get(i, i) for i in table.index]
-    return table
 
 
 # ----- dataset --------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from avcore import features
-from avcore.dataset import ASSETS
 from avcore.errors import AvcoreError
 from avcore.evaluate import Models
 from avcore.models import detector
 from avcore.models.seed_threshold import distance
+from avcore.paths import ASSETS
 
 METHODS = ("detector", "seed_threshold", "seed_mlp")
 

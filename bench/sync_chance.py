@@ -22,7 +22,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from avcore import sync  # noqa: E402
-from avcore.dataset import data_dir  # noqa: E402
+from avcore.paths import data_dir  # noqa: E402
 from avcore.models import detector  # noqa: E402
 
 

@@ -1,9 +1,13 @@
-"""Overview: what the demo shows, the pipeline, and the headline results."""
+"""Overview: what the demo shows, the pipeline, and the headline results.
+
+The app's first page: its tables are Markdown, not `st.dataframe`, so drawing it costs neither
+pandas on the server nor the table widget's scripts in the browser (see `avcore.summary`).
+"""
 
 import streamlit as st
 
 from app_support import cache
-from avcore import plots
+from avcore import summary
 
 st.title("AV Alignment Lab")
 st.markdown(
@@ -22,21 +26,15 @@ baseline stands beside every method.
 )
 
 st.subheader("Pipeline")
-st.graphviz_chart(plots.pipeline_dot(), width="stretch")
+st.graphviz_chart(summary.pipeline_dot(), width="stretch")
 
 report = cache.evaluation()
 st.subheader("Headline results")
 st.caption(f"Held-out test split of the **{report['dataset']}** dataset: {report['n_test']} clips; "
            "positive class: misaligned; threshold 0.5.")
-st.dataframe(
-    plots.headline_table(report), hide_index=True, width="stretch",
-    column_config={c: st.column_config.NumberColumn(format="%.3f")
-                   for c in ("accuracy", "baseline accuracy", "precision", "recall", "F1", "baseline F1", "ROC AUC")},
-)
+st.markdown(summary.headline_markdown(report))
 st.markdown("**Recall per anomaly type**: which kinds of damage each method catches.")
-per_type = plots.per_type_table(report)  # number formats, not a pandas Styler: its jinja2 import slows the first page
-st.dataframe(per_type, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.2f") for c in per_type.columns})
+st.markdown(summary.per_type_markdown(report))
 if "offset" in report:
     o = report["offset"]
     st.markdown(f"**Offsets**: on the {o['n_shifts']} time-shifted test clips the detector measured the shift with "

@@ -7,12 +7,13 @@ from avcore import plots
 from avcore.errors import AvcoreError
 
 st.title("Dataset")
+active = sidebar.active_dataset()
 try:
-    active = sidebar.active_dataset()
+    table = active.table
 except AvcoreError as exc:
     st.error(str(exc))
     st.stop()
-table = active.table
+labelled = "Label" in table
 if active.name == "embedded":
     st.markdown("Synthetic scenes where every sound has a visible cause (a ball landing, a drum hit, a "
                 "lamp, a mouth, a hammer). About half are aligned; the rest carry the four anomalies "
@@ -26,7 +27,7 @@ filters = st.columns([3, 2, 2, 3])
 categories = filters[0].multiselect("Category", sorted(table["Category"].unique()), key=f"{key}_category",
                                     placeholder="all categories")
 mask = table["Category"].isin(categories) if categories else table["Category"].notna()
-if active.labelled:
+if labelled:
     labels = filters[1].multiselect("Label", sorted(table["Label"].unique()), key=f"{key}_label", placeholder="all")
     types = filters[2].multiselect("Anomaly type", sorted(table["MisalignmentType"].unique()), key=f"{key}_type",
                                    placeholder="all")
@@ -45,8 +46,8 @@ if table["Playable"].any() and not table["Playable"].all() and st.toggle(
 shown = table[mask]
 
 left, right = st.columns(2)
-left.plotly_chart(plots.duration_histogram(shown, "Label" if active.labelled else None), width="stretch")
-if active.labelled:
+left.plotly_chart(plots.duration_histogram(shown, "Label" if labelled else None), width="stretch")
+if labelled:
     right.plotly_chart(plots.count_bar(shown["MisalignmentType"], "Anomaly types"), width="stretch")
 else:
     right.plotly_chart(plots.count_bar(shown["Category"], f"{shown['Category'].nunique()} categories"),
@@ -68,7 +69,7 @@ else:
     player, facts = st.columns([3, 2])
     with player:
         if row["Playable"]:
-            if active.labelled:  # a sample file: play all of it
+            if labelled:  # a sample file: play all of it
                 st.video(row["Path"])
             else:  # a whole AVE video: play the annotated segment
                 st.video(row["Path"], start_time=int(row["StartTime"]), end_time=int(row["EndTime"]))

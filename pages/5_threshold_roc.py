@@ -8,15 +8,15 @@ import numpy as np
 import streamlit as st
 
 from app_support import cache, sidebar
-from avcore import plots
+from avcore import plots, summary
 from avcore.evaluate import metric_row
 
 st.title("Threshold & ROC")
 scores = cache.test_scores()
-methods = [c for c in scores.columns if c in plots.METHOD_NAMES and c != "always_aligned"]
+methods = [c for c in scores.columns if c in summary.METHOD_NAMES and c != summary.BASELINE]
 active = sidebar.active_method()
 method = st.selectbox("Method", methods, index=methods.index(active) if active in methods else 0,
-                      format_func=plots.METHOD_NAMES.get, key="roc_method")
+                      format_func=summary.name, key="roc_method")
 y = scores["y"].to_numpy()
 p = scores[method].to_numpy()
 baseline = float((y == 0).mean())

@@ -7,7 +7,7 @@ longer and fills in the rest of the card and the plots when it is done.
 import streamlit as st
 
 from app_support import cache, sidebar, upload
-from avcore import plots
+from avcore import plots, summary
 from avcore.errors import AvcoreError
 from avcore.media import DEFAULT_MAX_SECONDS
 from avcore.repair import MIN_OFFSET_MS
@@ -21,7 +21,7 @@ def draw_card(name: str, row: dict, evidence: dict | None, facts: dict | None) -
     misaligned = row["verdict"] == "misaligned"
     with st.container(border=True):
         st.markdown(f"## {':red' if misaligned else ':green'}[{row['verdict'].upper()}]  \n"
-                    f"{name} · {plots.METHOD_NAMES.get(row['method'], row['method'])}")
+                    f"{name} · {summary.name(row['method'])}")
         cells = st.columns(3)
         cells[0].metric("p(misaligned)", f"{row['p_misaligned']:.2f}")
         cells[1].metric("Anomaly type", row.get("type", "—").replace("_", " "),
@@ -66,7 +66,7 @@ def analyse(uploaded, method: str, status, card) -> None:
     try:
         with upload.as_file(uploaded) as path:
             sha = upload.sha256(uploaded)
-            status.write(f"Scoring with the {plots.METHOD_NAMES.get(method, method)}...")
+            status.write(f"Scoring with the {summary.name(method)}...")
             verdict = cache.verdict(sha, path, method)
             with card.container():
                 draw_card(uploaded.name, verdict["row"], verdict["evidence"], None)

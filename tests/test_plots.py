@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
 from avcore import plots, sync
-from avcore.dataset import ASSETS
 
 
 @pytest.fixture(scope="module")
@@ -18,20 +15,6 @@ def scores():
     rng = np.random.default_rng(0)
     y = np.repeat([0, 1], 50)
     return y, np.clip(0.35 + 0.3 * y + rng.normal(0, 0.2, y.size), 0, 1)
-
-
-def test_headline_table_puts_the_baseline_beside_every_method():
-    report = json.loads((ASSETS / "results" / "evaluation.json").read_text())
-    table = plots.headline_table(report)
-    assert "always aligned (trivial baseline)" not in set(table["method"])
-    assert (table["baseline accuracy"] == report["methods"]["always_aligned"]["accuracy"]).all()
-    assert len(table) == len(report["methods"]) - 1
-    assert set(plots.per_type_table(report).columns) == {"distort", "mute", "noise", "time_shift"}
-
-
-def test_pipeline_is_graphviz_source():
-    dot = plots.pipeline_dot()
-    assert dot.startswith("digraph") and "verdict" in dot
 
 
 def test_dataset_figures():

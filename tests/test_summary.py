@@ -1,0 +1,40 @@
+"""The first page's content builders in avcore.summary, on the shipped evaluation report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from avcore import summary
+from avcore.paths import ASSETS
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    return json.loads((ASSETS / "results" / "evaluation.json").read_text())
+
+
+def rows(markdown: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in markdown.splitlines()]
+
+
+def test_headline_puts_the_baseline_beside_every_method(report):
+    header, rule, *body = rows(summary.headline_markdown(report))
+    assert header[:3] == ["method", "accuracy", "baseline accuracy"] and "baseline F1" in header
+    assert len(rule) == len(header)
+    assert [r[0] for r in body] == [summary.name(m) for m in report["methods"] if m != summary.BASELINE]
+    baseline = f"{report['methods'][summary.BASELINE]['accuracy']:.3f}"
+    assert all(r[2] == baseline for r in body)
+
+
+def test_per_type_recall_has_a_column_per_type_and_the_baseline_row(report):
+    header, _, *body = rows(summary.per_type_markdown(report))
+    assert header == ["method", "distort", "mute", "noise", "time shift"]
+    assert body[0] == [summary.name(summary.BASELINE), "0.00", "0.00", "0.00", "0.00"]
+    assert len(body) == len(report["per_type_recall"])
+
+
+def test_pipeline_is_graphviz_source():
+    dot = summary.pipeline_dot()
+    assert dot.startswith("digraph") and "verdict" in dot
