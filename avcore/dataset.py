@@ -75,8 +75,11 @@ def plan(size: int = DEFAULT_SIZE, seed: int = 0, out_dir: str | os.PathLike = "
 
 
 def _stratified_split(types: list[str], rng: np.random.Generator) -> list[str]:
+    """Sorted, not set order: a set of strings iterates in an order that changes with each
+    process's hash seed, and the shuffles draw from `rng` in that order, so every build drew
+    another dataset from the same seed."""
     split = np.array(["train"] * len(types), dtype=object)
-    for t in set(types):
+    for t in sorted(set(types)):
         idx = np.flatnonzero(np.array(types) == t)
         rng.shuffle(idx)
         split[idx[: int(round(TEST_SHARE * len(idx)))]] = "test"

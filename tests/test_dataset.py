@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from avcore import AvcoreError, dataset, media
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_metadata_columns_and_balance(tiny_dataset):
@@ -38,6 +45,17 @@ def test_files_carry_their_anomaly(tiny_dataset):
 def test_plan_is_deterministic():
     assert dataset.plan(40, seed=5) == dataset.plan(40, seed=5)
     assert dataset.plan(40, seed=5) != dataset.plan(40, seed=6)
+
+
+def test_plan_is_the_same_in_every_process():
+    """Each process hashes strings with its own seed; the plan must not depend on it."""
+    code = "from avcore import dataset; print([(p.seed, p.anomaly, p.split) for p in dataset.plan(40, seed=5)])"
+    plans = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+        for hash_seed in ("1", "2", "3")
+    }
+    assert len(plans) == 1
 
 
 def test_time_shift_range_follows_the_original():
