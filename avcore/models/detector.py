@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import pickle
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from avcore import cues, media, sync
 from avcore.errors import AvcoreError
@@ -151,6 +152,13 @@ def offset_estimate(row: dict[str, float]) -> Offset:
     return Offset(None, "", False)
 
 
+@lru_cache(maxsize=1)
+def _thread_pools() -> ThreadpoolController:
+    """The math libraries' thread pools, found once: `threadpool_limits` looks them up on every
+    call, 3 ms of a clip's 7 ms prediction."""
+    return ThreadpoolController()
+
+
 def _matrix(rows: list[dict[str, float]]) -> np.ndarray:
     return np.array([[ev[k] for k in EVIDENCE] for ev in map(evidence, rows)], dtype=np.float64)
 
@@ -186,7 +194,7 @@ class Detector:
         x = _matrix(rows)
         # scikit-learn's thread pool, woken right after ffmpeg's decode, cost 0.117 s (median of
         # 9) for one clip's prediction; on one thread it costs 0.007 s
-        with threadpool_limits(1):
+        with _thread_pools().limit(limits=1):
             p = self.binary.predict_proba(x)[:, 1]
             kinds = self.typer.predict_proba(x)
         out = np.zeros((len(rows), len(CLASSES)))
