@@ -4,7 +4,8 @@ Each 2-6 s segment of a real clip appears as it is, re-encoded at another size a
 (still aligned), damaged by each of the original project's four ffmpeg commands exactly as it
 ran them (video stream copied, ffmpeg's own frame timing), and in two harder forms that leave no
 trace in the file: the audio taken from 0.3-1.0 s earlier or later with the same duration and no
-silent gap, and white noise mixed in rather than replacing the audio.
+silent gap, and white noise mixed in rather than replacing the audio. Those that move or mix
+the sound are made only where the segment has sound.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from avcore import anomalies, ffmpeg, media
+from avcore import anomalies, cues, ffmpeg, media
 from avcore.dataset import COLUMNS
 from avcore.errors import AvcoreError
 from avcore.parallel import parallel_map
 
-RECIPE_VERSION = "real-v2"
+RECIPE_VERSION = "real-v3"
 SEGMENT_S = 3.0
 CONTEXT_S = 1.0  # room kept around a segment for the content-only shifts
 
@@ -97,17 +98,25 @@ def make_segment(job: tuple[Segment, str, int]) -> list[dict]:
     media.encode(re, [["-i", str(base)]], vf=f"scale={w}:{h},fps={fps}")
     rows.append(_row(seg, "reencode", "none", 0.0, f"clips/{re.name}"))
 
+    # Moving or mixing under a sound needs a sound: on a segment whose audio is digital silence
+    # (a real clip's track goes silent 5 s in), a delay or a content shift changes nothing one
+    # can hear, and noise mixed at an SNR against silence is itself silent, yet each was
+    # labelled damage.
+    audible = _has_sound(base)
     for kind, recipe in ORIGINAL_RECIPES.items():
+        if kind == "time_shift" and not audible:
+            continue
         ms = int(rng.uniform(100, 0.8 * length * 1000)) if kind == "time_shift" else 0
         dst = out / f"{seg.name}-recipe_{kind}.mp4"
         ffmpeg.run(["-v", "error", "-y", *recipe(str(base), str(dst), ms)], what=f"The original {kind} recipe")
         rows.append(_row(seg, f"recipe_{kind}", kind, float(ms), f"clips/{dst.name}"))
 
-    mix = out / f"{seg.name}-mix.mp4"
-    anomalies.noise(base, mix, snr_db=float(rng.uniform(0, 10)), seed=seed)
-    rows.append(_row(seg, "mix", "noise", 0.0, f"clips/{mix.name}"))
+    if audible:
+        mix = out / f"{seg.name}-mix.mp4"
+        anomalies.noise(base, mix, snr_db=float(rng.uniform(0, 10)), seed=seed)
+        rows.append(_row(seg, "mix", "noise", 0.0, f"clips/{mix.name}"))
 
-    if seg.content_room:
+    if seg.content_room and audible:
         for sign in (-1, 1):
             d = sign * rng.uniform(0.3, 1.0)
             dst = out / f"{seg.name}-content{'+' if sign > 0 else '-'}.mp4"
@@ -118,6 +127,11 @@ def make_segment(job: tuple[Segment, str, int]) -> list[dict]:
             # audio taken from later (d > 0) plays each sound early: a negative offset
             rows.append(_row(seg, f"content{'+' if sign > 0 else '-'}", "time_shift", round(-d * 1000), f"clips/{dst.name}"))
     return rows
+
+
+def _has_sound(path: Path) -> bool:
+    audio = media.read_audio(path)
+    return audio is not None and bool((cues.frame_levels_db(audio, media.AUDIO_RATE) > cues.SILENCE_DBFS).any())
 
 
 def build(

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from avcore import media, realbench
+from avcore import media, realbench, synth
 from conftest import real_clip
 from test_anomalies import _best_lag_ms
 
@@ -61,3 +61,14 @@ def test_rebuild_is_reused(bench):
     stamp = (out / "recipe.txt").stat().st_mtime
     again = realbench.build(src, out)
     assert len(again) == len(meta) and (out / "recipe.txt").stat().st_mtime == stamp
+
+
+def test_silent_segment_gets_no_variant_that_moves_or_mixes_sound(tmp_path):
+    """A delay, a content shift or noise mixed at an SNR leaves digital silence silent: such a
+    row would label an unchanged clip as damaged."""
+    src = tmp_path / "src"
+    src.mkdir()
+    clip = synth.render(3, duration=3.0)
+    media.write_clip(src / "silent.mp4", clip.frames, clip.fps, np.zeros_like(clip.audio))
+    meta = realbench.build(src, tmp_path / "bench")
+    assert set(meta["Variant"]) == {"asis", "reencode", "recipe_noise", "recipe_mute", "recipe_distort"}
