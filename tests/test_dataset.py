@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -61,8 +62,21 @@ def test_plan_is_the_same_in_every_process():
 def test_time_shift_range_follows_the_original():
     plans = [p for p in dataset.plan(400, seed=1) if p.anomaly == "time_shift"]
     for p in plans:
-        assert 100 <= abs(p.shift_ms) <= max(100, min(0.8 * p.duration * 1000, 2000)) + 1
+        share = dataset.MAX_SHIFT_SHARE[p.variant]
+        assert 100 <= abs(p.shift_ms) <= max(100, min(share * p.duration * 1000, 2000)) + 1
     assert any(p.shift_ms < 0 for p in plans) and any(p.shift_ms > 0 for p in plans)
+
+
+def test_content_shifts_leave_half_the_clip_facing_its_picture():
+    plans = [p for p in dataset.plan(2000, seed=2) if p.variant == "content"]
+    assert all(abs(p.shift_ms) <= 500 * p.duration + 1 for p in plans)
+
+
+def test_small_shifts_are_as_common_as_large_ones():
+    """Evenly on a log scale: as many shifts under 0.3 s as from 0.3 s to 0.9 s."""
+    ms = np.abs([p.shift_ms for p in dataset.plan(4000, seed=3) if p.anomaly == "time_shift"])
+    small, middle = np.mean(ms < 300), np.mean((ms >= 300) & (ms < 900))
+    assert small > 0.3 and small == pytest.approx(middle, abs=0.1)
 
 
 def test_missing_dataset_is_a_clear_error(tmp_path):
