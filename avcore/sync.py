@@ -45,7 +45,7 @@ N_FFT = 1024  # 64 ms at 16 kHz: short enough to place a click within a frame
 N_BANDS = 40
 LOUDNESS_EXP = 0.3  # band power ** 0.3, Stevens' loudness law; see the module docstring
 TOP_K = 6  # channels averaged at each lag: one sound source spans a few cells and both cues
-MIN_OVERLAP_FRACTION = 0.5
+MIN_OVERLAP_FRACTION = 0.35  # of the shorter curve
 MIN_OVERLAP_S = 1.0
 PEAK_HALF_WIDTH = 3  # lags (frames) around the peak that belong to it, not to the background
 SURROGATES = 100
@@ -447,6 +447,10 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     # `lag` samples pairs channels[t] with onset[t + lag + 1 - first]
     to_onset = 1 - first
     shorter = min(len(channels), len(onset))
+    # lags that leave too little in common are not searched: chance fits there. Half the clip
+    # hid content shifts of more than half its length; a third found 82% of 80 procedural
+    # content shifts within 40 ms instead of 75%, with no more claims on aligned clips and 2
+    # claims on 300 mismatched pairs instead of 1 (a quarter, or 0.6 s, found no more)
     min_overlap = max(MIN_OVERLAP_FRACTION * shorter, MIN_OVERLAP_S * c.fps, 2 * PEAK_HALF_WIDTH + 3)
     reach = int(round(max_lag_s * c.fps))
     lags = np.arange(-reach, reach + 1)

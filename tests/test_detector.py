@@ -70,10 +70,10 @@ def test_an_advance_is_measured_from_the_missing_audio_start(scorer, damaged):
 
 def _row(**values) -> dict[str, float]:
     """A measurement row of a clean clip where sync cannot tell, with `values` changed."""
-    base = {k: 0.0 for k in ("audio_missing", "leading_silence_s", "spectral_flatness", "floor_hf_share",
+    base = {k: 0.0 for k in ("audio_missing", "leading_silence_s", "spectral_flatness", "floor_hf_flatness",
                              "av_duration_diff_s", "sync_peak_minus_zero", "sync_synchronizable", "sync_confidence",
                              "silence_ratio")}
-    base.update(av_duration_ratio=1.0, sync_abs_offset_ms=np.nan, sync_offset_ms=np.nan)
+    base.update(av_duration_ratio=1.0, floor_hf_db=-60.0, sync_abs_offset_ms=np.nan, sync_offset_ms=np.nan)
     return base | values
 
 
@@ -100,7 +100,7 @@ def test_clean_file_has_no_evidence(damaged):
     ev = detector.evidence(detector.analyse(damaged["aligned"]).vector())
     assert ev["audio_missing"] == 0 and ev["lead_silence_s"] == 0
     assert ev["audio_extra_s"] == 0 and ev["audio_short_s"] == 0 and ev["video_short"] == 0
-    assert ev["spectral_flatness"] < 0.2 and ev["bright_floor"] == 0
+    assert ev["spectral_flatness"] < 0.2 and ev["hiss_floor"] == 0
 
 
 def test_cannot_tell_is_not_evidence():
@@ -129,15 +129,15 @@ def test_silent_audio_is_not_called_a_delay(click_clip):
     assert not any("late" in r for r in said)
 
 
-@pytest.mark.parametrize("cue", ["spectral_flatness", "floor_hf_share"])
+@pytest.mark.parametrize("cue", ["spectral_flatness", "floor_hf_flatness"])
 def test_more_evidence_never_lowers_p(scorer, cue):
-    rows = [_row(**{cue: f}) for f in np.linspace(0, 1, 11)]
+    rows = [_row(floor_hf_db=-10.0, **{cue: f}) for f in np.linspace(0, 1, 11)]
     p = scorer.models.detector.p_misaligned(rows)
     assert np.all(np.diff(p) >= -1e-9) and p[0] < 0.5
 
 
 def test_white_noise_for_sound_is_misaligned(scorer):
-    """White noise is flat and puts half its power above 4 kHz; both cues rise together."""
-    rows = [_row(spectral_flatness=f, floor_hf_share=f / 2) for f in np.linspace(0, 0.9, 10)]
+    """White noise is flat, also in the upper band; the cues rise together."""
+    rows = [_row(spectral_flatness=f, floor_hf_db=-3.0, floor_hf_flatness=f) for f in np.linspace(0, 0.9, 10)]
     p = scorer.models.detector.p_misaligned(rows)
     assert np.all(np.diff(p) >= -1e-9) and p[-1] > 0.5 > p[0]
