@@ -170,8 +170,9 @@ def _first_sound_s(audio: np.ndarray, sr: int, frame: int) -> float:
     error went straight into the offset a delay's silence gives."""
     n = int(round(FRAME_S * sr))
     start = frame * n
+    # a frame above the silence level holds a sample above it: RMS never exceeds the peak
     loud = np.flatnonzero(np.abs(audio[start : start + n]) >= 10 ** (SILENCE_DBFS / 20))
-    return (start + (int(loud[0]) if loud.size else 0)) / sr
+    return (start + int(loud[0])) / sr
 
 
 def _power_mean_db(levels_db: np.ndarray) -> float:

@@ -30,7 +30,7 @@ COLUMNS = [
 DEFAULT_SIZE = 600
 TEST_SHARE = 0.3
 # The longest shift, as a share of the clip. A content shift slides the sound along the picture,
-# so only duration - shift of them still face each other: at 0.8, as many as 0.4 s of a 2 s clip,
+# so only duration - shift of them still face each other: at 0.8, as little as 0.4 s of a 2 s clip,
 # where no method can tell a match from chance and "cannot tell" is the right answer. A recipe
 # delay keeps the whole sound and leaves its length and leading silence as traces, so it may run
 # longer.

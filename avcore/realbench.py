@@ -5,7 +5,7 @@ Each 2-6 s segment of a real clip appears as it is, re-encoded at another size a
 ran them (video stream copied, ffmpeg's own frame timing), and in two harder forms that leave no
 trace in the file: the audio taken from 0.3-1.0 s earlier or later with the same duration and no
 silent gap, and white noise mixed in rather than replacing the audio. Those that move or mix
-the sound are made only where the segment has sound.
+the sound are made only where the segment is not silent throughout.
 """
 
 from __future__ import annotations
@@ -98,10 +98,11 @@ def make_segment(job: tuple[Segment, str, int]) -> list[dict]:
     media.encode(re, [["-i", str(base)]], vf=f"scale={w}:{h},fps={fps}")
     rows.append(_row(seg, "reencode", "none", 0.0, f"clips/{re.name}"))
 
-    # Moving or mixing under a sound needs a sound: on a segment whose audio is digital silence
-    # (a real clip's track goes silent 5 s in), a delay or a content shift changes nothing one
-    # can hear, and noise mixed at an SNR against silence is itself silent, yet each was
-    # labelled damage.
+    # Moving or mixing under a sound needs a sound: on a segment that is silent throughout
+    # (below -60 dBFS: a real clip's track goes silent 5 s in), a delay changes nothing one can
+    # hear, and noise mixed at an SNR against silence is itself silent, yet each was labelled
+    # damage. Content shifts are left out there too, though one taken from before the silence
+    # would bring sound in.
     audible = _has_sound(base)
     for kind, recipe in ORIGINAL_RECIPES.items():
         if kind == "time_shift" and not audible:
@@ -130,8 +131,7 @@ def make_segment(job: tuple[Segment, str, int]) -> list[dict]:
 
 
 def _has_sound(path: Path) -> bool:
-    audio = media.read_audio(path)
-    return audio is not None and bool((cues.frame_levels_db(audio, media.AUDIO_RATE) > cues.SILENCE_DBFS).any())
+    return cues.audio_cues(media.read_audio(path), media.AUDIO_RATE)["silence_ratio"] < 1.0
 
 
 def build(

@@ -16,7 +16,7 @@ middle of that interval. Without this half-frame care an impulse in both streams
 sample apart and every estimate is biased by ~20 ms.
 
 Measured on 300 procedural clips (avcore.synth, 2-6 s, a third in sync, the rest shifted by up
-to +-1.5 s) decoded at 64x48 grey, 25 fps: 94.7% of estimates within 40 ms; 68% of clips are
+to +-1.5 s), when only lags leaving half the clip were searched (see analyse), decoded at 64x48 grey, 25 fps: 94.7% of estimates within 40 ms; 68% of clips are
 claimed synchronizable and every claim is within 40 ms (median error 7 ms); of 240 clips whose
 sound came from another clip of the same kind, 4 were claimed. Without the flow cue 84% were
 within 40 ms, without spreading the onsets 91%, with dB flux 92%, with linear magnitude 94%;
@@ -448,7 +448,7 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     to_onset = 1 - first
     shorter = min(len(channels), len(onset))
     # lags that leave too little in common are not searched: chance fits there. Half the clip
-    # hid content shifts of more than half its length; a third found 82% of 80 procedural
+    # hid content shifts of more than half its length; 35% found 82% of 80 procedural
     # content shifts within 40 ms instead of 75%, with no more claims on aligned clips and 2
     # claims on 300 mismatched pairs instead of 1 (a quarter, or 0.6 s, found no more)
     min_overlap = max(MIN_OVERLAP_FRACTION * shorter, MIN_OVERLAP_S * c.fps, 2 * PEAK_HALF_WIDTH + 3)

@@ -248,7 +248,7 @@ def _soundtrack(rng: np.random.Generator, sounds: list[_Sound], duration: float,
     # A real room's floor is dark: on 13 real segments at most 5% of the quiet blocks' power
     # lay above 4 kHz. A bed up to fully white reached 48% and taught the detector that a
     # white hiss under the sound is normal, so mixed-in noise went unseen; a bed up to a quarter
-    # white still reached 23%, above white noise mixed under a real film's music (21-25%).
+    # white still reached 23%, above white noise mixed under a real film's music (13-31%).
     hum_level, noise_level, brightness = rng.uniform(0, 0.01), rng.uniform(0.002, 0.04), rng.uniform(0, 0.05)
     width, target = int(rng.integers(2, 64)), rng.uniform(0.5, 0.85)
     t = (start + np.arange(n)) / SR

@@ -120,6 +120,15 @@ def test_an_unclaimed_lag_counts_only_above_chance():
     assert detector.evidence(claimed)["weak_shift"] == 0  # counted in full as shift_evidence_ms instead
 
 
+@pytest.mark.parametrize("delay_s", [0.15, 0.3, 1.0])
+def test_a_short_delay_is_found_without_sync(scorer, delay_s):
+    """A delay leaves leading silence and audio longer by as much (plus ~64 ms of encoder
+    padding); with sync unable to tell, those traces alone must carry the verdict, down to the
+    shortest delays, which pass the dead zones by only a few hundredths of a second."""
+    row = _row(leading_silence_s=delay_s, av_duration_diff_s=delay_s + 0.064, av_duration_ratio=3.0 / (3.0 + delay_s))
+    assert scorer.models.detector.p_misaligned([row])[0] > 0.5
+
+
 def test_silent_audio_is_not_called_a_delay(click_clip):
     decoded = sync.measure(click_clip)[0]
     silent = dataclasses.replace(decoded, audio=np.zeros_like(decoded.audio))

@@ -68,7 +68,7 @@ def test_silent_segment_gets_no_variant_that_moves_or_mixes_sound(tmp_path):
     row would label an unchanged clip as damaged."""
     src = tmp_path / "src"
     src.mkdir()
-    clip = synth.render(3, duration=3.0)
+    clip = synth.render(3, duration=5.2)  # long enough for content shifts
     media.write_clip(src / "silent.mp4", clip.frames, clip.fps, np.zeros_like(clip.audio))
     meta = realbench.build(src, tmp_path / "bench")
     assert set(meta["Variant"]) == {"asis", "reencode", "recipe_noise", "recipe_mute", "recipe_distort"}

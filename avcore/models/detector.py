@@ -72,10 +72,10 @@ EVIDENCE = (
 )
 SLOP_S = 0.1  # streams of a clean file may differ by a few frames of encoder padding
 # White noise under the sound makes the quiet moments' upper band (4-8 kHz) flat: 0.93-0.94
-# with white noise mixed in, at most 0.73 on clean synthetic clips and 0.61 on 26 clean real
-# segments; it counts only as loud as noise mixed at up to ~20 dB SNR (a room's own hiss is
+# with white noise mixed in, at most 0.73 on clean synthetic clips and 0.61 on 13 real
+# segments as recorded and re-encoded; it counts only as loud as noise mixed at up to ~20 dB SNR (a room's own hiss is
 # flat too, but far quieter). The share of the floor's power up there, the cue this replaced,
-# reached 23% on clean synthetic clips and only 13% under a real film's music.
+# reached 23% on clean synthetic clips and only 13-31% under a real film's music.
 HISS_FLATNESS = 0.8
 HISS_MIN_DB = -25.0
 MIN_SHIFT_MS = 80.0
@@ -167,7 +167,7 @@ def _thread_pools() -> ThreadpoolController:
 
 SYNC_EVIDENCE = ("shift_evidence_ms", "sync_fit_gain", "weak_shift")
 LENGTH_EVIDENCE = ("lead_silence_s", "audio_extra_s", "audio_short_s", "video_short")
-LENGTH_UNIT_S = 0.01
+LENGTH_UNIT = 0.01  # seconds, or a share of the length for video_short
 
 
 def _matrix(rows: list[dict[str, float]]) -> np.ndarray:
@@ -180,7 +180,7 @@ def _matrix(rows: list[dict[str, float]]) -> np.ndarray:
     """
     x = np.array([[ev[k] for k in EVIDENCE] for ev in map(evidence, rows)], dtype=np.float64)
     cols = [EVIDENCE.index(k) for k in LENGTH_EVIDENCE]
-    x[:, cols] = np.log1p(x[:, cols] / LENGTH_UNIT_S)
+    x[:, cols] = np.log1p(x[:, cols] / LENGTH_UNIT)
     return x
 
 
@@ -212,7 +212,7 @@ class Detector:
         x_fit, y_fit = _without_sync(x_fit, y_fit)
         trees = HistGradientBoostingClassifier(
             # leaves of 5: an advance that sync cannot lock leaves only its short audio, and
-            # 5 of 420 training clips are such; with leaves of 10 the trees never used that
+            # 5 of seed 0's 420 training clips are such; with leaves of 10 the trees never used that
             # trace, and a real film's audio 0.6 s short scored 0.02
             max_iter=200, learning_rate=0.05, max_depth=3, min_samples_leaf=5,
             monotonic_cst=[1] * len(EVIDENCE), random_state=seed,
