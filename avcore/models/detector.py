@@ -71,11 +71,11 @@ EVIDENCE = (
     "audio_short_s", "video_short", "shift_evidence_ms", "sync_fit_gain", "weak_shift",
 )
 SLOP_S = 0.1  # streams of a clean file may differ by a few frames of encoder padding
-# White noise under the sound makes the quiet moments' upper band (4-8 kHz) flat: 0.93-0.94
-# with white noise mixed in, at most 0.73 on clean synthetic clips and 0.61 on 13 real
-# segments as recorded and re-encoded; it counts only as loud as noise mixed at up to ~20 dB SNR (a room's own hiss is
-# flat too, but far quieter). The share of the floor's power up there, the cue this replaced,
-# reached 23% on clean synthetic clips and only 13-31% under a real film's music.
+# White noise under the sound makes the quiet moments' upper band (4-8 kHz) flat: 0.93-0.94 with
+# white noise mixed in, at most 0.73 on clean synthetic clips and 0.61 on 13 real segments as
+# recorded and re-encoded; it counts only as loud as noise mixed at up to ~20 dB SNR (a room's
+# own hiss is flat too, but far quieter). The share of the floor's power up there, the cue this
+# replaced, reached 23% on clean synthetic clips and only 13-31% under a real film's music.
 HISS_FLATNESS = 0.8
 HISS_MIN_DB = -25.0
 MIN_SHIFT_MS = 80.0
@@ -168,6 +168,8 @@ def _thread_pools() -> ThreadpoolController:
 SYNC_EVIDENCE = ("shift_evidence_ms", "sync_fit_gain", "weak_shift")
 LENGTH_EVIDENCE = ("lead_silence_s", "audio_extra_s", "audio_short_s", "video_short")
 LENGTH_UNIT = 0.01  # seconds, or a share of the length for video_short
+SYNC_COLS = [EVIDENCE.index(k) for k in SYNC_EVIDENCE]
+LENGTH_COLS = [EVIDENCE.index(k) for k in LENGTH_EVIDENCE]
 
 
 def _matrix(rows: list[dict[str, float]]) -> np.ndarray:
@@ -179,8 +181,7 @@ def _matrix(rows: list[dict[str, float]]) -> np.ndarray:
     real 154 ms delays (0.074 s past it) went unseen; on this scale halfway lies near 0.02 s.
     """
     x = np.array([[ev[k] for k in EVIDENCE] for ev in map(evidence, rows)], dtype=np.float64)
-    cols = [EVIDENCE.index(k) for k in LENGTH_EVIDENCE]
-    x[:, cols] = np.log1p(x[:, cols] / LENGTH_UNIT)
+    x[:, LENGTH_COLS] = np.log1p(x[:, LENGTH_COLS] / LENGTH_UNIT)
     return x
 
 
@@ -192,8 +193,8 @@ def _without_sync(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     real film whose audio was cut 0.6 s short (p 0.06), and on the others it flagged it
     narrowly (0.52-0.80). With these copies it flags it on all 5 (0.84-0.94), and the
     embedded test splits score the same or better."""
-    stripped = x[(y == 1) & x[:, [EVIDENCE.index(k) for k in LENGTH_EVIDENCE]].any(axis=1)]
-    stripped[:, [EVIDENCE.index(k) for k in SYNC_EVIDENCE]] = 0.0
+    stripped = x[(y == 1) & x[:, LENGTH_COLS].any(axis=1)]
+    stripped[:, SYNC_COLS] = 0.0
     return np.vstack([x, stripped]), np.concatenate([y, np.ones(len(stripped), dtype=y.dtype)])
 
 
@@ -211,9 +212,9 @@ class Detector:
         x_fit, x_val, y_fit, y_val = train_test_split(x, y, test_size=0.2, stratify=y, random_state=seed)
         x_fit, y_fit = _without_sync(x_fit, y_fit)
         trees = HistGradientBoostingClassifier(
-            # leaves of 5: an advance that sync cannot lock leaves only its short audio, and
-            # 5 of seed 0's 420 training clips are such; with leaves of 10 the trees never used that
-            # trace, and a real film's audio 0.6 s short scored 0.02
+            # leaves of 5: an advance that sync cannot lock leaves only its short audio, and 5
+            # of seed 0's 420 training clips are such; with leaves of 10 the trees never used
+            # that trace, and a real film's audio 0.6 s short scored 0.02
             max_iter=200, learning_rate=0.05, max_depth=3, min_samples_leaf=5,
             monotonic_cst=[1] * len(EVIDENCE), random_state=seed,
         ).fit(x_fit, y_fit)
