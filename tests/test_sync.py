@@ -99,6 +99,19 @@ def test_lagged_pearson_is_pearson_over_the_overlap():
                 assert abs(r_stack[s, i, c] - want) < 1e-9, (s, lag, c)
 
 
+def test_flow_is_in_pixels_of_the_sync_frame():
+    """Flow is worked out at half size, so its vectors must be scaled back: a textured patch
+    sliding 2 px a frame right and 1 px down in a 64x48 frame moves (2, 1), not (1, 0.5)."""
+    w, h = sync.SYNC_SIZE
+    rng = np.random.default_rng(5)
+    texture = np.kron(rng.integers(40, 220, (50, 50)), np.ones((2, 2)))  # 100x100, blobs of 2 px
+    frames = np.stack([texture[20 - k : 20 - k + h, 20 - 2 * k : 20 - 2 * k + w] for k in range(8)]).astype(np.uint8)
+    flow = sync._flows(frames)
+    inner = flow[:, 2:-2, 2:-2]  # the edges see texture come in from outside
+    assert np.allclose(np.median(inner[..., 0]), 2.0, atol=0.2)
+    assert np.allclose(np.median(inner[..., 1]), 1.0, atol=0.2)
+
+
 # ----- known shifts -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -201,16 +214,20 @@ def _small_copy(name: str, folder: Path) -> Path:
 
 
 def test_regular_beeps_are_ambiguous(tmp_path):
-    """The countdown beeps twice a second, so every 500 ms of lag fits as well as the true
-    one: the peak must follow a shift (modulo 500 ms) but the clip must not be claimed."""
+    """The countdown beeps twice a second, so every 500 ms of lag fits about as well as the
+    true one, and two families of lags tie to within a hair: the clip must not be claimed, but
+    its correlation curve must move with a shift. (Which of the tied peaks wins is a coin
+    toss, so the whole curve is compared, not its maximum; unmoved, the curves agree at r < 0.3.)"""
     small = _small_copy("smpte-countdown.mp4", tmp_path)
     base = sync.analyse(sync.measure(small)[1])
     assert not base.synchronizable
     for ms in (300, -700):
         r = sync.analyse(sync.measure(anomalies.time_shift(small, tmp_path / f"{ms}.mp4", ms))[1])
         assert not r.synchronizable
-        moved = (r.offset_ms - base.offset_ms - ms + 250) % 500 - 250
-        assert abs(moved) <= 40, (r.offset_ms, base.offset_ms, ms)
+        moved = np.interp(r.lags_ms - ms, base.lags_ms, base.correlation, left=np.nan, right=np.nan)
+        both = ~np.isnan(moved)
+        assert np.corrcoef(moved[both], r.correlation[both])[0, 1] > 0.7
+        assert np.corrcoef(base.correlation, r.correlation)[0, 1] < 0.4
 
 
 @pytest.fixture(scope="module")
