@@ -80,8 +80,12 @@ class Decoded:
 
 _STREAM_RE = re.compile(r"^\s*Stream #0:(\d+)[^:]*: (Video|Audio): (.*)$")
 _DURATION_RE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
-_MAPPING_RE = re.compile(r"^\s*Stream #0:(\d+) -> #0:\d+", re.M)
 _OUTPUT_RE = re.compile(r"^(?:Stream mapping:|Output #0)", re.M)
+
+
+# a stream copy of the first picture and first audio stream into a listing of every packet's
+# time and duration: exact stream durations and frame times without decoding anything
+_PACKET_LISTING = ["-map", "0:V:0?", "-map", "0:a:0?", "-c", "copy", "-f", "framecrc"]
 
 
 def probe(path: str | os.PathLike, *, timeout: float = 60.0) -> MediaInfo:
@@ -94,14 +98,20 @@ def probe(path: str | os.PathLike, *, timeout: float = 60.0) -> MediaInfo:
     holds.
     """
     path = _existing(path)
-    args = ["-nostats", "-i", path, "-map", "0:V:0?", "-map", "0:a:0?", "-c", "copy", "-f", "framecrc", "pipe:1"]
-    proc = ffmpeg.run(args, check=False, timeout=timeout, what="Reading the file")
-    text = proc.stderr.decode("utf-8", "replace")
+    proc = ffmpeg.run(["-nostats", "-i", path, *_PACKET_LISTING, "pipe:1"], check=False, timeout=timeout, what="Reading the file")
+    return _media_info(path, proc.stderr, proc.stdout, listing_output=0)
+
+
+def _media_info(path: str, stderr: bytes, listing: bytes, listing_output: int) -> MediaInfo:
+    """The probe's answer from ffmpeg's banner and the packet listing written as output
+    number `listing_output` of the same run."""
+    text = stderr.decode("utf-8", "replace")
     if "Input #0" not in text:
         raise AvcoreError(_NOT_MEDIA)
     banner = _OUTPUT_RE.split(text, maxsplit=1)[0]
     streams = _parse_banner(banner)
-    times = _packet_times(proc.stdout, [int(i) for i in _MAPPING_RE.findall(text)])
+    mapped = re.findall(rf"^\s*Stream #0:(\d+) -> #{listing_output}:\d+", text, re.M)
+    times = _packet_times(listing, [int(i) for i in mapped])
     m = _DURATION_RE.search(banner)
     container = (int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])) if m else 0.0
     video_idx = next((i for i, (kind, _) in streams.items() if kind == "Video"), None)
@@ -157,9 +167,10 @@ def decode(
 ) -> Decoded:
     """Frames at `fps` and `size` (width, height), grey unless `color`, and 16 kHz mono audio.
 
-    Without `info`, the probe runs at once with one ffmpeg pass per stream instead of before
-    them: the passes need only `max_seconds`, and a clip's time is mostly theirs. The probe's
-    verdict (not media, truncated, no video) is still the error a caller sees first. Without
+    Without `info`, the probe rides along in the video pass as a second output, so one ffmpeg
+    process and one read of the file serve both (a process start alone costs 0.02 s of CPU),
+    while the audio pass runs beside it; the probe's verdict (not media, truncated, no video)
+    is still the error a caller sees first. The passes decode only `max_seconds`. Without
     `size` the frame size comes from the probe, so that one runs first. Clips longer than
     `max_seconds` are analysed on their first `max_seconds` only, and `notes` says so. A
     missing audio stream is not an error: it is the "mute" anomaly, so `audio` is None.
@@ -179,21 +190,23 @@ def decode(
     # one filter thread: the graph's own threads cost 0.04 CPU-s and 0.035 s of a 10 s 720p
     # clip's decode for frames this small, and the output is the same to the byte
     video_args = [
-        "-v", "error", "-filter_threads", "1", "-t", f"{max_seconds:.3f}", "-i", path, "-map", "0:V:0",
+        "-nostats", "-filter_threads", "1", "-i", path, "-map", "0:V:0", "-t", f"{max_seconds:.3f}",
         "-vf", f"fps={fps}:start_time=0,scale={width}:{height}:flags=area",
         "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1",
     ]
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        info_job = None if info else pool.submit(probe, path, timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="avcore-") as tmp, ThreadPoolExecutor(max_workers=2) as pool:
+        listing = Path(tmp) / "packets.crc"
+        if info is None:
+            video_args += [*_PACKET_LISTING, str(listing)]
         video_job = pool.submit(
             ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video",
             on_output=_whole_frames(frame_bytes, shape, on_frames) if on_frames else None,
         )
         audio_job = pool.submit(_decode_audio, path, max_seconds, timeout) if info is None or info.has_audio else None
-        if info_job:
-            info = info_job.result()
-            _require_video(info)
         video_proc = video_job.result()
+        if info is None:
+            info = _media_info(path, video_proc.stderr, listing.read_bytes() if listing.is_file() else b"", listing_output=1)
+            _require_video(info)
         audio, audio_ok = audio_job.result() if info.has_audio else (None, True)
 
     seconds = min(info.duration, max_seconds)

@@ -19,6 +19,9 @@ def test_every_real_clip_decodes(name):
     path = real_clip(name)
     clip = media.decode(path, 25, (64, 48))
     info = clip.info
+    alone = media.probe(path)  # decode lists the packets in its video pass; the answer is the same
+    assert (info.duration, info.video.fps, info.audio) == (alone.duration, alone.video.fps, alone.audio)
+    assert np.array_equal(info.video.frame_times, alone.video.frame_times)
     assert clip.frames.shape[1:] == (48, 64) and clip.frames.dtype == np.uint8
     assert abs(len(clip.frames) / 25 - min(info.video.duration, clip.seconds)) < 0.1
     if name in NO_AUDIO:
