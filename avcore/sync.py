@@ -17,10 +17,11 @@ sample apart and every estimate is biased by ~20 ms.
 
 Measured on 300 procedural clips (avcore.synth, 2-6 s, a third in sync, the rest shifted by up
 to +-1.5 s), when only lags leaving half the clip were searched (see analyse) and flow was
-worked out at full size (_flows gives the half size's figures), decoded at 64x48 grey, 25 fps: 94.7% of estimates within 40 ms; 68% of clips are claimed synchronizable and every
-claim is within 40 ms (median error 7 ms); of 240 clips whose sound came from another clip of
-the same kind, 4 were claimed. Without the flow cue 84% were within 40 ms, without spreading the
-onsets 91%, with dB flux 92%, with linear magnitude 94%; a 96x72 picture or a finer grid gained
+worked out at full size (_flows gives the half size's figures), decoded at 64x48 grey, 25 fps:
+94.7% of estimates within 40 ms; 68% of clips are claimed synchronizable and every claim is
+within 40 ms (median error 7 ms); of 240 clips whose sound came from another clip of the same
+kind, 4 were claimed. Without the flow cue 84% were within 40 ms, without spreading the onsets
+91%, with dB flux 92%, with linear magnitude 94%; a 96x72 picture or a finer grid gained
 nothing. On 200 further clips never used for tuning: 90.5% within 40 ms, 64.5% claimed, all
 claims within 40 ms, 3 of 200 mismatched clips claimed.
 """
