@@ -49,6 +49,16 @@ def test_variable_frame_rate_clip():
     assert abs(len(clip.frames) - 25 * info.video.duration) <= 2
 
 
+def test_analysis_decode_without_deblocking_sees_the_same_motion():
+    """Skipping the loop filter changes pixels of a 64x48 frame by about a grey level and
+    leaves the motion the sync curves are made of as it was."""
+    path = real_clip("chaplin.mp4")
+    shown, analysed = (media.decode(path, 25, (64, 48), deblock=d).frames.astype(np.float32) for d in (True, False))
+    assert 0.1 < np.abs(shown - analysed).mean() < 2.0
+    motion = [np.abs(np.diff(f, axis=0)).mean(axis=(1, 2)) for f in (shown, analysed)]
+    assert np.corrcoef(*motion)[0, 1] > 0.99
+
+
 def test_webm_and_color_decode():
     clip = media.decode(real_clip("bunny-1s.webm"), 10, (33, 21), color=True)
     assert clip.frames.shape[1:] == (21, 33, 3)
