@@ -170,6 +170,18 @@ def test_audio_only_file(tmp_path):
         media.decode(audio_only, 25, (32, 32))
 
 
+def test_truncated_audio_only_file_says_truncated(tmp_path):
+    """The video pass cannot start on it, so no packet listing comes back with the frames; the
+    probe's verdict must still be the one a user sees, as for any other file."""
+    full = tmp_path / "sound.m4a"
+    ffmpeg.run(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=20", "-c:a", "aac",
+                "-movflags", "+faststart", str(full)])
+    cut = tmp_path / "cut.m4a"
+    cut.write_bytes(full.read_bytes()[: int(full.stat().st_size * 0.55)])
+    with pytest.raises(AvcoreError, match="truncated"):
+        media.decode(cut, 25, (32, 32))
+
+
 def test_missing_file():
     with pytest.raises(AvcoreError, match="No file"):
         media.probe("/nonexistent/clip.mp4")
