@@ -154,7 +154,7 @@ def measure(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> tuple[me
     """The small grey decode the sync curves are tuned for, and the same curves `curves`
     gives: the picture's are worked out as the frames come out of ffmpeg, while it is still
     decoding. On 2 cores that hides only part of them, as ffmpeg keeps both busy (10 s 720p
-    clip, median of 15: decode then curves 0.40 s, this way 0.37 s, the decode alone 0.35 s)."""
+    clip, median of 15: decode then curves 0.40 s, this way 0.38 s, the decode alone 0.33 s)."""
     picture = _MotionCurves()
     decoded = media.decode(
         path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, on_frames=picture.add, deblock=False
