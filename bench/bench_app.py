@@ -13,7 +13,8 @@ Prints, for one freshly started server that has no generated data folder (as on 
   3. a threshold-slider step: the server process's CPU time per step over ten key presses
      (bar: 100 ms), and the round trip in the browser from key press to the redrawn plots;
   4. the server's peak RSS while three browser sessions each analyse their own 60 s 1080p clip
-     (bar: 1.5 GB), with the peak of its ffmpeg children beside it;
+     (bar: 1.5 GB), with the peak of it and its ffmpeg children beside it, as PSS (shared pages
+     split between the processes that share them);
   5. figure 1 for a one-line hello-world app with our config, started the same way and timed
      last (so its browser is the warmer one): the floor Streamlit and the browser set on this
      machine at its present load.
@@ -84,14 +85,26 @@ def port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def rss_kb(pid: int) -> int:
+def proc_kb(pid: int, file: str, key: str) -> int:
+    """A kB figure from /proc/<pid>/<file>; 0 once the process has gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kb(pid: int) -> int:
+    return proc_kb(pid, "status", "VmRSS:")
+
+
+def pss_kb(pid: int) -> int:
+    """Proportional set size: pages shared by several processes (every ffmpeg child maps the
+    same 170 MB binary) are split between them, so a sum over processes is memory in use,
+    where a sum of RSS counts the shared pages once per process."""
+    return proc_kb(pid, "smaps_rollup", "Pss:")
 
 
 def children(pid: int) -> list[int]:
@@ -107,7 +120,8 @@ def children(pid: int) -> list[int]:
 
 
 class RssSampler(threading.Thread):
-    """Peak RSS of the server process, and of the server plus its children, every 100 ms."""
+    """Peak RSS of the server process, and peak PSS of the server plus its children, every
+    100 ms."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -117,7 +131,7 @@ class RssSampler(threading.Thread):
         while self.running:
             server = rss_kb(self.pid)
             self.peak_server = max(self.peak_server, server)
-            self.peak_tree = max(self.peak_tree, server + sum(rss_kb(k) for k in children(self.pid)))
+            self.peak_tree = max(self.peak_tree, sum(pss_kb(k) for k in [self.pid, *children(self.pid)]))
             time.sleep(0.1)
 
 
@@ -235,7 +249,7 @@ def main() -> None:
                     size = long_clips[0].stat().st_size / 1e6
                     print(f"4. memory: 3 sessions x 60 s 1080p clip ({size:.0f} MB each), all verdicts in {took:.0f} s; "
                           f"server RSS before {base / 1024:.0f} MB, peak {sampler.peak_server / 1024:.0f} MB (bar 1536 MB); "
-                          f"server + ffmpeg children peak {sampler.peak_tree / 1024:.0f} MB")
+                          f"server + ffmpeg children peak {sampler.peak_tree / 1024:.0f} MB (PSS)")
             finally:
                 sampler.running = False
         for pg in browser.pages:  # else they would reconnect to the hello-world server on the same port
