@@ -98,7 +98,8 @@ def probe(path: str | os.PathLike, *, timeout: float = 60.0) -> MediaInfo:
     holds.
     """
     path = _existing(path)
-    proc = ffmpeg.run(["-nostats", "-i", path, *_PACKET_LISTING, "pipe:1"], check=False, timeout=timeout, what="Reading the file")
+    args = ["-nostats", "-i", path, *_PACKET_LISTING, "pipe:1"]
+    proc = ffmpeg.run(args, check=False, timeout=timeout, what="Reading the file")
     return _media_info(path, proc.stderr, proc.stdout, listing_output=0)
 
 
