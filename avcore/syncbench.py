@@ -376,7 +376,8 @@ def format_table(result: dict) -> str:
         lines.append(f"  note: {note}")
     states = ("aligned", "misaligned", "unverified", "not_aligned")
     for group, figures in result["groups"].items():
-        lines += ["", f"{group} ({figures['n_clips']} clips)"]
+        n = figures["n_clips"]
+        lines += ["", f"{group} ({n} clip{'' if n == 1 else 's'})"]
         lines.append(f"{'variant':<20}{'n':>4}" + "".join(f"{s.replace('_', ' '):>16}" for s in states))
         for name, row in figures["variants"].items():
             cells = "".join(f"{_cell(row[s]) if s in row else '':>16}" for s in states)
