@@ -201,16 +201,18 @@ def _made(folder: Path, clip: Clip, variant: str, offset_ms: float | None, pictu
     return Case(clip.name, clip.group, variant, offset_ms, str(path), picture, sound, length)
 
 
-def make_case(case: Case) -> str:
-    """Write one case's file with ffmpeg (re-encoded) and check it.
+def make_case(case: Case) -> str | None:
+    """Write one case's file with ffmpeg (re-encoded) and check it; None when it is written,
+    else why not.
 
     The windows are cut by the trim filters on the decoded streams, not by input seeking:
     seeking an MPEG program stream lands on the next I-frame after the target (a GRID clip
     cut at 0.64 s lost 8 frames, 0.3 s of picture, which would have shifted it by 0.3 s more).
     Each stream keeps its place on the source's clock (`PTS-start`, not `PTS-STARTPTS`), so a
     video stream that starts a frame after its audio still does. Module-level so that
-    `parallel_map` can run it in worker processes. Raises AvcoreError, and leaves no file,
-    when a stream of the result is not the asked length.
+    `parallel_map` can run it in worker processes. A failure leaves no file: ffmpeg's, or a
+    stream of the result not of the asked length (an audio stream that starts late in its
+    source would make the sound's window short).
     """
     (pic_src, pic_start), (snd_src, snd_start) = case.picture, case.sound
     vf = f"trim=start={pic_start:.3f}:duration={case.length:.3f},setpts=PTS-{pic_start:.3f}/TB"
@@ -218,26 +220,32 @@ def make_case(case: Case) -> str:
         vf += f",scale={REENCODE_WIDTH}:-2,fps={REENCODE_FPS}"
     af = f"atrim=start={snd_start:.3f}:duration={case.length:.3f},asetpts=PTS-{snd_start:.3f}/TB"
     inputs = [["-i", pic_src]] + ([["-i", snd_src]] if snd_src != pic_src else [])
-    media.encode(case.path, inputs, audio_map=f"{len(inputs) - 1}:a:0", vf=vf, af=af)
-    info = media.probe(case.path)
+    try:
+        media.encode(case.path, inputs, audio_map=f"{len(inputs) - 1}:a:0", vf=vf, af=af)
+        info = media.probe(case.path)
+    except AvcoreError as exc:
+        return str(exc)
     for stream in (info.video, info.audio):
         if stream is None or abs(stream.duration - case.length) > DURATION_SLACK_S:
             os.remove(case.path)
-            got = "missing" if stream is None else f"{stream.duration:.3f} s"
-            raise AvcoreError(f"{case.variant} of {case.clip}: a stream is {got}, not {case.length:.3f} s.")
-    return case.path
+            got = "missing" if stream is None else f"{stream.duration:.3f} s long"
+            return f"a stream of the made file is {got}, not {case.length:.3f} s"
+    return None
 
 
-def build(cases: list[Case], *, progress: Callable[[int, int], None] | None = None) -> int:
-    """Write every made case whose file is not there yet; returns how many were written.
+def build(cases: list[Case], *, progress: Callable[[int, int], None] | None = None) -> tuple[int, dict[str, str]]:
+    """Write every made case whose file is not there yet.
+
+    Returns how many files were tried and, for those that could not be made, path -> why: one
+    odd clip leaves out its cases, not the benchmark.
 
     The jobs go variant by variant, not clip by clip: the workers take them in runs of up to
     eight, and one run holding all of a large clip's variants (a 1080x1920 HEVC clip costs ten
     times a GRID one) would keep one core busy while the other waits.
     """
     missing = sorted((c for c in cases if c.made and not os.path.isfile(c.path)), key=lambda c: (c.variant, c.clip))
-    parallel_map(make_case, missing, progress=progress)
-    return len(missing)
+    failures = parallel_map(make_case, missing, progress=progress)
+    return len(missing), {c.path: why for c, why in zip(missing, failures) if why is not None}
 
 
 def score_case(job: tuple[str, Tolerance]) -> Verdict | str:
@@ -338,11 +346,13 @@ def run(
     clip_list, skipped = clips(media_dir)
     if not clip_list:
         raise AvcoreError(f"No usable clips in {media_dir}: need clips with audio and video, {MIN_LENGTH_S:.0f} s or longer.")
-    cases = plan(clip_list, seed=seed, cache_dir=cache_dir)
-    written = build(cases, progress=build_progress)
+    planned = plan(clip_list, seed=seed, cache_dir=cache_dir)
+    written, failed = build(planned, progress=build_progress)
+    cases = [c for c in planned if c.path not in failed]
+    skipped += [{"clip": c.clip, "variant": c.variant, "why": failed[c.path]} for c in planned if c.path in failed]
     verdicts = parallel_map(score_case, [(c.path, tolerance) for c in cases], progress=score_progress)
     notes = [f"{c.name}: unknown prefix, scored in the group '{OTHER}'" for c in clip_list if c.group == OTHER]
-    singles = sorted({c.group for c in clip_list} - {c.group for c in cases if c.variant == SWAP})
+    singles = sorted({c.group for c in clip_list} - {c.group for c in planned if c.variant == SWAP})
     notes += [f"group '{g}' has one clip: no swap" for g in singles]
     return {
         "benchmark": "sync",
@@ -352,7 +362,7 @@ def run(
         "tolerance_ms": [tolerance.early_ms, tolerance.late_ms],
         "n_clips": len(clip_list),
         "n_cases": len(cases),
-        "files_written": written,
+        "files_written": written - len(failed),
         "skipped": skipped,
         "notes": notes,
         "groups": summarize(cases, verdicts),
@@ -377,7 +387,8 @@ def format_table(result: dict) -> str:
         f"seed {result['seed']}   tolerance: {tol[0]:g} ms early, {tol[1]:g} ms late",
         "misaligned on asis/reencode is the false-alarm rate; on the other variants, the recall",
     ]
-    for note in result["notes"] + [f"skipped {s['clip']}: {s['why']}" for s in result["skipped"]]:
+    skipped = [f"skipped {' '.join(filter(None, (s['clip'], s.get('variant'))))}: {s['why']}" for s in result["skipped"]]
+    for note in result["notes"] + skipped:
         lines.append(f"  note: {note}")
     states = ("aligned", "misaligned", "unverified", "not_aligned")
     for group, figures in result["groups"].items():

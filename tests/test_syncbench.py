@@ -4,6 +4,7 @@ figures count what they say, its plan is deterministic, and the CLI reports per 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -38,7 +39,7 @@ def synth_dir(tmp_path_factory):
 def built(synth_dir, tmp_path_factory):
     clip_list, skipped = syncbench.clips(synth_dir)
     cases = syncbench.plan(clip_list, seed=0, cache_dir=tmp_path_factory.mktemp("synccache"))
-    syncbench.build(cases)
+    assert syncbench.build(cases)[1] == {}
     return clip_list, cases
 
 
@@ -126,8 +127,16 @@ def test_mpeg_program_stream_cut_keeps_every_frame(tmp_path):
     clip_list, _ = syncbench.clips(src.parent)
     grid = [c for c in clip_list if c.name == src.name]
     cases = [c for c in syncbench.plan(grid, cache_dir=tmp_path) if c.variant == "shift_large_late"]
-    syncbench.build(cases)
+    assert syncbench.build(cases) == (1, {})
     assert media.probe(cases[0].path).video.duration == pytest.approx(cases[0].length, abs=0.05)
+
+
+def test_a_file_that_comes_out_short_is_reported_not_kept(built, tmp_path):
+    _, cases = built
+    case = _case(cases, "grid-a.mp4", "shift_large_late")
+    too_long = replace(case, length=case.length + 1.0, path=str(tmp_path / "short.mp4"))
+    written, failed = syncbench.build([too_long])
+    assert written == 1 and "not" in failed[too_long.path] and not os.path.exists(too_long.path)
 
 
 def _verdict(state: str, offset_ms: float | None = None) -> Verdict:
