@@ -308,9 +308,9 @@ def _state_row(pairs: list[tuple[Case, Verdict | str]], name: str) -> dict:
 
 
 def _offset_row(pairs: list[tuple[Case, Verdict | str]]) -> dict:
-    scored = [(c, v) for c, v in pairs if not isinstance(v, str)]
-    measured = [v.offset_ms is not None and math.isfinite(v.offset_ms) for _, v in scored]
-    err = np.array([abs(v.offset_ms - c.true_offset_ms) if m else np.inf for (c, v), m in zip(scored, measured)])
+    scored = [(c, _offset(v)) for c, v in pairs if not isinstance(v, str)]
+    measured = [ms is not None for _, ms in scored]
+    err = np.array([np.inf if ms is None else abs(ms - c.true_offset_ms) for c, ms in scored])
     row = {"n": int(err.size), "with_offset": _share(np.array(measured, dtype=bool))}
     for ms in WITHIN_MS:
         row[f"within_{ms:.0f}ms"] = _share(err <= ms)
@@ -375,7 +375,13 @@ def _detail(case: Case, verdict: Verdict | str) -> dict:
            "path": case.path}
     if isinstance(verdict, str):
         return {**row, "error": verdict}
-    return {**row, "state": verdict.state, "offset_ms": verdict.offset_ms, "verdict": verdict.to_json()}
+    return {**row, "state": verdict.state, "offset_ms": _offset(verdict), "verdict": verdict.to_json()}
+
+
+def _offset(verdict: Verdict) -> float | None:
+    """The verdict's offset, or None where it has none (a NaN is none either)."""
+    ms = verdict.offset_ms
+    return None if ms is None or not math.isfinite(ms) else float(ms)
 
 
 def format_table(result: dict) -> str:

@@ -170,7 +170,7 @@ def test_summarize_offsets_against_the_true_shift():
     cases = _cases("events", "shift_large_early", truth[:1]) + _cases("events", "shift_large_late", truth[1:2])
     cases += _cases("events", "shift_small_early", truth[2:3]) + _cases("events", "shift_small_late", truth[3:])
     # errors 30, 70 (right size, wrong sign would be 1200), none, 10
-    verdicts = [_verdict("misaligned", -530.0), _verdict("misaligned", 670.0), _verdict("unverified"),
+    verdicts = [_verdict("misaligned", -530.0), _verdict("misaligned", 670.0), _verdict("unverified", float("nan")),
                 _verdict("misaligned", 140.0)]
     events = syncbench.summarize(cases, verdicts)["events"]
     every = events["offsets"]["shift_all"]
