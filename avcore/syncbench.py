@@ -80,6 +80,8 @@ FAMILIES = {  # pooled rows of the report
 
 @dataclass(frozen=True)
 class Clip:
+    """A usable source clip: its file, its group by name prefix, and how long both streams run."""
+
     path: str
     group: str
     length: float  # the shorter stream's duration (s)
