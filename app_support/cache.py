@@ -125,16 +125,20 @@ def feature_table(dataset_dir: str):
 # ----- one clip ---------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def verdict(sha: str, _clip: Clip, method: str) -> dict:
-    """The verdict (`Scorer.score`'s dict) in "row" and, for the detector, the sync evidence it
-    was drawn from in "evidence" (shaped as `sync_view`'s), so its decode is not done twice."""
-    model = scorer()
+def analysis(sha: str, _clip: Clip):
+    """What the detector and the sync paths measured on a clip (`avcore.check.Analysis`); the
+    verdict is decided from it on every run, so changing the tolerance costs no decode."""
     with as_file(_clip) as path:
-        if method != "detector":
-            return {"row": model.score(path, method), "evidence": None}
-        row, analysis = model.detect(path)
-    evidence = {"curves": analysis.curves, "result": analysis.sync, "notes": list(analysis.decoded.notes)}
-    return {"row": row, "evidence": evidence}
+        return scorer().checker.analyse(path)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def seed_verdict(sha: str, _clip: Clip, method: str, early_ms: float, late_ms: float):
+    """A seed method's verdict: a probability of damage, never a measured sync."""
+    from avcore.verdict import Tolerance
+
+    with as_file(_clip) as path:
+        return scorer().seed_verdict(path, method, Tolerance(early_ms, late_ms))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -187,15 +187,35 @@ def upload_page(app: AppTest, name: str, data: bytes) -> AppTest:
     return clean(at.file_uploader(key="check_upload").set_value((name, data, "video/mp4")).run())
 
 
+def card_word(at: AppTest) -> str:
+    """The verdict card's headline word, matched whole: "ALIGNED" is inside "MISALIGNED"."""
+    words = [w for m in at.markdown for w in ("IN SYNC", "OUT OF SYNC OR DAMAGED", "NOT VERIFIED")
+             if m.value.startswith("## ") and m.value.endswith(f" {w}]")]
+    assert len(words) == 1, [m.value for m in at.markdown]
+    return words[0]
+
+
 def test_check_a_real_clip_gives_a_verdict(app):
+    """chaplin's music shows no sync: the honest answer is "not verified", never "in sync"."""
     at = upload_page(app, "chaplin.mp4", real_clip("chaplin.mp4").read_bytes())
-    card = [m.value for m in at.markdown if "ALIGNED" in m.value]
-    assert card, "no verdict card"
-    assert "p(misaligned)" in metrics(at)
+    assert card_word(at) == "NOT VERIFIED"
+    assert metrics(at)["Offset (sound vs picture)"] == "not measured"
+    assert metrics(at)["Damage found"] == "none"
     assert at.get("plotly_chart")
     assert at.session_state["check_result"]["name"] == "chaplin.mp4"
-    if at.session_state["check_result"]["row"]["method"] == "detector":
-        assert metrics(at)["Anomaly type"] != "—"
+
+
+def test_the_tolerance_control_re_decides_without_a_new_analysis(app, click_clip, tmp_path, monkeypatch):
+    from avcore import anomalies, sync
+
+    late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
+    at = upload_page(app, "late.mp4", late.read_bytes())
+    assert card_word(at) == "OUT OF SYNC OR DAMAGED"
+    with monkeypatch.context() as m:
+        m.setattr(sync, "measure", lambda *a, **k: pytest.fail("a tolerance change decoded the clip again"))
+        at.number_input(key="check_tol_late").set_value(500).run()
+    # the delay's silence is damage whatever the tolerance: still out of sync
+    assert card_word(clean(at)) == "OUT OF SYNC OR DAMAGED"
 
 
 def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkeypatch):
@@ -226,7 +246,8 @@ def test_check_offers_a_fix_from_a_delays_leading_silence(app, tmp_path):
 
 def test_check_a_clip_without_sound(app):
     at = upload_page(app, "no-audio.mp4", real_clip("no-audio-480p.mp4").read_bytes())
-    assert metrics(at)["Offset (sound vs picture)"] == "cannot tell"
+    assert metrics(at)["Offset (sound vs picture)"] == "not measured"
+    assert card_word(at) == "OUT OF SYNC OR DAMAGED"  # no audio stream: the mute damage
     assert not [b for b in at.button if b.key == "check_fix_button"]  # no confident offset, no fix offered
 
 
