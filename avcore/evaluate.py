@@ -25,6 +25,7 @@ from avcore.models import detector
 from avcore.models.seed_threshold import SeedThreshold, distance
 from avcore.parallel import parallel_map
 from avcore.paths import data_dir
+from avcore.verdict import DECISION_THRESHOLD
 
 if TYPE_CHECKING:
     from avcore.models import seed_mlp
@@ -192,7 +193,7 @@ def report(scores: pd.DataFrame, dataset: str) -> dict:
     result = {"dataset": dataset, "n_test": int(len(scores)), "methods": {}, "per_type_recall": {}, "per_variant_flagged": {}}
     for m in methods:
         p = scores[m].to_numpy()
-        pred = (p >= 0.5).astype(int)
+        pred = (p >= DECISION_THRESHOLD).astype(int)
         result["methods"][m] = metric_row(y, pred, p)
         result["per_type_recall"][m] = {
             t: float(pred[(scores["MisalignmentType"] == t).to_numpy()].mean())
