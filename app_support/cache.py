@@ -210,16 +210,14 @@ def lab_render(sha: str, _clip: Clip, kind: str, params: tuple) -> dict:
         return {"original": original.read_bytes(), "altered": altered.read_bytes()}
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def fixed_clip(sha: str, _clip: Clip, offset_ms: float) -> bytes:
-    """The clip with its sound moved back by `offset_ms`, the confident offset its verdict
-    already holds (`avcore.repair`), so making the fix costs one encode and no second analysis."""
+@st.cache_data(max_entries=4, show_spinner=False)
+def retimed_clip(sha: str, _clip: Clip, move_ms: float) -> bytes:
+    """The clip with its sound moved by `move_ms` (> 0: later), for the fix (the verdict's own
+    offset, so no second analysis) and the manual nudge alike."""
     from avcore import repair
 
     with as_file(_clip) as path, tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
-        out = Path(tmp) / "fixed.mp4"
-        repair.repair(path, out, offset_ms)
-        return out.read_bytes()
+        return repair.retime(path, Path(tmp) / "retimed.mp4", move_ms).read_bytes()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from avcore import anomalies
+from avcore import anomalies, media
 from avcore.errors import AvcoreError
 from avcore.verdict import MIN_REPAIR_MS
 
@@ -26,8 +26,22 @@ def repair(src: str | os.PathLike, dst: str | os.PathLike, offset_ms: float | No
         offset_ms = _repairable_offset(src)
     if abs(offset_ms) < MIN_REPAIR_MS:
         raise AvcoreError(f"The sound is already in sync (offset {offset_ms:+.0f} ms); nothing to repair.")
-    anomalies.time_shift(src, Path(dst), -offset_ms)
+    retime(src, dst, -offset_ms)
     return offset_ms
+
+
+def retime(src: str | os.PathLike, dst: str | os.PathLike, move_ms: float) -> Path:
+    """Write `dst` with the sound moved by `move_ms` (> 0: later) and the picture untouched.
+
+    Unlike the time-shift anomaly (adelay lengthens the audio, atrim shortens it: traces the
+    detector reads), the sound keeps the picture's length: silence fills what the move opens,
+    so a repaired clip shows no damage of its own when it is checked again.
+    """
+    if move_ms == 0:
+        raise AvcoreError("Moving the sound by 0 ms changes nothing; pick an amount.")
+    anomalies.require_audio(src, "move")
+    head = f"adelay={move_ms:.0f}:all=1" if move_ms > 0 else f"atrim=start={-move_ms / 1000:.3f},asetpts=PTS-STARTPTS"
+    return media.encode(dst, [["-i", str(src)]], af=f"{head},apad", shortest=True)
 
 
 def _repairable_offset(src: str | os.PathLike) -> float:

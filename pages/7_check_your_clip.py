@@ -124,6 +124,8 @@ except AvcoreError as exc:
     st.error(str(exc))
     st.stop()
 draw_card(result["name"], verdict, result["method"], result["facts"])
+if uploaded is not None:
+    st.video(uploaded)
 
 clip = result["analysis"].clip
 events = clip.sync
@@ -136,17 +138,47 @@ if events.best_region is not None:
 else:
     right.info(f"No sound-source map: {events.reason}.")
 
-if verdict.repairable and uploaded is not None:
+if uploaded is None:
+    st.stop()
+fix_col, nudge_col = st.columns(2)
+with fix_col:
     st.subheader("Fix sync")
-    st.markdown(f"Move the sound {'earlier' if verdict.offset_ms > 0 else 'later'} by {abs(verdict.offset_ms):.0f} ms.")
-    if st.button("Prepare the fixed clip", key="check_fix_button"):
+    if verdict.repairable:
+        move = -verdict.offset_ms
+        st.markdown(f"Move the sound {'earlier' if move < 0 else 'later'} by {abs(move):.0f} ms, as measured.")
+        if st.button("Prepare the fixed clip", key="check_fix_button"):
+            try:
+                with st.spinner("Re-encoding with the sound moved, then checking it again..."):
+                    data = cache.retimed_clip(result["sha"], uploaded, move)
+                    sha = upload.sha256(data)
+                    again = Checker.decide(cache.analysis(sha, data), tolerance)
+                st.session_state["check_fix"] = {"key": result["key"], "data": data, "recheck": again}
+            except AvcoreError as exc:
+                st.error(str(exc))
+        fix = st.session_state.get("check_fix")
+        if fix and fix["key"] == result["key"]:
+            st.video(fix["data"])
+            _, _, word, box = STYLES[fix["recheck"].state]
+            box(f"Checked again: {word.lower()}. {fix['recheck'].headline()[0].upper()}{fix['recheck'].headline()[1:]}.")
+            st.download_button("Download the fixed clip", fix["data"], file_name=f"fixed-{result['name']}",
+                               mime="video/mp4", on_click="ignore", key="check_fix_download")
+    else:
+        st.caption("A fix is offered only when the offset was measured exactly: a wrong fix would damage a "
+                   "good clip. You can still move the sound by hand.")
+with nudge_col:
+    st.subheader("Move the sound by hand")
+    nudge = st.slider("Move the sound (ms; above 0: later, below 0: earlier)", -1000, 1000, 0, 10, key="check_nudge",
+                      help="Preview the clip with its sound moved by this much, and download it.")
+    if st.button("Preview", key="check_nudge_button", disabled=nudge == 0):
         try:
             with st.spinner("Re-encoding with the sound moved..."):
-                st.session_state["check_fix"] = {"key": result["key"],
-                                                 "data": cache.fixed_clip(result["sha"], uploaded, verdict.offset_ms)}
+                st.session_state["check_nudged"] = {"key": result["key"], "ms": nudge,
+                                                    "data": cache.retimed_clip(result["sha"], uploaded, float(nudge))}
         except AvcoreError as exc:
             st.error(str(exc))
-    fix = st.session_state.get("check_fix")
-    if fix and fix["key"] == result["key"]:
-        st.download_button("Download the fixed clip", fix["data"], file_name=f"fixed-{result['name']}",
-                           mime="video/mp4", on_click="ignore", key="check_fix_download")
+    nudged = st.session_state.get("check_nudged")
+    if nudged and nudged["key"] == result["key"]:
+        st.caption(f"The sound moved {abs(nudged['ms'])} ms {'later' if nudged['ms'] > 0 else 'earlier'}:")
+        st.video(nudged["data"])
+        st.download_button("Download this version", nudged["data"], file_name=f"moved-{nudged['ms']:+d}ms-{result['name']}",
+                           mime="video/mp4", on_click="ignore", key="check_nudge_download")

@@ -224,14 +224,34 @@ def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkey
     late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
     at = upload_page(app, "late.mp4", late.read_bytes())
     assert metrics(at)["Offset (sound vs picture)"].endswith("ms")
-    with monkeypatch.context() as m:  # the fix reuses the verdict's offset: no second analysis
-        m.setattr(sync, "measure", lambda *a, **k: pytest.fail("the fix analysed the clip again"))
+    measured = []
+    with monkeypatch.context() as m:  # the fix reuses the verdict's offset: only the fixed clip is analysed
+        real_measure = sync.measure
+        m.setattr(sync, "measure", lambda path, **k: measured.append(path) or real_measure(path, **k))
         clean(at.button(key="check_fix_button").click().run())
-    assert at.get("download_button")
+    assert len(measured) == 1, "the fix analysed the uploaded clip again, or did not check the fixed one"
+    assert any(b.key == "check_fix_download" for b in at.get("download_button"))
+    recheck = at.session_state["check_fix"]["recheck"]
+    # the re-timed clip keeps the picture's length, so the re-check finds it in sync, not damaged
+    assert recheck.state == "aligned" and abs(recheck.offset_ms) < 40, recheck
     fixed = tmp_path / "fixed.mp4"
     fixed.write_bytes(at.session_state["check_fix"]["data"])
     after = sync.analyse(sync.measure(fixed)[1])
     assert after.synchronizable and abs(after.offset_ms) < 40
+
+
+def test_the_nudge_previews_the_clip_with_the_sound_moved(app, click_clip, tmp_path):
+    from avcore import sync
+
+    at = upload_page(app, "click.mp4", click_clip.read_bytes())
+    at.slider(key="check_nudge").set_value(300).run()
+    clean(at.button(key="check_nudge_button").click().run())
+    nudged = at.session_state["check_nudged"]
+    assert nudged["ms"] == 300 and any(b.key == "check_nudge_download" for b in at.get("download_button"))
+    out = tmp_path / "nudged.mp4"
+    out.write_bytes(nudged["data"])
+    moved = sync.analyse(sync.measure(out)[1])
+    assert moved.synchronizable and moved.offset_ms == pytest.approx(300, abs=40)
 
 
 def test_check_offers_a_fix_from_a_delays_leading_silence(app, tmp_path):
