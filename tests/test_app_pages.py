@@ -119,8 +119,11 @@ def test_anomaly_lab_renders_two_clips_and_curves(app):
     assert at.get("plotly_chart")
     for kind in ("noise", "mute", "distort"):
         at.radio(key="lab_kind").set_value(kind).run()
+        assert not at.get("video"), "the last damage's result stayed on screen beside new settings"
         clean(at.button(key="lab_render").click().run())
         assert len(at.get("video")) == 2, kind
+        said = [e.value for e in at.error if e.value.startswith("The detector on the altered clip")]
+        assert said and "**misaligned**" in said[0], (kind, [e.value for e in at.error])  # every recipe leaves a trace
 
 
 def test_features_page_for_lab_clips(app):
