@@ -127,6 +127,8 @@ draw_card(result["name"], verdict, result["method"], result["facts"])
 if uploaded is not None:
     st.video(uploaded)
 
+if len(verdict.track) > 1:  # a clip longer than one analysis window
+    st.plotly_chart(plots.offset_track(verdict.track, verdict.tolerance, verdict.drift_ms_per_min), width="stretch")
 clip = result["analysis"].clip
 events = clip.sync
 left, right = st.columns([3, 2])
