@@ -2,12 +2,14 @@
 
 The clip is decoded once; its streams go to the forensic cues and to each sync path side by
 side, and their readings to `verdict.decide`. The CLI's `score`, `repair`, the app's Check page
-and the benchmarks all call `check_clip` (or `Checker.check`), so a verdict means the same
+and the benchmarks all call `check_clip` (or `Checker.check`), and `evaluate` decides its
+verdicts from the same measurements with `Checker.verdicts`, so a verdict means the same
 everywhere.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avcore import media, sync
+from avcore import media
 from avcore.models import detector
 from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, SyncReading, Tolerance, Verdict, decide
 
@@ -29,15 +31,16 @@ class Analysis:
     damage: Damage
 
 
-def events_reading(result: sync.SyncResult) -> SyncReading:
-    """The events path's result as the decision reads it."""
+def events_reading(row: dict[str, float], reason: str = "") -> SyncReading:
+    """The events path's measurements (`SyncResult.features`) as the decision reads them."""
+    locked = row["sync_synchronizable"] >= DECISION_THRESHOLD and math.isfinite(row["sync_offset_ms"])
     return SyncReading(
         path="events",
-        locked=bool(result.synchronizable and result.offset_ms is not None),
-        offset_ms=result.offset_ms if result.synchronizable else None,
+        locked=bool(locked),
+        offset_ms=float(row["sync_offset_ms"]) if locked else None,
         offset_ci_ms=None,
-        confidence=float(result.confidence),
-        reason=result.reason,
+        confidence=float(row["sync_confidence"]),
+        reason=reason,
         summary="sounds and visible motion",
     )
 
@@ -48,20 +51,26 @@ class Checker:
     def __init__(self, model: detector.Detector):
         self.model = model
 
+    def damage(self, rows: list[dict[str, float]]) -> list[Damage]:
+        """What the file's traces alone say, per measurement row."""
+        probs = self.model.type_probs(rows, traces_only=True)
+        out = []
+        for row, prob in zip(rows, probs):
+            p = float(1.0 - prob[0])
+            found = p >= DECISION_THRESHOLD
+            delay = detector.delay_silence_s(row)
+            out.append(Damage(
+                p=p,
+                kind=detector.CLASSES[int(np.argmax(prob[1:])) + 1] if found else "aligned",
+                reasons=tuple(detector.damage_reasons(row)) if found else (),
+                delay_ms=None if delay is None else 1000.0 * delay,
+            ))
+        return out
+
     def analyse(self, path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> Analysis:
         clip = detector.analyse(path, max_seconds=max_seconds)
-        measured = clip.vector()
-        probs = self.model.type_probs([measured], traces_only=True)[0]
-        p = float(1.0 - probs[0])
-        kind = detector.CLASSES[int(np.argmax(probs[1:])) + 1] if p >= DECISION_THRESHOLD else "aligned"
-        delay = detector.delay_silence_s(measured)
-        damage = Damage(
-            p=p,
-            kind=kind,
-            reasons=tuple(detector.damage_reasons(clip)) if kind != "aligned" else (),
-            delay_ms=None if delay is None else 1000.0 * delay,
-        )
-        return Analysis(clip=clip, readings=(events_reading(clip.sync),), damage=damage)
+        row = clip.vector()
+        return Analysis(clip=clip, readings=(events_reading(row, clip.sync.reason),), damage=self.damage([row])[0])
 
     @staticmethod
     def decide(analysis: Analysis, tolerance: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
@@ -71,6 +80,10 @@ class Checker:
     def check(self, path: str | os.PathLike, tolerance: Tolerance = DEFAULT_TOLERANCE) -> tuple[Verdict, Analysis]:
         analysis = self.analyse(path)
         return self.decide(analysis, tolerance), analysis
+
+    def verdicts(self, rows: list[dict[str, float]], tolerance: Tolerance = DEFAULT_TOLERANCE) -> list[Verdict]:
+        """Verdicts from stored measurement rows (a dataset's feature table), with no decode."""
+        return [decide(d, [events_reading(r)], tolerance) for d, r in zip(self.damage(rows), rows)]
 
 
 @lru_cache(maxsize=1)

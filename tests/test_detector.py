@@ -135,7 +135,7 @@ def test_silent_audio_is_not_called_a_delay(click_clip):
     decoded = sync.measure(click_clip)[0]
     silent = dataclasses.replace(decoded, audio=np.zeros_like(decoded.audio))
     c = sync.curves(silent)
-    said = detector.damage_reasons(detector.ClipAnalysis(silent, c, sync.analyse(c), cues.cues(silent)))
+    said = detector.damage_reasons(detector.ClipAnalysis(silent, c, sync.analyse(c), cues.cues(silent)).vector())
     assert "the audio track is silent throughout" in said
     assert not any("late" in r for r in said)
 

@@ -270,10 +270,9 @@ class Detector:
         return cls(blob["binary"], blob["typer"])
 
 
-def damage_reasons(analysis: ClipAnalysis) -> list[str]:
-    """Short sentences naming the traces of damage found in the file; the sync paths' own
-    readings are worded by `avcore.verdict`."""
-    c = analysis.cues
+def damage_reasons(c: dict[str, float]) -> list[str]:
+    """Short sentences naming the traces of damage in a clip's measurements (`ClipAnalysis.vector`);
+    the sync paths' own readings are worded by `avcore.verdict`."""
     out = []
     if c["audio_missing"] >= 0.5:
         out.append("the file has no audio stream")
@@ -285,7 +284,7 @@ def damage_reasons(analysis: ClipAnalysis) -> list[str]:
         out.append(f"the sound begins only after {c['leading_silence_s']:.2f} s of silence")
     if c["spectral_flatness"] >= 0.6:
         out.append("the audio is white noise (spectrally flat)")
-    elif evidence(analysis.vector())["hiss_floor"] > 0:
+    elif evidence(c)["hiss_floor"] > 0:
         out.append("a white hiss lies under the sound (noise mixed in)")
     if c["audio_missing"] < 0.5 and abs(c["av_duration_ratio"] - 1) >= 0.05:
         out.append(f"the video lasts {c['av_duration_ratio']:.2f}x as long as the audio")
