@@ -125,16 +125,20 @@ def feature_table(dataset_dir: str):
 # ----- one clip ---------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def verdict(sha: str, _clip: Clip, method: str) -> dict:
-    """The verdict (`Scorer.score`'s dict) in "row" and, for the detector, the sync evidence it
-    was drawn from in "evidence" (shaped as `sync_view`'s), so its decode is not done twice."""
-    model = scorer()
+def analysis(sha: str, _clip: Clip):
+    """What the detector and the sync paths measured on a clip (`avcore.check.Analysis`); the
+    verdict is decided from it on every run, so changing the tolerance costs no decode."""
     with as_file(_clip) as path:
-        if method != "detector":
-            return {"row": model.score(path, method), "evidence": None}
-        row, analysis = model.detect(path)
-    evidence = {"curves": analysis.curves, "result": analysis.sync, "notes": list(analysis.decoded.notes)}
-    return {"row": row, "evidence": evidence}
+        return scorer().checker.analyse(path)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def seed_verdict(sha: str, _clip: Clip, method: str, early_ms: float, late_ms: float):
+    """A seed method's verdict: a probability of damage, never a measured sync."""
+    from avcore.verdict import Tolerance
+
+    with as_file(_clip) as path:
+        return scorer().seed_verdict(path, method, Tolerance(early_ms, late_ms))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -206,16 +210,14 @@ def lab_render(sha: str, _clip: Clip, kind: str, params: tuple) -> dict:
         return {"original": original.read_bytes(), "altered": altered.read_bytes()}
 
 
-@st.cache_data(max_entries=2, show_spinner=False)
-def fixed_clip(sha: str, _clip: Clip, offset_ms: float) -> bytes:
-    """The clip with its sound moved back by `offset_ms`, the confident offset its verdict
-    already holds (`avcore.repair`), so making the fix costs one encode and no second analysis."""
+@st.cache_data(max_entries=4, show_spinner=False)
+def retimed_clip(sha: str, _clip: Clip, move_ms: float) -> bytes:
+    """The clip with its sound moved by `move_ms` (> 0: later), for the fix (the verdict's own
+    offset, so no second analysis) and the manual nudge alike."""
     from avcore import repair
 
     with as_file(_clip) as path, tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
-        out = Path(tmp) / "fixed.mp4"
-        repair.repair(path, out, offset_ms)
-        return out.read_bytes()
+        return repair.retime(path, Path(tmp) / "retimed.mp4", move_ms).read_bytes()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

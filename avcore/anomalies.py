@@ -64,7 +64,7 @@ def time_shift(src, dst, ms: float) -> Path:
     """Delay (ms > 0, the original's adelay) or advance (ms < 0, the audio's start cut off)."""
     if ms == 0:
         raise AvcoreError("A time shift of 0 ms changes nothing; pick a delay or an advance.")
-    _require_audio(src, "shift")
+    require_audio(src, "shift")
     af = f"adelay={ms:.0f}:all=1" if ms > 0 else f"atrim=start={-ms / 1000:.3f},asetpts=PTS-STARTPTS"
     return media.encode(dst, [["-i", str(src)]], af=af)
 
@@ -112,6 +112,6 @@ def apply(src, dst, kind: str, **params) -> Path:
     return ops[kind](src, dst, **params)
 
 
-def _require_audio(src, verb: str) -> None:
+def require_audio(src, verb: str) -> None:
     if not media.probe(src).has_audio:
         raise AvcoreError(f"This clip has no audio stream to {verb}.")

@@ -143,11 +143,14 @@ def ship(folder: Path, result: dict, scores, models) -> None:
 def cmd_score(args) -> int:
     from avcore import scoring
 
+    from avcore.verdict import DEFAULT_TOLERANCE, Tolerance
+
+    tolerance = Tolerance.parse(args.tolerance_ms) if args.tolerance_ms else DEFAULT_TOLERANCE
     scorer = scoring.Scorer.load(Path(args.models) if args.models else None)
     failed = False
     for path in args.paths:
         try:
-            row = {"path": path, **scorer.score(path, method=args.method)}
+            row = {"path": path, **scorer.score(path, method=args.method, tolerance=tolerance)}
         except AvcoreError as exc:
             row, failed = {"path": path, "error": str(exc)}, True
         print(json.dumps(row) if args.json else scoring.describe(row))
@@ -233,9 +236,11 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--json", action="store_true", help="one JSON object per line")
     sc.add_argument("--method", default="detector", help="detector (default), seed_threshold or seed_mlp")
     sc.add_argument("--models", help="folder of trained models (default: the shipped assets/models)")
+    sc.add_argument("--tolerance-ms", metavar="EARLY,LATE",
+                    help="offsets that count as in sync: sound up to EARLY ms early and LATE ms late (default 45,125, ITU-R BT.1359)")
     sc.set_defaults(func=cmd_score)
 
-    r = sub.add_parser("repair", help="re-time the audio by the measured offset, when it is confident")
+    r = sub.add_parser("repair", help="re-time the audio by the measured offset, when it was measured exactly")
     r.add_argument("input")
     r.add_argument("output")
     r.set_defaults(func=cmd_repair)

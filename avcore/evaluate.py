@@ -20,11 +20,13 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
 
 from avcore import features
+from avcore.check import Checker
 from avcore.dataset import load_metadata
 from avcore.models import detector
 from avcore.models.seed_threshold import SeedThreshold, distance
 from avcore.parallel import parallel_map
 from avcore.paths import data_dir
+from avcore.verdict import DECISION_THRESHOLD, STATES
 
 if TYPE_CHECKING:
     from avcore.models import seed_mlp
@@ -182,6 +184,7 @@ def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.D
     out["offset_source"] = [e.source for e in estimates]
     out["offset_reliable"] = [e.reliable for e in estimates]
     out["synchronizable"] = [bool(r["sync_synchronizable"]) for r in rows]
+    out["verdict"] = [v.state for v in Checker(models.detector).verdicts(rows)]
     return out
 
 
@@ -192,7 +195,7 @@ def report(scores: pd.DataFrame, dataset: str) -> dict:
     result = {"dataset": dataset, "n_test": int(len(scores)), "methods": {}, "per_type_recall": {}, "per_variant_flagged": {}}
     for m in methods:
         p = scores[m].to_numpy()
-        pred = (p >= 0.5).astype(int)
+        pred = (p >= DECISION_THRESHOLD).astype(int)
         result["methods"][m] = metric_row(y, pred, p)
         result["per_type_recall"][m] = {
             t: float(pred[(scores["MisalignmentType"] == t).to_numpy()].mean())
@@ -204,6 +207,12 @@ def report(scores: pd.DataFrame, dataset: str) -> dict:
         }
     if "offset_ms" in scores:
         result["offset"] = offset_report(scores)
+    if "verdict" in scores:
+        groups = scores.groupby(scores["MisalignmentType"] + "/" + scores["Variant"].astype(str))["verdict"]
+        result["verdict_shares"] = {
+            group: {state: float((states == state).mean()) for state in STATES} | {"n": int(len(states))}
+            for group, states in groups
+        }
     return result
 
 
@@ -242,6 +251,11 @@ def format_table(result: dict) -> str:
     lines.append(f"{'type/variant':<28}" + "".join(f"{m[:14]:>15}" for m in result["per_variant_flagged"]))
     for v in variants:
         lines.append(f"{v:<28}" + "".join(f"{r.get(v, float('nan')):>15.3f}" for r in result["per_variant_flagged"].values()))
+    if result.get("verdict_shares"):
+        lines += ["", "the product's verdict (detector + sync paths) per type/variant",
+                  f"{'type/variant':<28}{'n':>5}" + "".join(f"{s:>12}" for s in STATES)]
+        for group, shares in result["verdict_shares"].items():
+            lines.append(f"{group:<28}{shares['n']:>5}" + "".join(f"{shares[s]:>12.3f}" for s in STATES))
     if result.get("offset"):
         lines += ["", "detector offsets on time shifts: " + ", ".join(f"{k} {v:.3f}" for k, v in result["offset"].items())]
     return "\n".join(lines)

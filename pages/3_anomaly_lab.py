@@ -4,7 +4,9 @@ import streamlit as st
 
 from app_support import cache, pickers, upload
 from avcore import plots
+from avcore.check import Checker
 from avcore.errors import AvcoreError
+from avcore.verdict import ALIGNED, MISALIGNED
 
 KINDS = {"time_shift": "Time shift", "noise": "Noise", "mute": "Mute", "distort": "Distort"}
 
@@ -35,18 +37,23 @@ with damage_col:
         params = ()
     render = st.button("Render", type="primary", disabled=clip is None, key="lab_render")
 
+controls = None if clip is None else (upload.sha256(clip), kind, params)
 if render and clip is not None:
     try:
         with st.spinner("Rendering both clips..."):
-            pair = cache.lab_render(upload.sha256(clip), clip, kind, params)
+            pair = cache.lab_render(controls[0], clip, kind, params)
         st.session_state["lab_result"] = {
-            "label": label, "kind": kind, "params": dict(params), **pair,
+            "controls": controls, "label": label, "kind": kind, "params": dict(params), **pair,
             "sha_original": upload.sha256(pair["original"]), "sha_altered": upload.sha256(pair["altered"]),
         }
     except AvcoreError as exc:
         st.error(str(exc))
 
 result = st.session_state.get("lab_result")
+if result and result["controls"] != controls:
+    # a result drawn beside other settings would describe a clip nobody asked for
+    st.info("The settings changed since the last render: press Render to see this damage.")
+    result = None
 if result:
     settings = ", ".join(f"{k.replace('_', ' ')} {v:+g}" for k, v in result["params"].items() if v is not None)
     settings = settings or ("audio replaced" if result["kind"] == "noise" else "audio removed")
@@ -59,9 +66,16 @@ if result:
     right.download_button("Download the altered clip", result["altered"], file_name=f"altered-{result['kind']}.mp4",
                           mime="video/mp4", on_click="ignore", key="lab_download")
     try:
-        views = {"original": cache.sync_view(result["sha_original"], result["original"]),
-                 "altered": cache.sync_view(result["sha_altered"], result["altered"])}
-        st.plotly_chart(plots.sync_curves({name: v["curves"] for name, v in views.items()}), width="stretch")
+        with st.spinner("Checking both clips..."):
+            analyses = {"original": cache.analysis(result["sha_original"], result["original"]),
+                        "altered": cache.analysis(result["sha_altered"], result["altered"])}
+        for col, (name, analysis) in zip((left, right), analyses.items()):
+            verdict = Checker.decide(analysis)
+            box = col.success if verdict.state == ALIGNED else col.error if verdict.state == MISALIGNED else col.info
+            box(f"The detector on the {name} clip: **{verdict.state}**. {verdict.headline()[0].upper()}"
+                f"{verdict.headline()[1:]}.")
+            col.caption("; ".join(verdict.reasons))
+        st.plotly_chart(plots.sync_curves({name: a.clip.curves for name, a in analyses.items()}), width="stretch")
         st.caption("Each curve is scaled to its own peak. A time shift slides the orange sound curve along "
                    "the blue one; noise flattens its peaks; mute removes it; distort squeezes the motion curve.")
     except AvcoreError as exc:

@@ -10,6 +10,7 @@ import streamlit as st
 from app_support import cache, sidebar
 from avcore import plots, summary
 from avcore.evaluate import metric_row
+from avcore.verdict import DECISION_THRESHOLD
 
 st.title("Threshold & ROC")
 scores = cache.test_scores()
@@ -32,7 +33,7 @@ def _to_youden(threshold: float) -> None:
 def operating_point(y: np.ndarray, p: np.ndarray) -> None:
     youden = plots.youden_threshold(y, p)
     slider, button = st.columns([4, 1], vertical_alignment="bottom")
-    st.session_state.setdefault("roc_threshold", 0.5)
+    st.session_state.setdefault("roc_threshold", DECISION_THRESHOLD)
     threshold = slider.slider("Threshold: a clip is called misaligned when p(misaligned) is at least",
                               0.0, 1.0, step=0.01, key="roc_threshold")
     button.button(f"Youden optimum ({youden:.2f})", on_click=_to_youden, args=(youden,), key="roc_youden")

@@ -6,6 +6,7 @@ from app_support import cache, datasets, pickers, upload
 from avcore import plots
 from avcore.errors import AvcoreError
 from avcore.evaluate import metric_row
+from avcore.verdict import DECISION_THRESHOLD
 
 st.title("MLP")
 st.markdown("The seed's network: the time average of the optical flow (pooled to 24 x 24) and of 13 MFCC, "
@@ -68,7 +69,7 @@ else:
     y_test, p_test = y_all[test_rows], model.p_misaligned(table.mlp_x[test_rows])
 
 st.subheader(f"Test split ({origin} model)")
-pred = (p_test >= 0.5).astype(int)
+pred = (p_test >= DECISION_THRESHOLD).astype(int)
 m = metric_row(y_test, pred, p_test)
 cells = st.columns(5)
 for cell, (name, label) in zip(cells, {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall",
@@ -76,7 +77,7 @@ for cell, (name, label) in zip(cells, {"accuracy": "Accuracy", "precision": "Pre
     cell.metric(label, f"{m[name]:.3f}")
 left, right = st.columns([2, 3])
 left.plotly_chart(plots.confusion_figure(y_test, pred), width="stretch")
-right.plotly_chart(plots.score_histogram(p_test, y_test, 0.5), width="stretch")
+right.plotly_chart(plots.score_histogram(p_test, y_test, DECISION_THRESHOLD), width="stretch")
 
 st.subheader("Score one clip")
 clip, label = pickers.choose_clip("mlp")
@@ -90,6 +91,9 @@ if clip is not None and st.button("Score", key="mlp_score"):
         st.error(str(exc))
 last = st.session_state.get("mlp_last")
 if last:
-    verdict = "misaligned" if last["p"] >= 0.5 else "aligned"
-    st.metric(f"{last['name']} ({last['origin']} model)", verdict, f"p(misaligned) = {last['p']:.3f}",
-              delta_color="inverse" if verdict == "misaligned" else "normal")
+    # the MLP reads averaged features, never the sync itself: it can find damage, not confirm sync
+    damaged = last["p"] >= DECISION_THRESHOLD
+    st.metric(f"{last['name']} ({last['origin']} model)", "damaged" if damaged else "no damage found",
+              f"{last['p']:.0%} likely damaged", delta_color="inverse" if damaged else "off",
+              help="The seed MLP's probability that the clip was damaged. It does not measure sync, so a low "
+                   "value does not mean the clip is in sync.")

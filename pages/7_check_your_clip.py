@@ -1,85 +1,100 @@
 """Check your clip: upload a video, get a verdict, the evidence behind it, and a fix if possible.
 
-The verdict card is drawn as soon as the verdict exists; the offset analysis behind it takes
-longer and fills in the rest of the card and the plots when it is done.
+Every number on the page (the card, the correlation chart's marker) comes from the clip's one
+`Verdict`; the tolerance control re-decides it from the cached analysis without a new decode.
 """
 
 import streamlit as st
 
 from app_support import cache, sidebar, upload
 from avcore import plots, summary
+from avcore.check import Checker
 from avcore.errors import AvcoreError
 from avcore.media import DEFAULT_MAX_SECONDS
-from avcore.repair import MIN_OFFSET_MS
+from avcore.verdict import ALIGNED, DEFAULT_TOLERANCE, MISALIGNED, Tolerance, Verdict
+
+# the three states in three styles: a colour, an icon and a word a visitor reads at a glance
+STYLES = {
+    ALIGNED: ("green", ":material/check_circle:", "IN SYNC", st.success),
+    MISALIGNED: ("red", ":material/error:", "OUT OF SYNC OR DAMAGED", st.error),
+    "unverified": ("gray", ":material/help:", "NOT VERIFIED", st.info),
+}
+EVIDENCE_WORDS = {
+    "speech": "a speaking face",
+    "events": "visible sound events",
+    "damage": "traces of damage in the file",
+    "none": "nothing that shows sync",
+}
 
 
-def draw_card(name: str, row: dict, evidence: dict | None, facts: dict | None) -> None:
-    """Verdict, probability, type, offset and reasons. The detector gives its own offset and
-    reasons; the seed methods give only a probability, so the offset then comes from the sync
-    analysis (`evidence`, None while it is still running)."""
-    result = evidence["result"] if evidence else None
-    misaligned = row["verdict"] == "misaligned"
+def draw_card(name: str, verdict: Verdict, method: str, facts: dict | None) -> None:
+    colour, icon, word, box = STYLES[verdict.state]
     with st.container(border=True):
-        st.markdown(f"## {':red' if misaligned else ':green'}[{row['verdict'].upper()}]  \n"
-                    f"{name} · {summary.name(row['method'])}")
+        st.markdown(f"## :{colour}[{icon} {word}]")
+        st.text(f"{name} · checked with the {summary.name(method)}")
+        box(verdict.headline()[0].upper() + verdict.headline()[1:] + ".")
         cells = st.columns(3)
-        cells[0].metric("p(misaligned)", f"{row['p_misaligned']:.2f}")
-        cells[1].metric("Anomaly type", row.get("type", "—").replace("_", " "),
-                        help=None if "type" in row else "Only the detector names the type of damage.")
-        if result is None:
-            cells[2].metric("Offset (sound vs picture)", "measuring…")
-            return
-        offset, reliable, source = offset_of(row, result)
-        shown = "cannot tell" if offset is None else f"{offset:+.0f} ms" if reliable else f"≈ {offset:+.0f} ms?"
-        cells[2].metric("Offset (sound vs picture)", shown, source, delta_color="off", delta_arrow="off")
-        if row.get("type_probs"):
-            st.caption("Type probabilities: " + ", ".join(f"{k.replace('_', ' ')} {v:.2f}"
-                                                          for k, v in row["type_probs"].items()))
-        reasons = row.get("reasons")
-        if reasons is None:  # a seed method: say what the sync analysis found
-            reasons = evidence["notes"] + ([f"offset: cannot tell, {result.reason}"] if result.reason else [])
-        if reasons:
-            st.markdown("\n".join(f"- {r[0].upper() + r[1:]}" for r in reasons))
+        shown = "not measured" if verdict.offset_ms is None else f"{verdict.offset_ms:+.0f} ms"
+        interval = None
+        if verdict.offset_ci_ms is not None:
+            interval = f"likely {verdict.offset_ci_ms[0]:+.0f} to {verdict.offset_ci_ms[1]:+.0f} ms"
+        cells[0].metric("Offset (sound vs picture)", shown, interval, delta_color="off", delta_arrow="off",
+                        help="How late the sound is against the picture, in milliseconds; negative: the sound "
+                             "comes early.")
+        cells[1].metric("Decided by", EVIDENCE_WORDS[verdict.evidence],
+                        help="What in the clip decided the verdict: a face whose mouth the sound follows, sound "
+                             "events with a visible cause, or traces that damage leaves in a file.")
+        cells[2].metric("Damage found", "none" if verdict.damage == "aligned" else verdict.damage.replace("_", " "),
+                        f"{verdict.p_damage:.0%} likely", delta_color="off", delta_arrow="off",
+                        help="The damage detector's reading of the file itself: missing or replaced sound, a "
+                             "delay's silence, a warped frame clock. Finding none does not mean the clip is in sync.")
+        st.markdown("\n".join(f"- {r[0].upper() + r[1:]}" for r in verdict.reasons))
+        st.caption(f"Tolerance: {verdict.tolerance.describe()}.")
         if facts:
             st.caption(f"{facts['duration_s']} s · {facts['resolution']} · {facts['fps']} fps · audio: {facts['audio']}")
 
 
-def offset_of(row: dict, result) -> tuple[float | None, bool, str]:
-    """Offset, whether it is sure enough to repair by, and what measured it: the detector's
-    estimate when it gave one (it also reads the file's traces, such as a delay's leading
-    silence), else the sync analysis alone. A misaligned verdict's unsure estimate is shown as
-    a guess; an aligned one's is not shown at all."""
-    if "offset_reliable" in row:
-        offset, reliable = row["offset_ms"], row["offset_reliable"]
-        if offset is None or (not reliable and row["verdict"] == "aligned"):
-            return None, False, "no clear audio-visual events"
-        confidence = f", confidence {row['offset_confidence']:.1f}" if row["offset_source"].startswith("sync") else ""
-        return offset, reliable, row["offset_source"] + confidence
-    if result.offset_ms is None or not result.synchronizable:
-        return None, False, result.reason or "no clear audio-visual events"
-    return result.offset_ms, True, f"sync, confidence {result.confidence:.1f}"
+def tolerance_control() -> Tolerance:
+    with st.expander("Tolerance", icon=":material/tune:"):
+        st.caption("How far the sound may be off and still count as in sync. The default is ITU-R BT.1359's "
+                   "detectability window: viewers notice sound more than 45 ms early or 125 ms late.")
+        early, late = st.columns(2)
+        e = early.number_input("Sound early by at most (ms)", 0, 500, int(DEFAULT_TOLERANCE.early_ms), 5,
+                               key="check_tol_early")
+        lt = late.number_input("Sound late by at most (ms)", 0, 500, int(DEFAULT_TOLERANCE.late_ms), 5,
+                               key="check_tol_late")
+    return Tolerance(float(e), float(lt))
 
 
-def analyse(uploaded, method: str, status, card) -> None:
-    """Verdict first (drawn into `card` at once), then the evidence; the result goes into
-    session_state so it survives page switches. The upload is on disk only inside this call."""
+def analyse(uploaded, method: str, status) -> None:
+    """Measure the clip and keep the result in session_state (it survives page switches); the
+    upload is on disk only inside this call."""
     try:
         with upload.as_file(uploaded) as path:
             sha = upload.sha256(uploaded)
-            status.write(f"Scoring with the {summary.name(method)}...")
-            verdict = cache.verdict(sha, path, method)
-            with card.container():
-                draw_card(uploaded.name, verdict["row"], verdict["evidence"], None)
-            status.write("Measuring the offset between sound and picture...")
-            evidence = verdict["evidence"] or cache.sync_view(sha, path)
+            status.write("Measuring sound against picture...")
+            analysis = cache.analysis(sha, path)
+            status.write("Reading the clip's facts...")
             facts = cache.clip_facts(sha, path)
         st.session_state["check_result"] = {"key": (uploaded.file_id, method), "name": uploaded.name, "sha": sha,
-                                            "row": verdict["row"], "evidence": evidence, "facts": facts}
-        status.update(label=f"{uploaded.name}: analysis complete", state="complete", expanded=False)
+                                            "analysis": analysis, "facts": facts, "method": method}
+        status.update(label="Analysis complete", state="complete", expanded=False)
     except AvcoreError as exc:
-        status.update(label=f"{uploaded.name}: could not be analysed", state="error", expanded=False)
-        card.empty()
+        status.update(label="The clip could not be analysed", state="error", expanded=False)
         st.error(str(exc))
+
+
+def verdict_of(result: dict, uploaded, tolerance: Tolerance) -> Verdict:
+    """The detector's verdict is decided from the cached analysis; a seed method's needs the
+    clip itself (its own features), so it is scored while the upload is there."""
+    if result["method"] == "detector":
+        return Checker.decide(result["analysis"], tolerance)
+    if uploaded is None:
+        return result["seed_verdict"]
+    with upload.as_file(uploaded) as path:
+        verdict = cache.seed_verdict(result["sha"], path, result["method"], tolerance.early_ms, tolerance.late_ms)
+    result["seed_verdict"] = verdict
+    return verdict
 
 
 st.title("Check your clip")
@@ -89,12 +104,11 @@ st.markdown(f"Upload an **mp4, webm, mov, mkv or avi** file of up to **{cap_mb} 
             "the analysis is done.")
 uploaded = st.file_uploader("Your clip", type=list(upload.VIDEO_TYPES), key="check_upload")
 method = sidebar.active_method()
+tolerance = tolerance_control()
 new_clip = uploaded is not None and st.session_state.get("check_result", {}).get("key") != (uploaded.file_id, method)
-status = st.status(f"Analysing {uploaded.name}...", expanded=True) if new_clip else None
-card = st.empty()
 if new_clip:
     st.session_state.pop("check_result", None)
-    analyse(uploaded, method, status, card)
+    analyse(uploaded, method, st.status("Analysing your clip...", expanded=True))
 
 result = st.session_state.get("check_result")
 if result is None:
@@ -102,33 +116,71 @@ if result is None:
         st.info("No clip yet. Tip: damage one in the Anomaly Lab, download it, and check it here.")
     st.stop()
 if uploaded is None:
-    st.caption(f"Last clip checked: {result['name']} (upload it again to prepare a fixed copy).")
-row, evidence, facts = result["row"], result["evidence"], result["facts"]
-with card.container():
-    draw_card(result["name"], row, evidence, facts)
+    st.caption("Last clip checked:")
+    st.text(result["name"] + " (upload it again to prepare a fixed copy)")
+try:
+    verdict = verdict_of(result, uploaded, tolerance)
+except AvcoreError as exc:
+    st.error(str(exc))
+    st.stop()
+draw_card(result["name"], verdict, result["method"], result["facts"])
+if uploaded is not None:
+    st.video(uploaded)
 
-sync = evidence["result"]
-offset, reliable, _ = offset_of(row, sync)
+if len(verdict.track) > 1:  # a clip longer than one analysis window
+    st.plotly_chart(plots.offset_track(verdict.track, verdict.tolerance, verdict.drift_ms_per_min), width="stretch")
+clip = result["analysis"].clip
+events = clip.sync
 left, right = st.columns([3, 2])
-left.plotly_chart(plots.sync_curves({"your clip": evidence["curves"]}), width="stretch")
-if sync.best_region is not None:
-    right.plotly_chart(plots.source_map(facts["frame"], sync.source_map, sync.best_region), width="stretch")
-    left.plotly_chart(plots.cross_correlation(sync.lags_ms, sync.correlation, sync.offset_ms, confident=sync.synchronizable),
-                      width="stretch")
+left.plotly_chart(plots.sync_curves({"your clip": clip.curves}), width="stretch")
+if events.best_region is not None:
+    right.plotly_chart(plots.source_map(result["facts"]["frame"], events.source_map, events.best_region), width="stretch")
+    marked = verdict.offset_ms if verdict.evidence == "events" else None
+    left.plotly_chart(plots.cross_correlation(events.lags_ms, events.correlation, marked), width="stretch")
 else:
-    right.info(f"No sound-source map and no offset: {sync.reason}.")
+    right.info(f"No sound-source map: {events.reason}.")
 
-if reliable and abs(offset) >= MIN_OFFSET_MS and uploaded is not None:
+if uploaded is None:
+    st.stop()
+fix_col, nudge_col = st.columns(2)
+with fix_col:
     st.subheader("Fix sync")
-    st.markdown(f"Move the sound {'earlier' if offset > 0 else 'later'} by {abs(offset):.0f} ms.")
-    if st.button("Prepare the fixed clip", key="check_fix_button"):
+    if verdict.repairable:
+        move = -verdict.offset_ms
+        st.markdown(f"Move the sound {'earlier' if move < 0 else 'later'} by {abs(move):.0f} ms, as measured.")
+        if st.button("Prepare the fixed clip", key="check_fix_button"):
+            try:
+                with st.spinner("Re-encoding with the sound moved, then checking it again..."):
+                    data = cache.retimed_clip(result["sha"], uploaded, move)
+                    sha = upload.sha256(data)
+                    again = Checker.decide(cache.analysis(sha, data), tolerance)
+                st.session_state["check_fix"] = {"key": result["key"], "data": data, "recheck": again}
+            except AvcoreError as exc:
+                st.error(str(exc))
+        fix = st.session_state.get("check_fix")
+        if fix and fix["key"] == result["key"]:
+            st.video(fix["data"])
+            _, _, word, box = STYLES[fix["recheck"].state]
+            box(f"Checked again: {word.lower()}. {fix['recheck'].headline()[0].upper()}{fix['recheck'].headline()[1:]}.")
+            st.download_button("Download the fixed clip", fix["data"], file_name=f"fixed-{result['name']}",
+                               mime="video/mp4", on_click="ignore", key="check_fix_download")
+    else:
+        st.caption("A fix is offered only when the offset was measured exactly: a wrong fix would damage a "
+                   "good clip. You can still move the sound by hand.")
+with nudge_col:
+    st.subheader("Move the sound by hand")
+    nudge = st.slider("Move the sound (ms; above 0: later, below 0: earlier)", -1000, 1000, 0, 10, key="check_nudge",
+                      help="Preview the clip with its sound moved by this much, and download it.")
+    if st.button("Preview", key="check_nudge_button", disabled=nudge == 0):
         try:
             with st.spinner("Re-encoding with the sound moved..."):
-                st.session_state["check_fix"] = {"key": result["key"],
-                                                 "data": cache.fixed_clip(result["sha"], uploaded, offset)}
+                st.session_state["check_nudged"] = {"key": result["key"], "ms": nudge,
+                                                    "data": cache.retimed_clip(result["sha"], uploaded, float(nudge))}
         except AvcoreError as exc:
             st.error(str(exc))
-    fix = st.session_state.get("check_fix")
-    if fix and fix["key"] == result["key"]:
-        st.download_button("Download the fixed clip", fix["data"], file_name=f"fixed-{result['name']}",
-                           mime="video/mp4", on_click="ignore", key="check_fix_download")
+    nudged = st.session_state.get("check_nudged")
+    if nudged and nudged["key"] == result["key"]:
+        st.caption(f"The sound moved {abs(nudged['ms'])} ms {'later' if nudged['ms'] > 0 else 'earlier'}:")
+        st.video(nudged["data"])
+        st.download_button("Download this version", nudged["data"], file_name=f"moved-{nudged['ms']:+d}ms-{result['name']}",
+                           mime="video/mp4", on_click="ignore", key="check_nudge_download")

@@ -119,8 +119,11 @@ def test_anomaly_lab_renders_two_clips_and_curves(app):
     assert at.get("plotly_chart")
     for kind in ("noise", "mute", "distort"):
         at.radio(key="lab_kind").set_value(kind).run()
+        assert not at.get("video"), "the last damage's result stayed on screen beside new settings"
         clean(at.button(key="lab_render").click().run())
         assert len(at.get("video")) == 2, kind
+        said = [e.value for e in at.error if e.value.startswith("The detector on the altered clip")]
+        assert said and "**misaligned**" in said[0], (kind, [e.value for e in at.error])  # every recipe leaves a trace
 
 
 def test_features_page_for_lab_clips(app):
@@ -150,7 +153,7 @@ def test_mlp_page_scores_a_dataset_clip(app):
     at = open_page(app, "6_mlp")
     assert {"Accuracy", "Precision", "Recall", "F1", "ROC AUC"} <= set(metrics(at))
     clean(at.button(key="mlp_score").click().run())
-    assert any(v in ("aligned", "misaligned") for v in metrics(at).values())
+    assert any(v in ("damaged", "no damage found") for v in metrics(at).values())
 
 
 def test_mlp_trains_live_on_a_feature_table(app, tiny_dataset, monkeypatch):
@@ -187,15 +190,35 @@ def upload_page(app: AppTest, name: str, data: bytes) -> AppTest:
     return clean(at.file_uploader(key="check_upload").set_value((name, data, "video/mp4")).run())
 
 
+def card_word(at: AppTest) -> str:
+    """The verdict card's headline word, matched whole: "ALIGNED" is inside "MISALIGNED"."""
+    words = [w for m in at.markdown for w in ("IN SYNC", "OUT OF SYNC OR DAMAGED", "NOT VERIFIED")
+             if m.value.startswith("## ") and m.value.endswith(f" {w}]")]
+    assert len(words) == 1, [m.value for m in at.markdown]
+    return words[0]
+
+
 def test_check_a_real_clip_gives_a_verdict(app):
+    """chaplin's music shows no sync: the honest answer is "not verified", never "in sync"."""
     at = upload_page(app, "chaplin.mp4", real_clip("chaplin.mp4").read_bytes())
-    card = [m.value for m in at.markdown if "ALIGNED" in m.value]
-    assert card, "no verdict card"
-    assert "p(misaligned)" in metrics(at)
+    assert card_word(at) == "NOT VERIFIED"
+    assert metrics(at)["Offset (sound vs picture)"] == "not measured"
+    assert metrics(at)["Damage found"] == "none"
     assert at.get("plotly_chart")
     assert at.session_state["check_result"]["name"] == "chaplin.mp4"
-    if at.session_state["check_result"]["row"]["method"] == "detector":
-        assert metrics(at)["Anomaly type"] != "—"
+
+
+def test_the_tolerance_control_re_decides_without_a_new_analysis(app, click_clip, tmp_path, monkeypatch):
+    from avcore import anomalies, sync
+
+    late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
+    at = upload_page(app, "late.mp4", late.read_bytes())
+    assert card_word(at) == "OUT OF SYNC OR DAMAGED"
+    with monkeypatch.context() as m:
+        m.setattr(sync, "measure", lambda *a, **k: pytest.fail("a tolerance change decoded the clip again"))
+        at.number_input(key="check_tol_late").set_value(500).run()
+    # the delay's silence is damage whatever the tolerance: still out of sync
+    assert card_word(clean(at)) == "OUT OF SYNC OR DAMAGED"
 
 
 def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkeypatch):
@@ -204,14 +227,34 @@ def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkey
     late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
     at = upload_page(app, "late.mp4", late.read_bytes())
     assert metrics(at)["Offset (sound vs picture)"].endswith("ms")
-    with monkeypatch.context() as m:  # the fix reuses the verdict's offset: no second analysis
-        m.setattr(sync, "measure", lambda *a, **k: pytest.fail("the fix analysed the clip again"))
+    measured = []
+    with monkeypatch.context() as m:  # the fix reuses the verdict's offset: only the fixed clip is analysed
+        real_measure = sync.measure
+        m.setattr(sync, "measure", lambda path, **k: measured.append(path) or real_measure(path, **k))
         clean(at.button(key="check_fix_button").click().run())
-    assert at.get("download_button")
+    assert len(measured) == 1, "the fix analysed the uploaded clip again, or did not check the fixed one"
+    assert any(b.key == "check_fix_download" for b in at.get("download_button"))
+    recheck = at.session_state["check_fix"]["recheck"]
+    # the re-timed clip keeps the picture's length, so the re-check finds it in sync, not damaged
+    assert recheck.state == "aligned" and abs(recheck.offset_ms) < 40, recheck
     fixed = tmp_path / "fixed.mp4"
     fixed.write_bytes(at.session_state["check_fix"]["data"])
     after = sync.analyse(sync.measure(fixed)[1])
     assert after.synchronizable and abs(after.offset_ms) < 40
+
+
+def test_the_nudge_previews_the_clip_with_the_sound_moved(app, click_clip, tmp_path):
+    from avcore import sync
+
+    at = upload_page(app, "click.mp4", click_clip.read_bytes())
+    at.slider(key="check_nudge").set_value(300).run()
+    clean(at.button(key="check_nudge_button").click().run())
+    nudged = at.session_state["check_nudged"]
+    assert nudged["ms"] == 300 and any(b.key == "check_nudge_download" for b in at.get("download_button"))
+    out = tmp_path / "nudged.mp4"
+    out.write_bytes(nudged["data"])
+    moved = sync.analyse(sync.measure(out)[1])
+    assert moved.synchronizable and moved.offset_ms == pytest.approx(300, abs=40)
 
 
 def test_check_offers_a_fix_from_a_delays_leading_silence(app, tmp_path):
@@ -226,7 +269,8 @@ def test_check_offers_a_fix_from_a_delays_leading_silence(app, tmp_path):
 
 def test_check_a_clip_without_sound(app):
     at = upload_page(app, "no-audio.mp4", real_clip("no-audio-480p.mp4").read_bytes())
-    assert metrics(at)["Offset (sound vs picture)"] == "cannot tell"
+    assert metrics(at)["Offset (sound vs picture)"] == "not measured"
+    assert card_word(at) == "OUT OF SYNC OR DAMAGED"  # no audio stream: the mute damage
     assert not [b for b in at.button if b.key == "check_fix_button"]  # no confident offset, no fix offered
 
 

@@ -69,8 +69,8 @@ def test_score_json_real_and_bad_files(tiny_dataset, evaluated, tmp_path):
     proc = cli("score", str(clip), str(bad), "--json", "--models", str(tiny_dataset / "models"), "--method", "seed_threshold")
     assert proc.returncode == 1
     good, failed = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert good["path"] == str(clip) and good["verdict"] in ("aligned", "misaligned")
-    assert 0 <= good["p_misaligned"] <= 1 and good["method"] == "seed_threshold"
+    assert good["path"] == str(clip) and good["verdict"] in ("unverified", "misaligned")  # a seed method never measures sync
+    assert 0 <= good["p_damage"] <= 1 and good["method"] == "seed_threshold"
     assert failed["path"] == str(bad) and "not a media file" in failed["error"]
     assert "Traceback" not in proc.stderr
 
@@ -78,7 +78,8 @@ def test_score_json_real_and_bad_files(tiny_dataset, evaluated, tmp_path):
 def test_score_all_good_exits_zero(tiny_dataset, evaluated):
     proc = cli("score", str(real_clip("no-audio-480p.mp4")), "--json", "--models", str(tiny_dataset / "models"))
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["verdict"] in ("aligned", "misaligned")
+    row = json.loads(proc.stdout)
+    assert row["verdict"] == "misaligned" and row["evidence"] == "damage"  # no audio stream: the mute damage
 
 
 def test_user_errors_have_no_traceback(tmp_path):

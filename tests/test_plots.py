@@ -63,3 +63,15 @@ def test_feature_figures():
     assert np.asarray(plots.mfcc_heatmap(mfcc, 0.2).data[0].z).shape == (13, 25)
     history = [{"epoch": i, "train_loss": 0.7 - i / 100, "val_loss": 0.7 - i / 120} for i in range(1, 11)]
     assert len(plots.loss_curve(history).data) == 2
+
+
+def test_offset_track_leaves_out_unmeasured_windows():
+    from avcore.verdict import DEFAULT_TOLERANCE, TrackPoint
+
+    track = [TrackPoint(5.0, 100.0, (90.0, 115.0), 6.0, True), TrackPoint(10.0, None, None, 1.0, False),
+             TrackPoint(15.0, 160.0, None, 5.0, True)]
+    fig = plots.offset_track(track, DEFAULT_TOLERANCE, drift_ms_per_min=120.0)
+    points = fig.data[0]
+    assert list(points.x) == [5.0, 15.0] and list(points.y) == [100.0, 160.0]
+    assert list(points.error_y.array) == [15.0, 0.0] and list(points.error_y.arrayminus) == [10.0, 0.0]
+    assert "+120 ms per minute" in fig.layout.title.text

@@ -31,9 +31,9 @@ def test_the_detectors_offset_repairs_the_clip(click_clip, tmp_path):
     from avcore.scoring import Scorer
 
     shifted = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
-    row, _ = Scorer.load().detect(shifted)
-    assert row["synchronizable"] and row["offset_ms"] == pytest.approx(320, abs=40)
-    repair(shifted, tmp_path / "fixed.mp4", row["offset_ms"])
+    verdict, _ = Scorer.load().detect(shifted)
+    assert verdict.repairable and verdict.offset_ms == pytest.approx(320, abs=40)
+    repair(shifted, tmp_path / "fixed.mp4", verdict.offset_ms)
     assert abs(offset_after(tmp_path / "fixed.mp4")) < 40
 
 

@@ -227,10 +227,19 @@ class Detector:
         typer = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x[bad], kinds)
         return cls(binary, typer)
 
-    def type_probs(self, rows: list[dict[str, float]]) -> np.ndarray:
+    def type_probs(self, rows: list[dict[str, float]], *, traces_only: bool = False) -> np.ndarray:
         """(n, 5) probabilities in CLASSES order: aligned = 1 - p_misaligned, and the
-        misaligned share split by the type model."""
+        misaligned share split by the type model.
+
+        `traces_only` scores the file's traces alone, with the sync evidence taken away: the
+        verdict weighs sync through the sync paths' own readings, and a sync fit that is not
+        sure (a countdown's beeps fit at several lags) must not turn into damage. The model is
+        monotone in every piece of evidence and was trained on such stripped copies
+        (`_without_sync`), so this is the probability the traces alone support.
+        """
         x = _matrix(rows)
+        if traces_only:
+            x[:, SYNC_COLS] = 0.0
         # scikit-learn's thread pool, woken right after ffmpeg's decode, cost 0.117 s (median of
         # 9) for one clip's prediction; on one thread it costs 0.007 s
         with _thread_pools().limit(limits=1):
@@ -261,17 +270,9 @@ class Detector:
         return cls(blob["binary"], blob["typer"])
 
 
-def reasons(analysis: ClipAnalysis, kind: str) -> list[str]:
-    """Short sentences naming the evidence behind a verdict of `kind`."""
-    c, s, ev = analysis.cues, analysis.sync, evidence(analysis.vector())
-    sync_line = None
-    if s.synchronizable and s.offset_ms is not None:
-        side = "late" if s.offset_ms > 0 else "early"
-        sync_line = f"audio is {abs(s.offset_ms) / 1000:.2f} s {side} against the picture (confidence {s.confidence:.1f})"
-    if kind == "aligned":
-        if sync_line and abs(s.offset_ms) < 80:
-            return [f"sound lines up with motion (offset {s.offset_ms:+.0f} ms, confidence {s.confidence:.1f})"]
-        return ["no trace of damage found" + ("" if s.synchronizable else f"; sync cannot be measured ({s.reason or 'no clear events'})")]
+def damage_reasons(c: dict[str, float]) -> list[str]:
+    """Short sentences naming the traces of damage in a clip's measurements (`ClipAnalysis.vector`);
+    the sync paths' own readings are worded by `avcore.verdict`."""
     out = []
     if c["audio_missing"] >= 0.5:
         out.append("the file has no audio stream")
@@ -283,18 +284,12 @@ def reasons(analysis: ClipAnalysis, kind: str) -> list[str]:
         out.append(f"the sound begins only after {c['leading_silence_s']:.2f} s of silence")
     if c["spectral_flatness"] >= 0.6:
         out.append("the audio is white noise (spectrally flat)")
-    elif ev["hiss_floor"] > 0:
+    elif evidence(c)["hiss_floor"] > 0:
         out.append("a white hiss lies under the sound (noise mixed in)")
     if c["audio_missing"] < 0.5 and abs(c["av_duration_ratio"] - 1) >= 0.05:
         out.append(f"the video lasts {c['av_duration_ratio']:.2f}x as long as the audio")
     if c["irregular_interval_ratio"] >= 0.2 or c["frame_jump_ratio"] >= 0.05:
         out.append("frame timing is uneven (frames re-timed or dropped)")
-    if sync_line and abs(s.offset_ms) >= 80:
-        out.append(sync_line)
-    elif ev["weak_shift"] > 0:
-        side = "late" if s.offset_ms > 0 else "early"
-        out.append(f"sound fits the motion best {abs(s.offset_ms) / 1000:.2f} s {side}, "
-                   f"above chance but not sure (confidence {s.confidence:.1f})")
     if not out:
-        out.append("sound and motion do not line up" if s.synchronizable else f"sync cannot be measured ({s.reason or 'no clear events'})")
+        out.append("the damage detector's evidence adds up to damage, though no single trace stands out")
     return out

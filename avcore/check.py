@@ -1,0 +1,99 @@
+"""One clip in, one `Verdict` out: the analysis step every caller goes through.
+
+The clip is decoded once; its streams go to the forensic cues and to each sync path side by
+side, and their readings to `verdict.decide`. The CLI's `score`, `repair`, the app's Check page
+and the benchmarks all call `check_clip` (or `Checker.check`), and `evaluate` decides its
+verdicts from the same measurements with `Checker.verdicts`, so a verdict means the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from avcore import media
+from avcore.models import detector
+from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, SyncReading, Tolerance, Verdict, decide
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What was measured on one clip, for the verdict and for the app's plots."""
+
+    clip: detector.ClipAnalysis
+    readings: tuple[SyncReading, ...]
+    damage: Damage
+
+
+def events_reading(row: dict[str, float], reason: str = "") -> SyncReading:
+    """The events path's measurements (`SyncResult.features`) as the decision reads them."""
+    locked = row["sync_synchronizable"] >= DECISION_THRESHOLD and math.isfinite(row["sync_offset_ms"])
+    return SyncReading(
+        path="events",
+        locked=bool(locked),
+        offset_ms=float(row["sync_offset_ms"]) if locked else None,
+        offset_ci_ms=None,
+        confidence=float(row["sync_confidence"]),
+        reason=reason,
+        summary="sounds and visible motion",
+    )
+
+
+class Checker:
+    """The trained damage detector plus the sync paths; `check` gives a clip's verdict."""
+
+    def __init__(self, model: detector.Detector):
+        self.model = model
+
+    def damage(self, rows: list[dict[str, float]]) -> list[Damage]:
+        """What the file's traces alone say, per measurement row."""
+        probs = self.model.type_probs(rows, traces_only=True)
+        out = []
+        for row, prob in zip(rows, probs):
+            p = float(1.0 - prob[0])
+            found = p >= DECISION_THRESHOLD
+            delay = detector.delay_silence_s(row)
+            out.append(Damage(
+                p=p,
+                kind=detector.CLASSES[int(np.argmax(prob[1:])) + 1] if found else "aligned",
+                reasons=tuple(detector.damage_reasons(row)) if found else (),
+                delay_ms=None if delay is None else 1000.0 * delay,
+            ))
+        return out
+
+    def analyse(self, path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> Analysis:
+        clip = detector.analyse(path, max_seconds=max_seconds)
+        row = clip.vector()
+        return Analysis(clip=clip, readings=(events_reading(row, clip.sync.reason),), damage=self.damage([row])[0])
+
+    @staticmethod
+    def decide(analysis: Analysis, tolerance: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+        """The verdict from an analysis already made: a new tolerance needs no new decode."""
+        return decide(analysis.damage, list(analysis.readings), tolerance, notes=analysis.clip.decoded.notes)
+
+    def check(self, path: str | os.PathLike, tolerance: Tolerance = DEFAULT_TOLERANCE) -> tuple[Verdict, Analysis]:
+        analysis = self.analyse(path)
+        return self.decide(analysis, tolerance), analysis
+
+    def verdicts(self, rows: list[dict[str, float]], tolerance: Tolerance = DEFAULT_TOLERANCE) -> list[Verdict]:
+        """Verdicts from stored measurement rows (a dataset's feature table), with no decode."""
+        return [decide(d, [events_reading(r)], tolerance) for d, r in zip(self.damage(rows), rows)]
+
+
+@lru_cache(maxsize=1)
+def shipped_checker() -> Checker:
+    """The checker with the shipped detector, loaded once per process."""
+    from avcore.paths import ASSETS
+
+    return Checker(detector.Detector.load(Path(ASSETS) / "models" / "detector.pkl"))
+
+
+def check_clip(path: str | os.PathLike, tolerance: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
+    """The verdict on one clip with the shipped models."""
+    return shipped_checker().check(path, tolerance)[0]

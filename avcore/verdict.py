@@ -1,0 +1,238 @@
+"""What the product says about a clip's sync, and the one rule that decides it.
+
+Three states, because a check that cannot see the sync must not say it is fine:
+
+- ``aligned``: a sync path (a speaking face, or visible events) measured the offset on this
+  clip's content, it lies within the tolerance, and no damage was found;
+- ``misaligned``: damage was found (noise, a missing stream, a warped frame clock, a delay's
+  silence), or the measured offset is outside the tolerance, or a face clearly speaks and the
+  sound follows it at no lag (dubbed or swapped sound);
+- ``unverified``: no damage found, and nothing in the content could show the sync.
+
+Damage traces are evidence of damage only: their absence never makes a clip ``aligned``.
+Offsets are in milliseconds, positive when the AUDIO is LATE (ffmpeg's adelay makes it so).
+The CLI, the app and the benchmarks all read `Verdict`; nothing else compares a probability
+with a threshold or an offset with the tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from avcore.errors import AvcoreError
+
+DECISION_THRESHOLD = 0.5  # p_misaligned at or above which a model's answer is "damaged"
+MIN_REPAIR_MS = 40.0  # one frame at 25 fps: a smaller offset is not worth re-timing the audio
+
+ALIGNED, MISALIGNED, UNVERIFIED = "aligned", "misaligned", "unverified"
+STATES = (ALIGNED, MISALIGNED, UNVERIFIED)
+EVIDENCE = ("speech", "events", "damage", "none")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far the sound may be off and still count as in sync, in ms.
+
+    The default is ITU-R BT.1359's detectability window: viewers notice sound that leads the
+    picture by more than 45 ms, or lags it by more than 125 ms (sound from a distance arrives
+    late in life, so late sound is forgiven more).
+    """
+
+    early_ms: float = 45.0
+    late_ms: float = 125.0
+
+    def __post_init__(self):
+        if not (math.isfinite(self.early_ms) and math.isfinite(self.late_ms)) or self.early_ms < 0 or self.late_ms < 0:
+            raise AvcoreError("The tolerance needs two finite numbers of milliseconds, 0 or more (e.g. 45,125).")
+
+    def contains(self, offset_ms: float) -> bool:
+        return -self.early_ms <= offset_ms <= self.late_ms
+
+    @classmethod
+    def parse(cls, text: str) -> "Tolerance":
+        """From "EARLY,LATE" in ms, as `--tolerance-ms` takes it."""
+        try:
+            early, late = (float(part) for part in text.split(","))
+        except ValueError:
+            raise AvcoreError(f"The tolerance {text!r} is not two numbers of ms: write EARLY,LATE, e.g. 45,125.") from None
+        return cls(early, late)
+
+    def describe(self) -> str:
+        return f"sound up to {self.early_ms:.0f} ms early or {self.late_ms:.0f} ms late"
+
+
+DEFAULT_TOLERANCE = Tolerance()
+
+
+@dataclass(frozen=True)
+class SyncReading:
+    """What one sync path read from the content, in a form the decision can weigh.
+
+    `locked` is a confident and unambiguous measurement of `offset_ms`; `contradicted` means
+    the content clearly should show the sync (a face that speaks) and the sound follows it at
+    no lag. `summary` names what was followed, for the reasons ("the face at the left").
+    """
+
+    path: str  # "speech" or "events"
+    locked: bool
+    offset_ms: float | None
+    offset_ci_ms: tuple[float, float] | None
+    confidence: float
+    contradicted: bool = False
+    reason: str = ""  # why it could not lock, in words for a person
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Damage:
+    """What the forensic detector found in the file itself.
+
+    `p` is its probability that the file was damaged; `kind` names the damage; `delay_ms` is a
+    delay read exactly off the file (adelay's leading silence), else None.
+    """
+
+    p: float
+    kind: str  # "aligned" when nothing was found, else "time_shift", "noise", "mute", "distort"
+    reasons: tuple[str, ...] = ()
+    delay_ms: float | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.p >= DECISION_THRESHOLD and self.kind != "aligned"
+
+
+@dataclass(frozen=True)
+class TrackPoint:
+    """One analysis window of a long clip: its centre (s) and what was read there."""
+
+    time_s: float
+    offset_ms: float | None
+    offset_ci_ms: tuple[float, float] | None
+    confidence: float
+    locked: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The product's answer about one clip; see the module docstring for the three states."""
+
+    state: str
+    evidence: str  # what decided it: "speech", "events", "damage" or "none"
+    offset_ms: float | None
+    offset_ci_ms: tuple[float, float] | None
+    offset_source: str  # what measured the offset, in words ("" when nothing did)
+    repairable: bool  # the offset is exact enough to re-time the audio by
+    reasons: tuple[str, ...]
+    tolerance: Tolerance
+    p_damage: float
+    damage: str  # the detector's damage type, "aligned" when none was found
+    confidence: float | None = None  # the deciding sync path's confidence (z-score units)
+    track: tuple[TrackPoint, ...] = field(default=(), repr=False)
+    drift_ms_per_min: float | None = None
+    notes: tuple[str, ...] = ()  # what the decode had to say (a long clip cut short)
+
+    def headline(self) -> str:
+        """The verdict in plain words, e.g. "the sound is about 180 ms late"."""
+        if self.state == UNVERIFIED:
+            return "sync not verified: nothing in this clip shows whether sound and picture line up"
+        if self.offset_ms is None:
+            return "in sync" if self.state == ALIGNED else "sound and picture do not belong together"
+        return describe_offset(self.offset_ms) + ("" if self.state == MISALIGNED else ", within tolerance")
+
+    def to_json(self) -> dict:
+        """What `score --json` prints (without the path)."""
+        return {
+            "verdict": self.state,
+            "evidence": self.evidence,
+            "offset_ms": _round(self.offset_ms),
+            "offset_ci_ms": None if self.offset_ci_ms is None else [_round(x) for x in self.offset_ci_ms],
+            "offset_source": self.offset_source,
+            "repairable": self.repairable,
+            "confidence": _round(self.confidence, 2),
+            "tolerance_ms": [self.tolerance.early_ms, self.tolerance.late_ms],
+            "p_damage": round(self.p_damage, 4),
+            "damage": self.damage,
+            "drift_ms_per_min": _round(self.drift_ms_per_min),
+            "track": [
+                {"time_s": round(p.time_s, 2), "offset_ms": _round(p.offset_ms), "confidence": _round(p.confidence, 2),
+                 "locked": p.locked}
+                for p in self.track
+            ],
+            "reasons": list(self.notes) + list(self.reasons),
+        }
+
+
+def _round(x: float | None, digits: int = 1) -> float | None:
+    return None if x is None or not math.isfinite(x) else round(float(x), digits)
+
+
+def describe_offset(offset_ms: float) -> str:
+    """"the sound is about 180 ms late" / "... early"; under 10 ms, "sound and picture line up"."""
+    if abs(offset_ms) < 10:
+        return "sound and picture line up"
+    return f"the sound is about {abs(offset_ms):.0f} ms {'late' if offset_ms > 0 else 'early'}"
+
+
+def decide(
+    damage: Damage,
+    readings: list[SyncReading],
+    tolerance: Tolerance = DEFAULT_TOLERANCE,
+    *,
+    track: tuple[TrackPoint, ...] = (),
+    drift_ms_per_min: float | None = None,
+    notes: tuple[str, ...] = (),
+) -> Verdict:
+    """The verdict from the damage found and the sync paths' readings, surest path first.
+
+    Parameters
+    ----------
+    damage : what the forensic detector found in the file.
+    readings : the sync paths' readings, in order of trust (speech before events): the first
+        that locked gives the offset; a speech path that is contradicted (a face speaks, the
+        sound follows at no lag) counts as evidence of mismatch only when no path locked.
+    tolerance : the window of offsets that count as in sync.
+
+    Returns
+    -------
+    Verdict
+    """
+    locked = next((r for r in readings if r.locked and r.offset_ms is not None), None)
+    contradicted = next((r for r in readings if r.contradicted), None)
+    common = dict(tolerance=tolerance, p_damage=damage.p, damage=damage.kind, track=track,
+                  drift_ms_per_min=drift_ms_per_min, notes=notes)
+    if locked is not None:
+        inside = tolerance.contains(locked.offset_ms)
+        state = MISALIGNED if damage.found or not inside else ALIGNED
+        evidence = "damage" if damage.found and inside else locked.path
+        said = f"{describe_offset(locked.offset_ms)}, measured on {locked.summary or locked.path}"
+        said += f" ({'within' if inside else 'outside'} the tolerance: {tolerance.describe()})"
+        return Verdict(
+            state=state, evidence=evidence, offset_ms=locked.offset_ms, offset_ci_ms=locked.offset_ci_ms,
+            offset_source=locked.path, repairable=state == MISALIGNED and abs(locked.offset_ms) >= MIN_REPAIR_MS,
+            reasons=(said, *(damage.reasons if damage.found else ())), confidence=locked.confidence, **common,
+        )
+    if damage.found:
+        exact = damage.delay_ms
+        return Verdict(
+            state=MISALIGNED, evidence="damage", offset_ms=exact, offset_ci_ms=None,
+            offset_source="leading silence" if exact is not None else "",
+            repairable=exact is not None and abs(exact) >= MIN_REPAIR_MS,
+            reasons=damage.reasons + tuple(_unlocked(readings)), **common,
+        )
+    if contradicted is not None:
+        return Verdict(
+            state=MISALIGNED, evidence=contradicted.path, offset_ms=None, offset_ci_ms=None, offset_source="",
+            repairable=False, confidence=contradicted.confidence,
+            reasons=(f"{contradicted.summary or 'a face'} speaks, but the sound follows it at no offset "
+                     "(dubbed or swapped sound?)",), **common,
+        )
+    return Verdict(
+        state=UNVERIFIED, evidence="none", offset_ms=None, offset_ci_ms=None, offset_source="", repairable=False,
+        reasons=("no damage found in the file", *_unlocked(readings)), **common,
+    )
+
+
+def _unlocked(readings: list[SyncReading]) -> list[str]:
+    """Why each sync path could not measure the offset."""
+    return [f"{r.path}: {r.reason}" for r in readings if not r.locked and r.reason]
