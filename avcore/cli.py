@@ -100,7 +100,7 @@ def cmd_evaluate(args) -> int:
         from avcore import syncbench
         from avcore.verdict import DEFAULT_TOLERANCE, Tolerance
 
-        tolerance = Tolerance(*args.tolerance_ms) if args.tolerance_ms else DEFAULT_TOLERANCE
+        tolerance = Tolerance.parse(args.tolerance_ms) if args.tolerance_ms else DEFAULT_TOLERANCE
         result = syncbench.run(args.sync, tolerance=tolerance, build_progress=progress_bar("building sync variants"),
                                score_progress=progress_bar("scoring"))
         print(json.dumps(result) if args.json else syncbench.format_table(result))
@@ -166,17 +166,6 @@ def cmd_repair(args) -> int:
     return 0
 
 
-def _tolerance_ms(text: str) -> tuple[float, float]:
-    """"EARLY,LATE" in ms, both finite and 0 or more."""
-    try:
-        early, late = (float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not two numbers of ms: write EARLY,LATE, e.g. 45,125") from None
-    if not (0 <= early < float("inf") and 0 <= late < float("inf")):
-        raise argparse.ArgumentTypeError("both tolerances must be finite and 0 or more")
-    return early, late
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m avcore", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -228,8 +217,8 @@ def parser() -> argparse.ArgumentParser:
             bench.add_argument("--real", metavar="DIR", help="score a benchmark built from the real clips in DIR with models trained on --dataset")
             bench.add_argument("--sync", metavar="DIR", help="the real-footage sync benchmark: the verdict on the clips in DIR "
                                "(grid-*, retalk-*, vas-*, vgg-*, ...), shifted and swapped copies of them")
-            s.add_argument("--tolerance-ms", metavar="EARLY,LATE", type=_tolerance_ms,
-                           help="with --sync: the offsets that count as in sync (default 45,125)")
+            s.add_argument("--tolerance-ms", metavar="EARLY,LATE",
+                           help="with --sync: offsets that count as in sync, sound up to EARLY ms early and LATE ms late (default 45,125)")
 
     sc = sub.add_parser("score", help="verdict for one or more clips")
     sc.add_argument("paths", nargs="+")
