@@ -29,6 +29,13 @@ def app() -> AppTest:
     return clean(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run())
 
 
+@pytest.fixture
+def local_app(monkeypatch) -> AppTest:
+    """The app as its owner runs it on their own machine, reading local datasets."""
+    monkeypatch.setenv("AVLAB_LOCAL_DATA", "1")
+    return clean(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run())
+
+
 def open_page(at: AppTest, name: str) -> AppTest:
     return clean(at.switch_page(f"pages/{name}.py").run())
 
@@ -88,7 +95,8 @@ def test_dataset_page_filters_and_plays(app):
     assert at.get("video")
 
 
-def test_dataset_page_shows_ave_categories(app):
+def test_dataset_page_shows_ave_categories(local_app):
+    app = local_app
     annotations = ROOT.parent / "shared" / "ave" / "Annotations.txt"
     if not annotations.is_file():
         pytest.skip("the AVE annotation file (../shared/ave) is absent")
@@ -101,12 +109,30 @@ def test_dataset_page_shows_ave_categories(app):
     assert len(at.get("plotly_chart")) == 2
 
 
-def test_bad_ave_path_is_a_message(app):
+def test_bad_ave_path_is_a_message(local_app):
+    app = local_app
     app.text_input(key="sb_ave_path").set_value("/no/such/AVE").run()
     app.radio(key="sb_dataset").set_value("AVE").run()
     assert any("/no/such/AVE" in e.value for e in app.sidebar.error)
     at = open_page(app, "2_dataset")
     assert any("/no/such/AVE" in e.value for e in at.error)
+
+
+def test_local_data_is_off_by_default(app):
+    """On Community Cloud a visitor must not make the server read a path of their choosing."""
+    assert not [t for t in app.text_input if t.key == "sb_ave_path"]
+    assert app.radio(key="sb_dataset").options == ["Embedded (synthetic)"]
+    assert "AVLAB_LOCAL_DATA=1" in app.radio(key="sb_dataset").help
+
+
+def test_a_server_file_is_never_quoted(local_app, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PASSWORD=hunter2\n")
+    for path in (secret, "/dev/zero"):
+        local_app.text_input(key="sb_ave_path").set_value(str(path)).run()
+        local_app.radio(key="sb_dataset").set_value("AVE").run()
+        errors = [e.value for e in clean(local_app).sidebar.error]
+        assert errors and not any("hunter2" in e for e in errors), errors
 
 
 def test_anomaly_lab_renders_two_clips_and_curves(app):
