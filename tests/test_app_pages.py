@@ -256,6 +256,20 @@ def test_check_a_clip_without_sound(app):
     assert not [b for b in at.button if b.key == "check_fix_button"]  # no confident offset, no fix offered
 
 
+def test_check_a_clip_shorter_than_half_a_second(app, tmp_path):
+    """The CLI gives such a clip a verdict; the page's preview frame must not call it corrupt."""
+    import numpy as np
+
+    from avcore import media
+
+    frames = np.full((10, 120, 160, 3), 90, np.uint8)
+    short = media.write_clip(tmp_path / "short.mp4", frames, 25, np.zeros(6400, np.float32))
+    at = upload_page(app, "short.mp4", short.read_bytes())
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["check_result"]["row"]["verdict"] in ("aligned", "misaligned")
+    assert at.session_state["check_result"]["facts"]["frame"].shape == (120, 160, 3)
+
+
 def test_check_a_text_file_is_a_message(app):
     at = upload_page(app, "notes.mp4", b"this is a text file, not a video\n" * 20)
     assert at.error and "could not be read as a video" in at.error[0].value

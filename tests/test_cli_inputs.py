@@ -51,3 +51,19 @@ def test_ave_refuses_a_huge_file(tmp_path):
     with open(path, "wb") as f:
         f.truncate(ave.MAX_ANNOTATION_BYTES + 1)  # sparse: costs no disk
     refused(cli("dataset", "ave-csv", path, "--out", tmp_path / "o.csv"), "larger than")
+
+
+# ----- clips -------------------------------------------------------------------------------------
+
+def short_clip(path: Path, frames: int = 10) -> Path:
+    import numpy as np
+
+    from avcore import media
+
+    return media.write_clip(path, np.full((frames, 120, 160, 3), 90, np.uint8), 25, np.zeros(frames * 640, np.float32))
+
+
+def test_a_clip_under_half_a_second_gets_a_verdict(tmp_path):
+    proc = cli("score", short_clip(tmp_path / "short.mp4"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert '"verdict"' in proc.stdout
