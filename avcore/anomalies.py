@@ -107,6 +107,7 @@ def apply(src, dst, kind: str, **params) -> Path:
     ops = {"time_shift": time_shift, "noise": noise, "mute": mute, "distort": distort}
     if kind not in ops:
         raise AvcoreError(f"Unknown anomaly {kind!r}; choose one of {', '.join(TYPES)}.")
+    media.check_output(dst, [src])
     if media.probe(src).video is None:
         raise AvcoreError("This file has no video stream, so there is no picture to misalign.")
     return ops[kind](src, dst, **params)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from avcore import anomalies, sync
+from avcore import anomalies, media, sync
 from avcore.errors import AvcoreError
 
 MIN_OFFSET_MS = 40.0  # one frame at 25 fps: below this the clip is already in sync
@@ -22,6 +22,7 @@ def repair(src: str | os.PathLike, dst: str | os.PathLike, offset_ms: float | No
     carries one), so the clip is not decoded and analysed a second time; without it the clip
     is measured here, and refused unless the sync analysis is confident.
     """
+    media.check_output(dst, [src])
     if offset_ms is None:
         offset_ms = _confident_offset(src)
     if abs(offset_ms) < MIN_OFFSET_MS:

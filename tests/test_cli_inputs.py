@@ -3,20 +3,33 @@ traceback, and nothing left behind in the temporary folder."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from avcore.cli import main
 
 
-def cli(*args, tmpdir: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, **({"TMPDIR": str(tmpdir)} if tmpdir else {})}
-    return subprocess.run([sys.executable, "-m", "avcore", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=timeout)
+def cli(*args, tmpdir: Path | None = None) -> subprocess.CompletedProcess:
+    """`python -m avcore ...` in this process (a fresh interpreter costs seconds of imports),
+    with its temporary files in `tmpdir` when given."""
+    out, err = io.StringIO(), io.StringIO()
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(tmpdir) if tmpdir else saved
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse's refusals
+                code = exc.code
+    finally:
+        tempfile.tempdir = saved
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def refused(proc: subprocess.CompletedProcess, words: str) -> str:
@@ -38,10 +51,10 @@ def test_ave_errors_never_quote_the_file(tmp_path):
 
 
 def test_ave_refuses_a_device_and_a_pipe(tmp_path):
-    refused(cli("dataset", "ave-csv", "/dev/zero", "--out", tmp_path / "o.csv", timeout=30), "not a regular file")
+    refused(cli("dataset", "ave-csv", "/dev/zero", "--out", tmp_path / "o.csv"), "not a regular file")
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    refused(cli("dataset", "ave-csv", fifo, "--out", tmp_path / "o.csv", timeout=30), "not a regular file")
+    refused(cli("dataset", "ave-csv", fifo, "--out", tmp_path / "o.csv"), "not a regular file")
 
 
 def test_ave_refuses_a_huge_file(tmp_path):
@@ -67,3 +80,53 @@ def test_a_clip_under_half_a_second_gets_a_verdict(tmp_path):
     proc = cli("score", short_clip(tmp_path / "short.mp4"), "--json")
     assert proc.returncode == 0, proc.stderr
     assert '"verdict"' in proc.stdout
+
+
+# ----- output paths ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return short_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", frames=25)
+
+
+def bad_outputs(tmp_path: Path, clip: Path) -> list[tuple[Path, str]]:
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "a-folder").mkdir()
+    return [
+        (tmp_path / "a-file" / "out.mp4", "is a file, not a folder"),
+        (tmp_path / "out.webm", "must end in .mp4"),
+        (tmp_path / "out.gif", "must end in .mp4"),
+        (tmp_path / "out.wav", "must end in .mp4"),
+        (tmp_path / "a-folder", "is a folder"),
+        (clip, "is the input file"),
+    ]
+
+
+@pytest.mark.parametrize("command", [["anomaly", "--type", "mute"], ["repair"]])
+def test_bad_outputs_are_refused_before_any_work(tmp_path, clip, command):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    before = clip.read_bytes()
+    for out, words in bad_outputs(tmp_path, clip):
+        refused(cli(command[0], clip, out, *command[1:], tmpdir=temp), words)
+    assert clip.read_bytes() == before
+    assert not list((tmp_path / "a-folder").iterdir())
+    assert not list(temp.iterdir())
+
+
+def test_an_output_on_a_special_file_system_is_a_message(tmp_path, clip):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    refused(cli("anomaly", clip, "/proc/out.mp4", "--type", "mute", tmpdir=temp), "Could not write /proc/out.mp4")
+    assert not list(temp.iterdir())
+
+
+@pytest.mark.parametrize("ext", [".mov", ".mkv", ".MP4"])
+def test_other_h264_containers_are_written(tmp_path, clip, ext):
+    out = tmp_path / f"out{ext}"
+    proc = cli("anomaly", clip, out, "--type", "mute")
+    assert proc.returncode == 0, proc.stderr
+    assert f"wrote {out}" in proc.stdout
+    from avcore import media
+
+    assert media.probe(out).video.codec == "h264"
