@@ -126,6 +126,11 @@ def _media_info(path: str, stderr: bytes, listing: bytes, listing_output: int) -
         starts, ends = times.get(video_idx, (np.zeros(0), np.zeros(0)))
         if starts.size == 0:
             raise AvcoreError(_NOT_MEDIA)
+        if starts.size == 1:  # a PNG or JPEG (whatever its name), or a one-frame video
+            codec = desc.split(",")[0].split()[0]
+            raise AvcoreError(
+                f"This file is a still image ({codec}, one frame), not a video: it has no motion to match sound to."
+            )
         duration = float(ends.max() - starts.min())
         width, height = _frame_size(desc)
         fps = (starts.size / duration) if duration > 0 else _header_fps(desc)

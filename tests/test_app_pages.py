@@ -270,6 +270,17 @@ def test_check_a_clip_shorter_than_half_a_second(app, tmp_path):
     assert at.session_state["check_result"]["facts"]["frame"].shape == (120, 160, 3)
 
 
+def test_check_a_still_image_is_a_message(app, tmp_path):
+    import cv2
+    import numpy as np
+
+    png = tmp_path / "photo.png"
+    cv2.imwrite(str(png), np.full((120, 160, 3), 200, np.uint8))
+    at = upload_page(app, "photo.mp4", png.read_bytes())
+    assert at.error and "is a still image" in at.error[0].value
+    assert "check_result" not in at.session_state
+
+
 def test_check_a_text_file_is_a_message(app):
     at = upload_page(app, "notes.mp4", b"this is a text file, not a video\n" * 20)
     assert at.error and "could not be read as a video" in at.error[0].value

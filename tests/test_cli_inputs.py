@@ -82,6 +82,27 @@ def test_a_clip_under_half_a_second_gets_a_verdict(tmp_path):
     assert '"verdict"' in proc.stdout
 
 
+def still_image(path: Path, ext: str = ".png") -> Path:
+    """A picture saved under a video's name."""
+    import cv2
+    import numpy as np
+
+    picture = path.with_suffix(ext)
+    cv2.imwrite(str(picture), np.random.default_rng(0).integers(0, 255, (120, 160, 3), np.uint8))
+    return picture.rename(path)
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg"])
+def test_a_still_image_is_not_a_video(tmp_path, ext):
+    still = still_image(tmp_path / "photo.mp4", ext)
+    proc = cli("score", still, "--json")
+    assert proc.returncode == 1 and "is a still image" in proc.stdout and "verdict" not in proc.stdout
+    refused(cli("anomaly", still, tmp_path / "out.mp4", "--type", "mute"), "is a still image")
+    refused(cli("repair", still, tmp_path / "out.mp4"), "is a still image")
+    one_frame = cli("score", short_clip(tmp_path / "one-frame.mp4", frames=1))
+    assert one_frame.returncode == 1 and "is a still image (h264" in one_frame.stdout
+
+
 # ----- output paths ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
