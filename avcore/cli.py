@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import time
@@ -30,6 +31,18 @@ def progress_bar(label: str):
         sys.stderr.flush()
 
     return update
+
+
+def finite_float(text: str) -> float:
+    """argparse's `type=` for amounts: float() takes "nan" and "inf", which would pass every
+    range check (NaN compares false) and silence or skip the damage instead of making it."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
 
 
 def cmd_dataset_build(args) -> int:
@@ -179,9 +192,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("input")
     a.add_argument("output")
     a.add_argument("--type", required=True, choices=anomalies.TYPES)
-    a.add_argument("--ms", type=float, default=500.0, help="time_shift: delay (>0) or advance (<0) in ms")
-    a.add_argument("--snr-db", type=float, help="noise: mix at this SNR instead of replacing the audio")
-    a.add_argument("--strength", type=float, default=1.0, help="distort: 1 is the original setpts warp")
+    a.add_argument("--ms", type=finite_float, default=500.0, help="time_shift: delay (>0) or advance (<0) in ms")
+    a.add_argument("--snr-db", type=finite_float, help="noise: mix at this SNR instead of replacing the audio")
+    a.add_argument("--strength", type=finite_float, default=1.0, help="distort: 1 is the original setpts warp")
     a.add_argument("--seed", type=int, default=0)
     a.set_defaults(func=cmd_anomaly)
 

@@ -151,3 +151,23 @@ def test_other_h264_containers_are_written(tmp_path, clip, ext):
     from avcore import media
 
     assert media.probe(out).video.codec == "h264"
+
+
+# ----- amounts -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("option, value", [("--ms", "nan"), ("--ms", "inf"), ("--snr-db", "nan"), ("--snr-db", "inf"),
+                                           ("--snr-db", "-inf"), ("--strength", "nan"), ("--strength", "inf")])
+def test_non_finite_amounts_are_refused(tmp_path, clip, option, value):
+    kind = {"--ms": "time_shift", "--snr-db": "noise", "--strength": "distort"}[option]
+    proc = cli("anomaly", clip, tmp_path / "out.mp4", "--type", kind, f"{option}={value}")
+    assert proc.returncode == 2 and "is not a finite number" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out.mp4").exists()
+
+
+@pytest.mark.parametrize("ms", ["1e9", "-1e9", "5000"])
+def test_a_shift_as_long_as_the_clip_is_refused_at_once(tmp_path, clip, ms):
+    import time
+
+    start = time.monotonic()
+    refused(cli("anomaly", clip, tmp_path / "out.mp4", "--type", "time_shift", f"--ms={ms}"), "not shorter than the clip")
+    assert time.monotonic() - start < 10
