@@ -1,6 +1,7 @@
 """`python -m avcore ...`: build data, damage clips, extract features, train, evaluate, score, repair.
 
 Errors a user can cause end as one line on stderr and exit status 1 or 2, never a traceback.
+Ctrl-C (status 130) and SIGTERM (143) stop ffmpeg and leave no temporary files.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ import argparse
 import json
 import math
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
 
-from avcore import anomalies, dataset, evaluate, paths
+from avcore import anomalies, dataset, evaluate, ffmpeg, paths
 from avcore.errors import AvcoreError
 
 
@@ -228,13 +230,31 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what a container stop sends) turned into an exception, so that a command
+    unwinds as Ctrl-C makes it: `with TemporaryDirectory` blocks remove their folders and
+    `ffmpeg.run` kills its child. The default action would end Python on the spot, leaving
+    both behind."""
+
+
+def _terminate(signum, frame) -> None:
+    ffmpeg.stop_all()  # first: worker threads waiting on ffmpeg would hold up the unwinding
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except AvcoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from avcore.cli import main
+from conftest import ROOT
 
 
 def cli(*args, tmpdir: Path | None = None) -> subprocess.CompletedProcess:
@@ -171,3 +172,48 @@ def test_a_shift_as_long_as_the_clip_is_refused_at_once(tmp_path, clip, ms):
     start = time.monotonic()
     refused(cli("anomaly", clip, tmp_path / "out.mp4", "--type", "time_shift", f"--ms={ms}"), "not shorter than the clip")
     assert time.monotonic() - start < 10
+
+
+# ----- being stopped ---------------------------------------------------------------------------
+
+def ffmpeg_children(marker: str) -> list[int]:
+    """Processes whose command line names `marker` (the test's own temporary folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
+            try:
+                cmdline = (entry / "cmdline").read_bytes().decode("utf-8", "replace")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if marker in cmdline and "ffmpeg" in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
+    """A container stop sends SIGTERM: the temporary folder must go and ffmpeg must stop."""
+    import signal
+    import sys
+    import time
+
+    from avcore import ffmpeg
+
+    long_clip = tmp_path / "long.mp4"
+    ffmpeg.run(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine",
+                "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(long_clip)])
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "avcore", "anomaly", str(long_clip), str(tmp_path / "out.mp4"),
+                             "--type", "distort"], cwd=ROOT, env={**os.environ, "TMPDIR": str(temp)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not ffmpeg_children(f"{temp}/avcore-") and time.monotonic() < deadline:  # the encode is under way
+        time.sleep(0.1)
+    assert ffmpeg_children(f"{temp}/avcore-"), "the encode never started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM and "terminated" in err and "Traceback" not in err
+    assert not list(temp.iterdir())
+    assert not ffmpeg_children(str(temp))
+    assert not (tmp_path / "out.mp4").exists()
