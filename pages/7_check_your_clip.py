@@ -7,6 +7,7 @@ longer and fills in the rest of the card and the plots when it is done.
 import streamlit as st
 
 from app_support import cache, sidebar, upload
+from app_support.text import plain
 from avcore import plots, summary
 from avcore.errors import AvcoreError
 from avcore.media import DEFAULT_MAX_SECONDS
@@ -75,9 +76,9 @@ def analyse(uploaded, method: str, status, card) -> None:
             facts = cache.clip_facts(sha, path)
         st.session_state["check_result"] = {"key": (uploaded.file_id, method), "name": uploaded.name, "sha": sha,
                                             "row": verdict["row"], "evidence": evidence, "facts": facts}
-        status.update(label=f"{uploaded.name}: analysis complete", state="complete", expanded=False)
+        status.update(label=f"{plain(uploaded.name)}: analysis complete", state="complete", expanded=False)
     except AvcoreError as exc:
-        status.update(label=f"{uploaded.name}: could not be analysed", state="error", expanded=False)
+        status.update(label=f"{plain(uploaded.name)}: could not be analysed", state="error", expanded=False)
         card.empty()
         st.error(str(exc))
 
@@ -90,7 +91,7 @@ st.markdown(f"Upload an **mp4, webm, mov, mkv or avi** file of up to **{cap_mb} 
 uploaded = st.file_uploader("Your clip", type=list(upload.VIDEO_TYPES), key="check_upload")
 method = sidebar.active_method()
 new_clip = uploaded is not None and st.session_state.get("check_result", {}).get("key") != (uploaded.file_id, method)
-status = st.status(f"Analysing {uploaded.name}...", expanded=True) if new_clip else None
+status = st.status(f"Analysing {plain(uploaded.name)}...", expanded=True) if new_clip else None
 card = st.empty()
 if new_clip:
     st.session_state.pop("check_result", None)
@@ -102,7 +103,7 @@ if result is None:
         st.info("No clip yet. Tip: damage one in the Anomaly Lab, download it, and check it here.")
     st.stop()
 if uploaded is None:
-    st.caption(f"Last clip checked: {result['name']} (upload it again to prepare a fixed copy).")
+    st.caption(f"Last clip checked: {plain(result['name'])} (upload it again to prepare a fixed copy).")
 row, evidence, facts = result["row"], result["evidence"], result["facts"]
 with card.container():
     draw_card(result["name"], row, evidence, facts)

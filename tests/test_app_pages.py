@@ -281,6 +281,32 @@ def test_check_a_still_image_is_a_message(app, tmp_path):
     assert "check_result" not in at.session_state
 
 
+MARKDOWN_NAME = "**bold** :red[red] ![i](https://example.com/p.png) www.example.com $x$.mp4"
+
+
+def test_check_shows_an_upload_name_as_plain_text(app):
+    from app_support.text import plain
+
+    at = upload_page(app, MARKDOWN_NAME, b"not a video")
+    assert at.status[0].label == f"{plain(MARKDOWN_NAME)}: could not be analysed"
+    at = upload_page(at, MARKDOWN_NAME, real_clip("short-480p-24fps.mp4").read_bytes())
+    assert at.status[0].label == f"{plain(MARKDOWN_NAME)}: analysis complete"
+    clean(at.file_uploader(key="check_upload").set_value(None).run())
+    assert any(c.value.startswith(f"Last clip checked: {plain(MARKDOWN_NAME)} (") for c in at.caption)
+
+
+def test_lab_shows_an_upload_name_as_plain_text(app):
+    from app_support.text import plain
+
+    at = open_page(app, "3_anomaly_lab")
+    at.radio(key="lab_origin").set_value("Upload").run()
+    at.file_uploader(key="lab_upload").set_value((MARKDOWN_NAME, real_clip("short-480p-24fps.mp4").read_bytes(),
+                                                  "video/mp4")).run()
+    at.radio(key="lab_kind").set_value("mute").run()
+    clean(at.button(key="lab_render").click().run())
+    assert at.subheader[0].value.startswith(f"{plain(MARKDOWN_NAME)}: Mute")
+
+
 def test_check_a_text_file_is_a_message(app):
     at = upload_page(app, "notes.mp4", b"this is a text file, not a video\n" * 20)
     assert at.error and "could not be read as a video" in at.error[0].value
