@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import subprocess
 import tempfile
@@ -217,3 +218,70 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
     assert not list(temp.iterdir())
     assert not ffmpeg_children(str(temp))
     assert not (tmp_path / "out.mp4").exists()
+
+
+# ----- model folders ---------------------------------------------------------------------------
+
+class Payload:
+    """Unpickling this creates the file `marker`: what a hostile model file could do instead."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def models_copy(folder: Path) -> Path:
+    import shutil
+
+    from avcore.paths import ASSETS
+
+    shutil.copytree(ASSETS / "models", folder)
+    return folder
+
+
+def test_the_shipped_checksum_is_the_shipped_detectors():
+    from avcore import modelfiles
+    from avcore.paths import ASSETS
+
+    recorded = json.loads(modelfiles.SHIPPED_CHECKSUMS.read_text())
+    assert recorded == {"detector.pkl": modelfiles.sha256(ASSETS / "models" / "detector.pkl")}
+
+
+def test_a_copy_of_the_shipped_models_loads(tmp_path, clip):
+    proc = cli("score", clip, "--json", "--models", models_copy(tmp_path / "models"))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_foreign_detector_pickle_is_never_opened(tmp_path, clip):
+    import pickle
+
+    folder = models_copy(tmp_path / "models")
+    marker = tmp_path / "pwned"
+    (folder / "detector.pkl").write_bytes(pickle.dumps(Payload(marker)))
+    refused(cli("score", clip, "--models", folder), "not loaded: a pickle can run any code")
+    assert not marker.exists()
+
+
+def test_a_torch_file_is_read_as_weights_only(tmp_path, clip):
+    import pickle
+
+    import torch
+
+    folder = models_copy(tmp_path / "models")
+    marker = tmp_path / "pwned"
+    torch.save({"state": Payload(marker)}, folder / "seed_mlp.pt")
+    proc = cli("score", clip, "--models", folder, "--method", "seed_mlp")
+    assert proc.returncode != 0 and "is not a seed MLP saved by avcore" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and not marker.exists()
+    (folder / "seed_mlp.pt").write_bytes(pickle.dumps(Payload(marker)))
+    proc = cli("score", clip, "--models", folder, "--method", "seed_mlp")
+    assert "is not a seed MLP saved by avcore" in proc.stdout + proc.stderr and not marker.exists()
+
+
+@pytest.mark.parametrize("missing", ["seed_threshold.json", "seed_mlp.pt", "detector.pkl"])
+def test_a_models_folder_missing_a_file_is_a_message(tmp_path, clip, missing):
+    folder = models_copy(tmp_path / "models")
+    (folder / missing).unlink()
+    refused(cli("score", clip, "--models", folder), "No trained models" if missing == "detector.pkl" else f"has no {missing}")
