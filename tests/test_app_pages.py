@@ -74,6 +74,13 @@ def test_first_page_loads_no_heavy_library():
     assert run.stdout.strip() == ""
 
 
+def test_visitors_never_see_error_details():
+    """The server reads .streamlit/config.toml from the folder it starts in."""
+    probe = "from streamlit import config; print(config.get_option('client.showErrorDetails'))"
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "none", run.stderr
+
+
 def test_sidebar_offers_methods_and_dataset(app):
     method = app.selectbox(key="sb_method")
     assert method.value in ("detector", "seed_mlp")  # the best method with shipped results comes first
