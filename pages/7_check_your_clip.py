@@ -84,11 +84,11 @@ def analyse(uploaded, method: str, status, card) -> None:
 
 
 st.title("Check your clip")
-cap_mb = st.get_option("server.maxUploadSize")
+cap_mb = upload.max_mb()
 st.markdown(f"Upload an **mp4, webm, mov, mkv or avi** file of up to **{cap_mb} MB**. The first "
             f"{DEFAULT_MAX_SECONDS:.0f} s are analysed. Your file is deleted from the server as soon as "
             "the analysis is done.")
-uploaded = st.file_uploader("Your clip", type=list(upload.VIDEO_TYPES), key="check_upload")
+uploaded = st.file_uploader(upload.uploader_label("Your clip"), type=list(upload.VIDEO_TYPES), key="check_upload")
 method = sidebar.active_method()
 new_clip = uploaded is not None and st.session_state.get("check_result", {}).get("key") != (uploaded.file_id, method)
 status = st.status(f"Analysing {plain(uploaded.name)}...", expanded=True) if new_clip else None
@@ -100,7 +100,8 @@ if new_clip:
 result = st.session_state.get("check_result")
 if result is None:
     if uploaded is None:
-        st.info("No clip yet. Tip: damage one in the Anomaly Lab, download it, and check it here.")
+        st.info(f"No clip yet. A file over {cap_mb} MB is refused before it is sent (a red mark on its name). "
+                "Tip: damage a clip in the Anomaly Lab, download it, and check it here.")
     st.stop()
 if uploaded is None:
     st.caption(f"Last clip checked: {plain(result['name'])} (upload it again to prepare a fixed copy).")

@@ -214,6 +214,17 @@ def test_mlp_without_a_feature_table_explains(app, tmp_path, monkeypatch):
     assert any("features.npz" in i.value for i in clean(at).info)
 
 
+def test_every_uploader_states_the_cap(app):
+    """The browser refuses a larger file before sending it, so the cap must be said beforehand."""
+    at = open_page(app, "7_check_your_clip")
+    assert at.file_uploader(key="check_upload").label == "Your clip (up to 200 MB)"
+    assert "over 200 MB is refused before it is sent" in at.info[0].value
+    for page, prefix in (("3_anomaly_lab", "lab"), ("6_mlp", "mlp")):
+        at = open_page(at, page)
+        at.radio(key=f"{prefix}_origin").set_value("Upload").run()
+        assert clean(at).file_uploader(key=f"{prefix}_upload").label == "Upload a clip (up to 200 MB)"
+
+
 def upload_page(app: AppTest, name: str, data: bytes) -> AppTest:
     at = open_page(app, "7_check_your_clip")
     assert "200 MB" in at.markdown[0].value
