@@ -128,7 +128,8 @@ def cmd_evaluate(args) -> int:
 
 def ship(folder: Path, result: dict, scores, models) -> None:
     """Copy what the app needs into assets/, so it starts at once with no data folder: the
-    models with the detector's checksum (without it the detector is not loaded), the results, the full metadata table and a small playable sample of test clips."""
+    models with the detector's checksum (without it the detector is not loaded), the results,
+    the full metadata table and a small playable sample of test clips."""
     evaluate.Models(models.threshold, models.mlp, models.detector).save(paths.ASSETS / "models")
     modelfiles.write_shipped_checksums()
     results = paths.ASSETS / "results"

@@ -348,7 +348,9 @@ def check_output(dst: str | os.PathLike, sources: list[str | os.PathLike]) -> Pa
     if dst.is_dir():
         raise AvcoreError(f"The output {dst} is a folder; give a file name, such as {dst / ('out' + OUTPUT_TYPES[0])}.")
     if dst.suffix.lower() not in OUTPUT_TYPES:
-        raise AvcoreError(f"The output must end in {', '.join(OUTPUT_TYPES)} (H.264 video, AAC audio); got {dst.name!r}.")
+        raise AvcoreError(
+            f"The output must end in {', '.join(OUTPUT_TYPES)} (H.264 video, AAC audio); got {dst.name!r}."
+        )
     if dst.exists() and any(os.path.exists(src) and os.path.samefile(src, dst) for src in sources):
         raise AvcoreError(f"The output {dst} is the input file; give another name so that the original is kept.")
     folder = dst.parent
