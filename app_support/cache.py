@@ -155,7 +155,8 @@ def sync_view(sha: str, _clip: Clip) -> dict:
 @st.cache_data(max_entries=16, show_spinner=False)
 def clip_facts(sha: str, _clip: Clip) -> dict:
     """What a person checks first (length, size, rate, audio codec) and a colour frame from the
-    first second, for the sound-source map."""
+    first second, for the sound-source map. The frame is decoded at VIEW_FPS: at 1 fps ffmpeg's
+    fps filter emits no frame at all for a clip shorter than about 0.6 s."""
     from avcore import media
 
     with as_file(_clip) as path:
@@ -163,7 +164,8 @@ def clip_facts(sha: str, _clip: Clip) -> dict:
         if info.video is None:
             media.decode(path, 1.0, None, info=info)  # raises the "no video stream" message
         size = _small_size(info.video.width, info.video.height, FRAME_WIDTH)
-        frame = media.decode(path, 1.0, size, color=True, max_seconds=min(info.duration, 1.0), info=info).frames[-1]
+        first_second = media.decode(path, VIEW_FPS, size, color=True, max_seconds=min(info.duration, 1.0), info=info)
+        frame = first_second.frames[-1]
     return {
         "frame": frame,
         "duration_s": round(info.duration, 2),

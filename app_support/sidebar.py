@@ -53,14 +53,19 @@ def render() -> None:
     st.session_state.setdefault(KEY_AVE_PATH, datasets.default_ave_path())
     with st.sidebar:
         st.markdown("### Dataset")
-        ave_path = st.text_input(
-            "AVE annotations file or folder", key=KEY_AVE_PATH, placeholder="/path/to/AVE_Dataset",
-            help="Annotations.txt, the folder holding it (videos beside it or in AVE/), or a folder of "
-            "samples cut with `python -m avcore dataset ave-trim`.",
-        ).strip()
+        if datasets.local_data_allowed():
+            ave_path = st.text_input(
+                "AVE annotations file or folder", key=KEY_AVE_PATH, placeholder="/path/to/AVE_Dataset",
+                help="Annotations.txt, the folder holding it (videos beside it or in AVE/), or a folder of "
+                "samples cut with `python -m avcore dataset ave-trim`.",
+            ).strip()
+        else:
+            ave_path = ""
         options = [EMBEDDED, AVE] if ave_path else [EMBEDDED]
         st.radio("Active dataset", options, key=KEY_DATASET, horizontal=True,
-                 format_func={EMBEDDED: "Embedded (synthetic)", AVE: "AVE (local)"}.get)
+                 format_func={EMBEDDED: "Embedded (synthetic)", AVE: "AVE (local)"}.get,
+                 help=None if datasets.local_data_allowed() else
+                 f"To browse a local copy of AVE, run the app on your machine with {datasets.LOCAL_DATA_ENV}=1.")
         active = active_dataset()
         if active.name == AVE:  # reading it is what checks the path a visitor typed
             try:
@@ -76,8 +81,9 @@ def render() -> None:
 
 def active_dataset() -> ActiveDataset:
     """The chosen dataset; its `table` raises AvcoreError when the configured AVE path cannot
-    be read."""
-    if st.session_state.get(KEY_DATASET) == AVE and st.session_state.get(KEY_AVE_PATH, "").strip():
+    be read. AVE only where local data is allowed (`datasets.local_data_allowed`)."""
+    if (datasets.local_data_allowed() and st.session_state.get(KEY_DATASET) == AVE
+            and st.session_state.get(KEY_AVE_PATH, "").strip()):
         return ActiveDataset(AVE, os.path.expanduser(st.session_state[KEY_AVE_PATH].strip()))
     return ActiveDataset(EMBEDDED, str(datasets.embedded_dir()))
 

@@ -15,11 +15,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Union
 
+import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 Clip = Union[str, bytes, UploadedFile]
 VIDEO_TYPES = ("mp4", "webm", "mov", "mkv", "avi")
 _CHUNK = 1 << 20
+
+
+def max_mb() -> int:
+    """The upload cap (server.maxUploadSize in .streamlit/config.toml)."""
+    return st.get_option("server.maxUploadSize")
+
+
+def uploader_label(what: str) -> str:
+    """An uploader's label that states the cap. A larger file is refused by the browser before
+    anything is sent, so no page code runs for it, and the widget marks it only with a red icon
+    whose reason shows on hover: the cap must be in plain sight beforehand."""
+    return f"{what} (up to {max_mb()} MB)"
 
 
 def sha256(clip: Clip) -> str:

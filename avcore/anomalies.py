@@ -64,7 +64,7 @@ def time_shift(src, dst, ms: float) -> Path:
     """Delay (ms > 0, the original's adelay) or advance (ms < 0, the audio's start cut off)."""
     if ms == 0:
         raise AvcoreError("A time shift of 0 ms changes nothing; pick a delay or an advance.")
-    require_audio(src, "shift")
+    check_shift(src, ms, "shift")
     af = f"adelay={ms:.0f}:all=1" if ms > 0 else f"atrim=start={-ms / 1000:.3f},asetpts=PTS-STARTPTS"
     return media.encode(dst, [["-i", str(src)]], af=af)
 
@@ -72,6 +72,8 @@ def time_shift(src, dst, ms: float) -> Path:
 def noise(src, dst, *, snr_db: float | None = None, seed: int = 0) -> Path:
     """Without `snr_db`: the audio replaced by white noise (the original's anoisesrc recipe).
     With it: white noise mixed into the audio at that SNR."""
+    if snr_db is not None and not math.isfinite(snr_db):
+        raise AvcoreError("The signal-to-noise ratio must be a finite number of dB.")
     if snr_db is None:
         source = f"anoisesrc=color=white:sample_rate=44100:seed={seed}"
         return media.encode(dst, [["-i", str(src)], ["-f", "lavfi", "-i", source]], audio_map="1:a:0", shortest=True)
@@ -107,11 +109,20 @@ def apply(src, dst, kind: str, **params) -> Path:
     ops = {"time_shift": time_shift, "noise": noise, "mute": mute, "distort": distort}
     if kind not in ops:
         raise AvcoreError(f"Unknown anomaly {kind!r}; choose one of {', '.join(TYPES)}.")
+    media.check_output(dst, [src])
     if media.probe(src).video is None:
         raise AvcoreError("This file has no video stream, so there is no picture to misalign.")
     return ops[kind](src, dst, **params)
 
 
-def require_audio(src, verb: str) -> None:
-    if not media.probe(src).has_audio:
+
+def check_shift(src, ms: float, verb: str) -> None:
+    """Refuse moving the sound of a clip that has none, or by as much as the clip lasts (that
+    leaves no sound at all; the comparison also refuses NaN)."""
+    info = media.probe(src)
+    if not info.has_audio:
         raise AvcoreError(f"This clip has no audio stream to {verb}.")
+    if not abs(ms) < info.duration * 1000:
+        raise AvcoreError(
+            f"A shift of {ms:g} ms is not shorter than the clip ({info.duration * 1000:.0f} ms); pick a smaller one."
+        )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import tempfile
 import zlib
 from collections import Counter
@@ -44,6 +45,7 @@ MAX_PIECES = 3
 MIN_SHIFT_MS = 100.0
 MAX_SHIFT_FRACTION = 0.8
 TRAIN_FRACTION = 0.7
+MAX_ANNOTATION_BYTES = 4 << 20
 
 Progress = Callable[[int, int], None]
 
@@ -98,12 +100,24 @@ def parse_splits(ave_dir: str | os.PathLike) -> pd.DataFrame:
 
 
 def _read_lines(path) -> list[str]:
+    """The file's lines, read only if it is a regular file of at most MAX_ANNOTATION_BYTES:
+    a device or a pipe (/dev/zero) would otherwise be read without end, and a huge file whole
+    into memory. AVE's own annotation file is 0.2 MB."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        # non-blocking, or opening a named pipe would wait for a writer before fstat could refuse it
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise AvcoreError(f"{path} is a folder; give the annotation file inside it.")
+            if not stat.S_ISREG(info.st_mode):
+                raise AvcoreError(f"{path} is not a regular file, so it cannot be an AVE annotation file.")
+            if info.st_size > MAX_ANNOTATION_BYTES:
+                raise AvcoreError(
+                    f"{path} is larger than {MAX_ANNOTATION_BYTES >> 20} MB, far more than an AVE annotation file."
+                )
+            text = f.read(MAX_ANNOTATION_BYTES + 1).decode("utf-8-sig")
     except FileNotFoundError:
         raise AvcoreError(f"No annotation file at {path}.") from None
-    except IsADirectoryError:
-        raise AvcoreError(f"{path} is a folder; give the annotation file inside it.") from None
     except UnicodeDecodeError:
         raise AvcoreError(f"{path} is not a text file, so it cannot be an AVE annotation file.") from None
     except OSError as exc:
@@ -116,7 +130,7 @@ def _is_header(line: str) -> bool:
 
 
 def _parse_line(line: str, number: int, path) -> tuple:
-    where = f"{path}, line {number} ({line.strip()[:80]!r})"
+    where = f"{path}, line {number}"  # never the line itself: the file may not be the user's to read
     fields = [f.strip() for f in line.split("&")]
     if len(fields) != len(FIELDS):
         raise AvcoreError(

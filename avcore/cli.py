@@ -1,18 +1,21 @@
 """`python -m avcore ...`: build data, damage clips, extract features, train, evaluate, score, repair.
 
 Errors a user can cause end as one line on stderr and exit status 1 or 2, never a traceback.
+Ctrl-C (status 130) and SIGTERM (143) stop ffmpeg and leave no temporary files.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
 
-from avcore import anomalies, dataset, evaluate, paths
+from avcore import anomalies, dataset, evaluate, ffmpeg, modelfiles, paths
 from avcore.errors import AvcoreError
 
 
@@ -30,6 +33,18 @@ def progress_bar(label: str):
         sys.stderr.flush()
 
     return update
+
+
+def finite_float(text: str) -> float:
+    """argparse's `type=` for amounts: float() takes "nan" and "inf", which would pass every
+    range check (NaN compares false) and silence or skip the damage instead of making it."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
 
 
 def cmd_dataset_build(args) -> int:
@@ -124,8 +139,10 @@ def cmd_evaluate(args) -> int:
 
 def ship(folder: Path, result: dict, scores, models) -> None:
     """Copy what the app needs into assets/, so it starts at once with no data folder: the
-    models, the results, the full metadata table and a small playable sample of test clips."""
+    models with the detector's checksum (without it the detector is not loaded), the results,
+    the full metadata table and a small playable sample of test clips."""
     evaluate.Models(models.threshold, models.mlp, models.detector).save(paths.ASSETS / "models")
+    modelfiles.write_shipped_checksums()
     results = paths.ASSETS / "results"
     results.mkdir(parents=True, exist_ok=True)
     evaluate.write_json(results / "evaluation.json", result)
@@ -193,9 +210,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("input")
     a.add_argument("output")
     a.add_argument("--type", required=True, choices=anomalies.TYPES)
-    a.add_argument("--ms", type=float, default=500.0, help="time_shift: delay (>0) or advance (<0) in ms")
-    a.add_argument("--snr-db", type=float, help="noise: mix at this SNR instead of replacing the audio")
-    a.add_argument("--strength", type=float, default=1.0, help="distort: 1 is the original setpts warp")
+    a.add_argument("--ms", type=finite_float, default=500.0, help="time_shift: delay (>0) or advance (<0) in ms")
+    a.add_argument("--snr-db", type=finite_float, help="noise: mix at this SNR instead of replacing the audio")
+    a.add_argument("--strength", type=finite_float, default=1.0, help="distort: 1 is the original setpts warp")
     a.add_argument("--seed", type=int, default=0)
     a.set_defaults(func=cmd_anomaly)
 
@@ -236,13 +253,31 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what a container stop sends) turned into an exception, so that a command
+    unwinds as Ctrl-C makes it: `with TemporaryDirectory` blocks remove their folders and
+    `ffmpeg.run` kills its child. The default action would end Python on the spot, leaving
+    both behind."""
+
+
+def _terminate(signum, frame) -> None:
+    ffmpeg.stop_all()  # first: worker threads waiting on ffmpeg would hold up the unwinding
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except AvcoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
 
-from avcore import features
+from avcore import features, modelfiles
 from avcore.check import Checker
 from avcore.dataset import load_metadata
 from avcore.models import detector
@@ -122,9 +122,13 @@ class Models:
         self.detector.save(folder / "detector.pkl")
         if self.mlp_seed_config is not None:
             self.mlp_seed_config.save(folder / "seed_mlp_seed_config.pt")
+        modelfiles.remember(folder)
 
     @classmethod
     def load(cls, folder: Path) -> "Models":
+        """The models in `folder`, refused (AvcoreError) unless every file is there and the
+        detector's pickle is one avcore wrote (`avcore.modelfiles`)."""
+        modelfiles.check_folder(folder)
         extra = folder / "seed_mlp_seed_config.pt"
         return cls(
             SeedThreshold.load(folder / "seed_threshold.json"),

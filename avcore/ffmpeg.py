@@ -17,6 +17,8 @@ import imageio_ffmpeg
 from avcore.errors import AvcoreError
 
 DEFAULT_TIMEOUT_S = 120.0
+_running: set[subprocess.Popen] = set()  # every ffmpeg started by `run` and not yet ended
+_running_lock = threading.Lock()
 PIPE_READ = 1 << 16  # a Linux pipe's capacity: each read takes whatever ffmpeg has written
 
 
@@ -46,6 +48,8 @@ def run(
     with tempfile.TemporaryFile() as err, subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
     ) as proc:
+        with _running_lock:
+            _running.add(proc)
         expired = threading.Event()
 
         def expire() -> None:
@@ -63,6 +67,8 @@ def run(
         finally:
             timer.cancel()
             proc.kill()  # a no-op once ffmpeg has exited; stops it when on_output raised
+            with _running_lock:
+                _running.discard(proc)
         err.seek(0)
         stderr = err.read()
     if expired.is_set():
@@ -73,6 +79,16 @@ def run(
     if check and proc.returncode != 0:
         raise AvcoreError(f"{what} failed: {last_error_line(stderr)}")
     return subprocess.CompletedProcess(cmd, proc.returncode, b"".join(pieces), stderr)
+
+
+def stop_all() -> None:
+    """Kill every ffmpeg still running, for a process told to stop (SIGTERM). Calls waiting in
+    worker threads then see their output end and return, so the threads, and the temporary
+    folders the main thread holds while it waits for them, can finish; without this they
+    would wait for each ffmpeg to complete its work first."""
+    with _running_lock:
+        for proc in _running:
+            proc.kill()
 
 
 def last_error_line(stderr: bytes) -> str:

@@ -25,6 +25,8 @@ from avcore.errors import AvcoreError
 
 AUDIO_RATE = 16_000
 DEFAULT_MAX_SECONDS = 60.0
+# containers that hold what `encode` writes (H.264 and AAC); WebM, GIF or WAV cannot
+OUTPUT_TYPES = (".mp4", ".mov", ".mkv")
 
 _NOT_MEDIA = (
     "This file could not be read as a video. It is not a media file, or it is empty, "
@@ -124,6 +126,11 @@ def _media_info(path: str, stderr: bytes, listing: bytes, listing_output: int) -
         starts, ends = times.get(video_idx, (np.zeros(0), np.zeros(0)))
         if starts.size == 0:
             raise AvcoreError(_NOT_MEDIA)
+        if starts.size == 1:  # a PNG or JPEG (whatever its name), or a one-frame video
+            codec = desc.split(",")[0].split()[0]
+            raise AvcoreError(
+                f"This file is a still image ({codec}, one frame), not a video: it has no motion to match sound to."
+            )
         duration = float(ends.max() - starts.min())
         width, height = _frame_size(desc)
         fps = (starts.size / duration) if duration > 0 else _header_fps(desc)
@@ -305,7 +312,7 @@ def encode(
     input options ending in the input itself, e.g. ["-ss", "1", "-i", "a.mp4"].
     `keep_timestamps` passes frame times through unchanged (a warped clip must keep its warp).
     """
-    dst = Path(dst)
+    dst = check_output(dst, [inp[inp.index("-i") + 1] for inp in inputs if "-i" in inp])
     filters = [f for f in (vf, "pad=ceil(iw/2)*2:ceil(ih/2)*2", "format=yuv420p") if f]
     args = ["-v", "error", "-y"]
     for inp in inputs:
@@ -321,10 +328,36 @@ def encode(
         args += ["-shortest"]
     args += ["-movflags", "+faststart"]
     with tempfile.TemporaryDirectory(prefix="avcore-") as tmp:
-        out = Path(tmp) / ("out" + (dst.suffix or ".mp4"))
+        out = Path(tmp) / ("out" + dst.suffix)
         ffmpeg.run(args + [str(out)], timeout=timeout, what="Writing the clip")
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(out), dst)
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(out), dst)
+        except OSError as exc:  # no permission, or a special file system such as /proc
+            raise AvcoreError(f"Could not write {dst}: {exc.strerror or exc}.") from None
+    return dst
+
+
+def check_output(dst: str | os.PathLike, sources: list[str | os.PathLike]) -> Path:
+    """`dst` as a place `encode` can write a clip made from `sources` (it makes the folder): a
+    container that holds H.264 and AAC, not a folder (the clip would land inside it under
+    another name), not one of the sources (it would be overwritten), in a folder that is one
+    or can be made. `encode` checks this itself; commands call it first too, so that a bad
+    output is refused before minutes of analysis rather than after."""
+    dst = Path(dst)
+    if dst.is_dir():
+        raise AvcoreError(f"The output {dst} is a folder; give a file name, such as {dst / ('out' + OUTPUT_TYPES[0])}.")
+    if dst.suffix.lower() not in OUTPUT_TYPES:
+        raise AvcoreError(
+            f"The output must end in {', '.join(OUTPUT_TYPES)} (H.264 video, AAC audio); got {dst.name!r}."
+        )
+    if dst.exists() and any(os.path.exists(src) and os.path.samefile(src, dst) for src in sources):
+        raise AvcoreError(f"The output {dst} is the input file; give another name so that the original is kept.")
+    folder = dst.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise AvcoreError(f"Cannot write {dst}: {folder} is a file, not a folder.")
     return dst
 
 

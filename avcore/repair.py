@@ -22,6 +22,7 @@ def repair(src: str | os.PathLike, dst: str | os.PathLike, offset_ms: float | No
     second time; without it the clip is checked here, and refused unless its verdict is
     repairable.
     """
+    media.check_output(dst, [src])
     if offset_ms is None:
         offset_ms = _repairable_offset(src)
     if abs(offset_ms) < MIN_REPAIR_MS:
@@ -39,7 +40,7 @@ def retime(src: str | os.PathLike, dst: str | os.PathLike, move_ms: float) -> Pa
     """
     if move_ms == 0:
         raise AvcoreError("Moving the sound by 0 ms changes nothing; pick an amount.")
-    anomalies.require_audio(src, "move")
+    anomalies.check_shift(src, move_ms, "move")
     head = f"adelay={move_ms:.0f}:all=1" if move_ms > 0 else f"atrim=start={-move_ms / 1000:.3f},asetpts=PTS-STARTPTS"
     return media.encode(dst, [["-i", str(src)]], af=f"{head},apad", shortest=True)
 

@@ -24,11 +24,12 @@ def pipeline_dot() -> str:
   rankdir=LR; node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica"];
   clip [label="video clip\\n(mp4, webm, ...)", fillcolor="#ffffff"];
   probe [label="probe\\nstreams, fps"]; decode [label="decode\\nsmall grey frames\\n16 kHz mono audio"];
-  flow [label="optical flow\\nmotion energy"]; audio [label="MFCC\\nonset envelope"];
-  sync [label="cross-correlation\\noffset, confidence"]; model [label="threshold / MLP /\\ndetector"];
-  verdict [label="verdict\\naligned or misaligned", fillcolor="#fff4e0"];
-  clip -> probe -> decode; decode -> flow; decode -> audio; flow -> sync; audio -> sync;
-  flow -> model; audio -> model; sync -> model; model -> verdict;
+  face [label="face and mouth\\n(speech path)"]; flow [label="optical flow\\nmotion energy"];
+  audio [label="speech band, MFCC\\nonset envelope"];
+  sync [label="cross-correlation\\noffset, confidence"]; model [label="damage detector\\n(file traces)"];
+  verdict [label="verdict\\naligned, misaligned\\nor unverified", fillcolor="#fff4e0"];
+  clip -> probe -> decode; decode -> face; decode -> flow; decode -> audio; face -> sync; flow -> sync;
+  audio -> sync; decode -> model; sync -> verdict; model -> verdict;
 }"""
 
 

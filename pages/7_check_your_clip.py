@@ -7,6 +7,7 @@ Every number on the page (the card, the correlation chart's marker) comes from t
 import streamlit as st
 
 from app_support import cache, sidebar, upload
+from app_support.text import plain
 from avcore import plots, summary
 from avcore.check import Checker
 from avcore.errors import AvcoreError
@@ -78,9 +79,9 @@ def analyse(uploaded, method: str, status) -> None:
             facts = cache.clip_facts(sha, path)
         st.session_state["check_result"] = {"key": (uploaded.file_id, method), "name": uploaded.name, "sha": sha,
                                             "analysis": analysis, "facts": facts, "method": method}
-        status.update(label="Analysis complete", state="complete", expanded=False)
+        status.update(label=f"{plain(uploaded.name)}: analysis complete", state="complete", expanded=False)
     except AvcoreError as exc:
-        status.update(label="The clip could not be analysed", state="error", expanded=False)
+        status.update(label=f"{plain(uploaded.name)}: could not be analysed", state="error", expanded=False)
         st.error(str(exc))
 
 
@@ -98,26 +99,26 @@ def verdict_of(result: dict, uploaded, tolerance: Tolerance) -> Verdict:
 
 
 st.title("Check your clip")
-cap_mb = st.get_option("server.maxUploadSize")
+cap_mb = upload.max_mb()
 st.markdown(f"Upload an **mp4, webm, mov, mkv or avi** file of up to **{cap_mb} MB**. The first "
             f"{DEFAULT_MAX_SECONDS:.0f} s are analysed. Your file is deleted from the server as soon as "
             "the analysis is done.")
-uploaded = st.file_uploader("Your clip", type=list(upload.VIDEO_TYPES), key="check_upload")
+uploaded = st.file_uploader(upload.uploader_label("Your clip"), type=list(upload.VIDEO_TYPES), key="check_upload")
 method = sidebar.active_method()
 tolerance = tolerance_control()
 new_clip = uploaded is not None and st.session_state.get("check_result", {}).get("key") != (uploaded.file_id, method)
 if new_clip:
     st.session_state.pop("check_result", None)
-    analyse(uploaded, method, st.status("Analysing your clip...", expanded=True))
+    analyse(uploaded, method, st.status(f"Analysing {plain(uploaded.name)}...", expanded=True))
 
 result = st.session_state.get("check_result")
 if result is None:
     if uploaded is None:
-        st.info("No clip yet. Tip: damage one in the Anomaly Lab, download it, and check it here.")
+        st.info(f"No clip yet. A file over {cap_mb} MB is refused before it is sent (a red mark on its name). "
+                "Tip: damage a clip in the Anomaly Lab, download it, and check it here.")
     st.stop()
 if uploaded is None:
-    st.caption("Last clip checked:")
-    st.text(result["name"] + " (upload it again to prepare a fixed copy)")
+    st.caption(f"Last clip checked: {plain(result['name'])} (upload it again to prepare a fixed copy).")
 try:
     verdict = verdict_of(result, uploaded, tolerance)
 except AvcoreError as exc:

@@ -29,6 +29,13 @@ def app() -> AppTest:
     return clean(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run())
 
 
+@pytest.fixture
+def local_app(monkeypatch) -> AppTest:
+    """The app as its owner runs it on their own machine, reading local datasets."""
+    monkeypatch.setenv("AVLAB_LOCAL_DATA", "1")
+    return clean(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run())
+
+
 def open_page(at: AppTest, name: str) -> AppTest:
     return clean(at.switch_page(f"pages/{name}.py").run())
 
@@ -67,6 +74,13 @@ def test_first_page_loads_no_heavy_library():
     assert run.stdout.strip() == ""
 
 
+def test_visitors_never_see_error_details():
+    """The server reads .streamlit/config.toml from the folder it starts in."""
+    probe = "from streamlit import config; print(config.get_option('client.showErrorDetails'))"
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "none", run.stderr
+
+
 def test_sidebar_offers_methods_and_dataset(app):
     method = app.selectbox(key="sb_method")
     assert method.value in ("detector", "seed_mlp")  # the best method with shipped results comes first
@@ -88,7 +102,8 @@ def test_dataset_page_filters_and_plays(app):
     assert at.get("video")
 
 
-def test_dataset_page_shows_ave_categories(app):
+def test_dataset_page_shows_ave_categories(local_app):
+    app = local_app
     annotations = ROOT.parent / "shared" / "ave" / "Annotations.txt"
     if not annotations.is_file():
         pytest.skip("the AVE annotation file (../shared/ave) is absent")
@@ -101,12 +116,30 @@ def test_dataset_page_shows_ave_categories(app):
     assert len(at.get("plotly_chart")) == 2
 
 
-def test_bad_ave_path_is_a_message(app):
+def test_bad_ave_path_is_a_message(local_app):
+    app = local_app
     app.text_input(key="sb_ave_path").set_value("/no/such/AVE").run()
     app.radio(key="sb_dataset").set_value("AVE").run()
     assert any("/no/such/AVE" in e.value for e in app.sidebar.error)
     at = open_page(app, "2_dataset")
     assert any("/no/such/AVE" in e.value for e in at.error)
+
+
+def test_local_data_is_off_by_default(app):
+    """On Community Cloud a visitor must not make the server read a path of their choosing."""
+    assert not [t for t in app.text_input if t.key == "sb_ave_path"]
+    assert app.radio(key="sb_dataset").options == ["Embedded (synthetic)"]
+    assert "AVLAB_LOCAL_DATA=1" in app.radio(key="sb_dataset").help
+
+
+def test_a_server_file_is_never_quoted(local_app, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("PASSWORD=hunter2\n")
+    for path in (secret, "/dev/zero"):
+        local_app.text_input(key="sb_ave_path").set_value(str(path)).run()
+        local_app.radio(key="sb_dataset").set_value("AVE").run()
+        errors = [e.value for e in clean(local_app).sidebar.error]
+        assert errors and not any("hunter2" in e for e in errors), errors
 
 
 def test_anomaly_lab_renders_two_clips_and_curves(app):
@@ -182,6 +215,17 @@ def test_mlp_without_a_feature_table_explains(app, tmp_path, monkeypatch):
     at = open_page(app, "6_mlp")
     at.radio(key="mlp_source").set_value("Train now").run()
     assert any("features.npz" in i.value for i in clean(at).info)
+
+
+def test_every_uploader_states_the_cap(app):
+    """The browser refuses a larger file before sending it, so the cap must be said beforehand."""
+    at = open_page(app, "7_check_your_clip")
+    assert at.file_uploader(key="check_upload").label == "Your clip (up to 200 MB)"
+    assert "over 200 MB is refused before it is sent" in at.info[0].value
+    for page, prefix in (("3_anomaly_lab", "lab"), ("6_mlp", "mlp")):
+        at = open_page(at, page)
+        at.radio(key=f"{prefix}_origin").set_value("Upload").run()
+        assert clean(at).file_uploader(key=f"{prefix}_upload").label == "Upload a clip (up to 200 MB)"
 
 
 def upload_page(app: AppTest, name: str, data: bytes) -> AppTest:
@@ -272,6 +316,57 @@ def test_check_a_clip_without_sound(app):
     assert metrics(at)["Offset (sound vs picture)"] == "not measured"
     assert card_word(at) == "OUT OF SYNC OR DAMAGED"  # no audio stream: the mute damage
     assert not [b for b in at.button if b.key == "check_fix_button"]  # no confident offset, no fix offered
+
+
+def test_check_a_clip_shorter_than_half_a_second(app, tmp_path):
+    """The CLI gives such a clip a verdict; the page's preview frame must not call it corrupt."""
+    import numpy as np
+
+    from avcore import media
+
+    frames = np.full((10, 120, 160, 3), 90, np.uint8)
+    short = media.write_clip(tmp_path / "short.mp4", frames, 25, np.zeros(6400, np.float32))
+    at = upload_page(app, "short.mp4", short.read_bytes())
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["check_result"]["row"]["verdict"] in ("aligned", "misaligned")
+    assert at.session_state["check_result"]["facts"]["frame"].shape == (120, 160, 3)
+
+
+def test_check_a_still_image_is_a_message(app, tmp_path):
+    import cv2
+    import numpy as np
+
+    png = tmp_path / "photo.png"
+    cv2.imwrite(str(png), np.full((120, 160, 3), 200, np.uint8))
+    at = upload_page(app, "photo.mp4", png.read_bytes())
+    assert at.error and "is a still image" in at.error[0].value
+    assert "check_result" not in at.session_state
+
+
+MARKDOWN_NAME = "**bold** :red[red] ![i](https://example.com/p.png) www.example.com $x$.mp4"
+
+
+def test_check_shows_an_upload_name_as_plain_text(app):
+    from app_support.text import plain
+
+    at = upload_page(app, MARKDOWN_NAME, b"not a video")
+    assert at.status[0].label == f"{plain(MARKDOWN_NAME)}: could not be analysed"
+    at = upload_page(at, MARKDOWN_NAME, real_clip("short-480p-24fps.mp4").read_bytes())
+    assert at.status[0].label == f"{plain(MARKDOWN_NAME)}: analysis complete"
+    clean(at.file_uploader(key="check_upload").set_value(None).run())
+    assert any(c.value.startswith(f"Last clip checked: {plain(MARKDOWN_NAME)} (") for c in at.caption)
+
+
+def test_lab_shows_an_upload_name_as_plain_text(app):
+    from app_support.text import plain
+
+    at = open_page(app, "3_anomaly_lab")
+    at.radio(key="lab_origin").set_value("Upload").run()
+    at.file_uploader(key="lab_upload").set_value((MARKDOWN_NAME, real_clip("short-480p-24fps.mp4").read_bytes(),
+                                                  "video/mp4")).run()
+    at.radio(key="lab_kind").set_value("mute").run()
+    clean(at.button(key="lab_render").click().run())
+    assert at.subheader[0].value.startswith(f"{plain(MARKDOWN_NAME)}: Mute")
 
 
 def test_check_a_text_file_is_a_message(app):

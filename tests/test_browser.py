@@ -133,3 +133,14 @@ def test_anomaly_lab_shows_two_videos(app_url, page):
     page.get_by_text("The clips from the").first.wait_for(timeout=60_000)
     settle(page, 90_000)
     page.screenshot(path=ARTIFACTS / "features-of-lab-pair.png", full_page=True)
+
+
+def test_the_app_calls_no_other_host(app_url, page):
+    """No third party learns who visits: the favicon once came from fonts.gstatic.com."""
+    elsewhere = []
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith((app_url, "data:", "blob:")) else None)
+    for name in ("home", "check"):
+        open_page(page, app_url, name)
+    page.wait_for_timeout(500)
+    assert not elsewhere, elsewhere
+    assert page.locator("link[rel*='icon']").first.get_attribute("href").startswith("data:image/svg+xml")

@@ -12,6 +12,7 @@ original did). It was chosen by 3-fold cross-validation on the training split: R
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,6 +20,8 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import nn
+
+from avcore.errors import AvcoreError
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,16 @@ class TrainedMLP:
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainedMLP":
-        blob = torch.load(path, weights_only=False)
-        model = SeedMLP(blob["d_in"])
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+        """Weights only: torch's full unpickler would run any code a file from elsewhere holds."""
+        try:
+            blob = torch.load(path, weights_only=True)
+            model = SeedMLP(blob["d_in"])
+            model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state"].items()})
+            config = TrainConfig(**blob["config"])
+        except (pickle.UnpicklingError, RuntimeError, EOFError, KeyError, TypeError, AttributeError) as exc:
+            raise AvcoreError(f"{path} is not a seed MLP saved by avcore ({type(exc).__name__}).") from None
         model.eval()
-        return cls(model, TrainConfig(**blob["config"]), blob["history"])
+        return cls(model, config, blob["history"])
 
 
 def train(
