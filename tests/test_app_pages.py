@@ -328,7 +328,7 @@ def test_check_a_clip_shorter_than_half_a_second(app, tmp_path):
     short = media.write_clip(tmp_path / "short.mp4", frames, 25, np.zeros(6400, np.float32))
     at = upload_page(app, "short.mp4", short.read_bytes())
     assert not at.error, [e.value for e in at.error]
-    assert at.session_state["check_result"]["row"]["verdict"] in ("aligned", "misaligned")
+    card_word(at)  # exactly one verdict card
     assert at.session_state["check_result"]["facts"]["frame"].shape == (120, 160, 3)
 
 
