@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from avcore import media
+from avcore import cues, media
 
 SYNC_FPS = 25.0
 SYNC_SIZE = (64, 48)  # width, height: enough for a 4x4 grid of 16x12-pixel cells
@@ -57,6 +57,9 @@ DETREND_S = 1.0  # see _detrend
 ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see analyse
 MOTION_FLOOR = 0.05  # grey levels: a cell whose frame difference varies less is still
 ACCEL_FLOOR = 0.01  # px/frame: below this, flow velocity change is numerical noise
+# grey levels of change on both sides that make a near-still frame a repeat, not stillness:
+# an encoder's copy of a repeated 64x48 frame changes by 0.02-0.06, a procedural scene by 0.2-1.3
+REPEAT_MOVING_GREY = 0.1
 SILENCE_RMS = 1e-4  # -80 dBFS
 CONFIDENCE_THRESHOLD = 4.0
 MARGIN_THRESHOLD = 1.0
@@ -72,6 +75,7 @@ class SyncCurves:
     accel: np.ndarray  # (T, R) change of mean flow velocity across each sample, px/frame
     onset: np.ndarray | None  # (Ta,) spectral flux of band loudness; None without audio
     rms: np.ndarray | None  # (Ta,) linear RMS of the window around each sample
+    repeated: np.ndarray  # (T,) bool: the frame repeated its predecessor; see _MotionCurves
 
     @property
     def motion_total(self) -> np.ndarray:
@@ -172,11 +176,11 @@ def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
 
 
 def _sync_curves(decoded: media.Decoded, picture: _MotionCurves) -> SyncCurves:
-    motion, accel = picture.curves()
+    motion, accel, repeated = picture.curves()
     onset = rms = None
     if decoded.audio is not None and decoded.audio.size:
         onset, rms = audio_curves(decoded.audio, decoded.sr, decoded.fps)
-    return SyncCurves(float(decoded.fps), picture.grid, motion, accel, onset, rms)
+    return SyncCurves(float(decoded.fps), picture.grid, motion, accel, onset, rms, repeated)
 
 
 def _cell_means(images: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -214,6 +218,11 @@ class _MotionCurves:
     does not see, while a hit or a bounce happens where a stick or a ball reverses, at the
     one moment its frame difference dips. The velocity change is taken across each sample,
     |v(k+1) - v(k-1)|, so a reversal inside interval k is credited to sample k.
+
+    A repeated frame (a low-rate source decoded at SYNC_FPS, or a clip made from one) is a
+    missing sample, not stillness: the next sample holds the change of both intervals, so the
+    curves would be a comb of zeros. That change, and the displacement, are shared equally by
+    the two samples, which keeps both the time base (their span's middle) and the scale.
     """
 
     def __init__(self, grid: tuple[int, int] = GRID):
@@ -245,17 +254,25 @@ class _MotionCurves:
             self._velocity.append(_cell_means(_flows(frames), self.grid))
         self._last = frames[-1]
 
-    def curves(self) -> tuple[np.ndarray, np.ndarray]:
-        """motion (T, R) in grey levels and accel (T, R) in px/frame; T is the frames added."""
+    def curves(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """motion (T, R) in grey levels, accel (T, R) in px/frame and the repeated samples
+        (T,) bool; T is the frames added."""
         if self._pending:
             self._take()
         cells = self.grid[0] * self.grid[1]
         motion = np.concatenate([np.zeros((0, cells)), *self._motion]).astype(np.float32)
         velocity = np.concatenate([np.zeros((0, cells, 2)), *self._velocity]).astype(np.float32)
+        repeated = np.zeros(len(motion), bool)
+        # sample k is the change into frame k, so the pair diff[i] of cues is sample i + 1
+        repeated[1:] = cues.repeated_frames(motion[1:].mean(axis=1), REPEAT_MOVING_GREY)
+        repeated[-1:] = False  # no following sample to share with
+        k = np.flatnonzero(repeated)
+        for curve in (motion, velocity):
+            curve[k] = curve[k + 1] = (curve[k] + curve[k + 1]) / 2
         accel = np.zeros_like(motion)
         if len(velocity) > 2:
             accel[1:-1] = np.linalg.norm(velocity[2:] - velocity[:-2], axis=2)
-        return motion, accel
+        return motion, accel, repeated
 
 
 def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
