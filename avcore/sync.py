@@ -62,7 +62,8 @@ ACCEL_FLOOR = 0.01  # px/frame: below this, flow velocity change is numerical no
 REPEAT_MOVING_GREY = 0.1
 SILENCE_RMS = 1e-4  # -80 dBFS
 CONFIDENCE_THRESHOLD = 4.0
-MARGIN_THRESHOLD = 1.0
+PLAUSIBLE_Z = 1.96  # see _plausible
+MARGIN_THRESHOLD = 1.0  # see _plausible
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class SyncCurves:
 
 @dataclass(frozen=True)
 class SyncResult:
-    """Offset estimate with its evidence (see `analyse` for confidence and margin).
+    """Offset estimate with its evidence (see `analyse` for confidence, margin and ambiguity).
 
     `correlation` is, at each lag in `lags_ms`, the mean Pearson r of the TOP_K motion
     channels that agree best with the onset curve: what a plot should show. The peak is
@@ -96,9 +97,15 @@ class SyncResult:
     short overlap at an extreme lag does not win; `offset_ms` refines that lag with a
     parabola, `peak_lag_ms` is the whole lag. `source_map` holds each grid cell's r at the
     peak lag (the better of its two cues), `best_region` its (row, col) maximum.
+    `offset_ci_ms` is (low, high), the lags around the peak that fit as well within chance
+    (see `_plausible`). When `ambiguous` (another lag, apart from the peak, fits as well)
+    `offset_ms` and `offset_ci_ms` are None and the best whole lag stays in `peak_lag_ms` only,
+    as a diagnostic: it is no estimate.
     """
 
     offset_ms: float | None
+    offset_ci_ms: tuple[float, float] | None
+    ambiguous: bool
     confidence: float
     synchronizable: bool
     reason: str
@@ -135,6 +142,8 @@ class SyncResult:
         """JSON-ready: scalars plus the arrays as lists."""
         return {
             "offset_ms": self.offset_ms,
+            "offset_ci_ms": None if self.offset_ci_ms is None else list(self.offset_ci_ms),
+            "ambiguous": self.ambiguous,
             "confidence": self.confidence,
             "synchronizable": self.synchronizable,
             "reason": self.reason,
@@ -390,7 +399,7 @@ def _block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.nd
 
 def _no_result(c: SyncCurves, reason: str, motion_activity: float, audio_activity: float) -> SyncResult:
     return SyncResult(
-        offset_ms=None, confidence=0.0, synchronizable=False, reason=reason,
+        offset_ms=None, offset_ci_ms=None, ambiguous=False, confidence=0.0, synchronizable=False, reason=reason,
         lags_ms=np.zeros(0), correlation=np.zeros(0), source_map=np.zeros(c.grid),
         best_region=None, peak_lag_ms=None, peak_corr=0.0, zero_lag_corr=float("nan"),
         peak_z=0.0, margin=0.0, audio_activity=audio_activity, motion_activity=motion_activity,
@@ -415,17 +424,38 @@ def _audible_onset(c: SyncCurves) -> tuple[np.ndarray, int]:
     return c.onset[first : int(audible[-1]) + 1].astype(np.float64), first
 
 
-def _peak_stats(score: np.ndarray, lags: np.ndarray, i: int) -> tuple[float, float]:
-    """Peak z against the lags away from it, and its margin over the best rival local
-    maximum, both in units of the spread of those other lags."""
-    far = np.abs(lags - lags[i]) > PEAK_HALF_WIDTH
-    rest = score[far]
-    spread = float(rest.std()) + 1e-9
-    peak_z = float((score[i] - rest.mean()) / spread)
-    left, right = np.r_[-np.inf, score[:-1]], np.r_[score[1:], -np.inf]
-    rivals = score[far & (score >= left) & (score >= right)]
-    margin = float((score[i] - rivals.max()) / spread) if rivals.size else peak_z
-    return peak_z, margin
+def _peak_z(score: np.ndarray, lags: np.ndarray, i: int) -> float:
+    """Peak score against the lags away from it, in units of their spread."""
+    rest = score[np.abs(lags - lags[i]) > PEAK_HALF_WIDTH]
+    return float((score[i] - rest.mean()) / (rest.std() + 1e-9))
+
+
+def _plausible(score: np.ndarray, i: int, noise: float) -> tuple[float, float, float]:
+    """The peak's lobe, as fractional lag indices (low, high), and the margin of the peak over
+    the best rival outside it, in units of the noise of a score difference.
+
+    A lag fits as well as the peak within chance when its score is less than PLAUSIBLE_Z
+    standard deviations of a difference of two scores below the peak's (each score has the
+    chance spread `noise` at one lag, seen on the surrogates). The contiguous run of such lags
+    around the peak is the offset's interval. The margin is measured against the lags outside
+    it, so a rival counts only when a dip below that level separates it from the peak; it
+    ties with the peak when it is less than MARGIN_THRESHOLD standard deviations below, i.e.
+    when chance alone would put it on top about one time in six or more. Measured in the
+    score's own chance spread, not in the spread of the lag curve (the former rule): a
+    regular beat makes that curve swing widely, so a tie looked like a clear peak, and a lone
+    sharp peak made a flat curve's small bumps look like rivals.
+    """
+    unit = math.sqrt(2) * noise + 1e-9
+    level = score[i] - PLAUSIBLE_Z * unit
+    above = score >= level
+    lo = i - int(np.argmin(above[i::-1])) if not above[: i + 1].all() else -1
+    hi = i + int(np.argmin(above[i:])) if not above[i:].all() else score.size
+    # edges where the score crosses the level, linearly between the lags on either side
+    low = float(lo + (level - score[lo]) / (score[lo + 1] - score[lo])) if lo >= 0 else 0.0
+    high = float(hi - (level - score[hi]) / (score[hi - 1] - score[hi])) if hi < score.size else score.size - 1.0
+    outside = np.r_[score[: max(lo + 1, 0)], score[hi:]]
+    margin = float((score[i] - outside.max()) / unit) if outside.size else 0.0
+    return low, high, margin
 
 
 def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) -> SyncResult:
@@ -441,12 +471,14 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     very curves?", which a z-score against the other lags (`peak_z`, kept as a feature)
     answers badly for short clips, whose lag curve has few independent values: at the same
     rate of claims on mismatched clips, it kept 66% of the procedural clips where `peak_z`
-    kept 44%. `margin` is the peak over the best rival local maximum, in `peak_z` units; it
-    is small when events repeat regularly (a countdown's beeps) and several lags fit.
-    A clip is synchronizable when confidence >= CONFIDENCE_THRESHOLD and margin >=
-    MARGIN_THRESHOLD: that claimed 4 of 240 mismatched clips; a threshold of 3.0 would claim
-    81% of the procedural clips instead of 68%, but 9 of the 240. A false alarm on a good clip
-    costs more than a missed shift.
+    kept 44%. `margin` is the peak over the best lag outside its lobe, in the chance spread
+    of a score difference (see `_plausible`); it is small when events repeat regularly (a
+    countdown's beeps, a drum beat) and several lags fit. Then the clip is `ambiguous`: no
+    offset is given at all, since a guess among tied lags is a coin toss that a reader (or
+    the detector) would take for a measurement. A clip is synchronizable when confidence >=
+    CONFIDENCE_THRESHOLD and it is not ambiguous: the confidence threshold claimed 4 of 240
+    mismatched clips; 3.0 would claim 81% of the procedural clips instead of 68%, but 9 of
+    the 240. A false alarm on a good clip costs more than a missed shift.
     """
     c = source if isinstance(source, SyncCurves) else curves(source)
     motion, accel = c.motion[1:-1].astype(np.float64), c.accel[1:-1].astype(np.float64)
@@ -491,8 +523,9 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     r, n = lagged_pearson(channels, onset, lags + to_onset)
     corr, score = _combine(r, n)
     i = int(np.argmax(score))
-    peak_z, margin = _peak_stats(score, lags, i)
-    confidence = _surrogate_z(channels, onset, lags + to_onset, float(score[i]), c.fps)
+    confidence, noise = _surrogate_z(channels, onset, lags + to_onset, float(score[i]), c.fps)
+    low, high, margin = _plausible(score, i, noise)
+    ambiguous = margin < MARGIN_THRESHOLD
 
     per_channel = np.full(live.size, -np.inf)
     per_channel[live] = r[i]
@@ -504,12 +537,14 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     zero = np.flatnonzero(lags == 0)
     if confidence < CONFIDENCE_THRESHOLD:
         reason = "no clear audio-visual events"
-    elif margin < MARGIN_THRESHOLD:
+    elif ambiguous:
         reason = "several offsets fit equally well (the events repeat regularly)"
     else:
         reason = ""
     return SyncResult(
-        offset_ms=float((lags[0] + _parabolic(score, i)) * ms_per_lag),
+        offset_ms=None if ambiguous else float((lags[0] + _parabolic(score, i)) * ms_per_lag),
+        offset_ci_ms=None if ambiguous else (float((lags[0] + low) * ms_per_lag), float((lags[0] + high) * ms_per_lag)),
+        ambiguous=ambiguous,
         confidence=confidence,
         synchronizable=not reason,
         reason=reason,
@@ -520,20 +555,22 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
         peak_lag_ms=float(lags[i] * ms_per_lag),
         peak_corr=float(corr[i]),
         zero_lag_corr=float(corr[zero[0]]) if zero.size else float("nan"),
-        peak_z=peak_z,
+        peak_z=_peak_z(score, lags, i),
         margin=margin,
         audio_activity=audio_activity,
         motion_activity=motion_activity,
     )
 
 
-def _surrogate_z(channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float) -> float:
+def _surrogate_z(channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float) -> tuple[float, float]:
     """The peak score against the peak scores reached when the onset curve is cut into
-    SURROGATE_BLOCK_S blocks and shuffled: same events, same texture, no relation to the
-    picture. Seeded, so a clip always gets the same value."""
+    SURROGATE_BLOCK_S blocks and shuffled (same events, same texture, no relation to the
+    picture), and the chance spread of the score at one lag (the median over lags of its
+    standard deviation across the surrogates). Seeded, so a clip always gets the same values."""
     rng = np.random.default_rng(0)
     block = int(np.clip(onset.size / 10, 3, SURROGATE_BLOCK_S * fps))
     order = np.arange(onset.size)
     shuffles = np.stack([_block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)])
-    peaks = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1].max(axis=1)
-    return float((peak - peaks.mean()) / (peaks.std() + 1e-9))
+    scores = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1]
+    peaks = scores.max(axis=1)
+    return float((peak - peaks.mean()) / (peaks.std() + 1e-9)), float(np.median(scores.std(axis=0)))

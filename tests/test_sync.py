@@ -166,7 +166,7 @@ def test_sub_frame_precision_on_procedural_clips():
         d = _event_clip(seed)
         for ms in rng.uniform(-1500, 1500, 2):
             r = sync.analyse(_with_audio(d, anomalies.shift_audio(d.audio, SR, ms)))
-            errors.append(abs(r.offset_ms - ms))
+            errors.append(np.inf if r.offset_ms is None else abs(r.offset_ms - ms))  # None: ambiguous
             claimed.append(r.synchronizable)
     errors, claimed = np.array(errors), np.array(claimed)
     assert np.mean(errors <= 40) >= 0.9, np.round(errors)
