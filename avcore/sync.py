@@ -28,6 +28,7 @@ claims within 40 ms, 3 of 200 mismatched clips claimed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -85,6 +86,32 @@ class SyncCurves:
     @property
     def rms_db(self) -> np.ndarray | None:
         return None if self.rms is None else 20 * np.log10(np.maximum(self.rms, 1e-10))
+
+    @property
+    def seconds(self) -> float:
+        """How long the picture's curves run."""
+        return len(self.motion) / self.fps
+
+    def window(self, start_s: float, end_s: float) -> SyncCurves:
+        """The curves of the frame intervals between `start_s` and `end_s`, every curve cut at
+        the same samples so that picture and sound keep their relative timing.
+
+        Parameters
+        ----------
+        start_s, end_s : float
+            Window bounds in seconds of the clip, rounded to whole samples.
+
+        Returns
+        -------
+        SyncCurves
+            Its sample j is this one's sample round(start_s * fps) + j, so it keeps the time
+            base with its origin at that sample's start.
+        """
+        a, b = max(0, int(round(start_s * self.fps))), max(0, int(round(end_s * self.fps)))
+        audio = {} if self.onset is None else {"onset": self.onset[a:b], "rms": self.rms[a:b]}
+        return dataclasses.replace(
+            self, motion=self.motion[a:b], accel=self.accel[a:b], repeated=self.repeated[a:b], **audio
+        )
 
 
 @dataclass(frozen=True)
