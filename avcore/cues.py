@@ -229,10 +229,10 @@ def frame_timing_cues(frame_times: np.ndarray) -> dict[str, float]:
     }
 
 
-def repeated_frames(diff: np.ndarray, moving: float = MOVING_GREY, fraction: float = DUPLICATE_FRACTION) -> np.ndarray:
+def repeated_frames(diff: np.ndarray, moving: float = MOVING_GREY) -> np.ndarray:
     """Which frame changes (mean absolute grey-level change of each consecutive pair) repeat a
-    frame in the middle of motion: a change below `fraction` of both neighbours' while both
-    exceed `moving`. A still scene repeats frames honestly, so it does not count; the ends,
+    frame in the middle of motion: a change below DUPLICATE_FRACTION of both neighbours' while
+    both exceed `moving`. A still scene repeats frames honestly, so it does not count; the ends,
     with one neighbour, never do.
 
     Parameters
@@ -241,8 +241,6 @@ def repeated_frames(diff: np.ndarray, moving: float = MOVING_GREY, fraction: flo
         Change from frame i to frame i + 1.
     moving : float
         Neighbour change, in grey levels, that counts as motion.
-    fraction : float
-        Share of the smaller neighbour change below which a change is a repeat.
 
     Returns
     -------
@@ -251,7 +249,7 @@ def repeated_frames(diff: np.ndarray, moving: float = MOVING_GREY, fraction: flo
     out = np.zeros(diff.shape, bool)
     if diff.size >= 3:
         middle, low = diff[1:-1], np.minimum(diff[:-2], diff[2:])
-        out[1:-1] = (low > moving) & (middle < fraction * low)
+        out[1:-1] = (low > moving) & (middle < DUPLICATE_FRACTION * low)
     return out
 
 

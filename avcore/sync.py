@@ -58,12 +58,9 @@ DETREND_S = 1.0  # see _detrend
 ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see analyse
 MOTION_FLOOR = 0.05  # grey levels: a cell whose frame difference varies less is still
 ACCEL_FLOOR = 0.01  # px/frame: below this, flow velocity change is numerical noise
-# a repeated frame: its change is under REPEAT_FRACTION of both neighbours', which exceed
-# REPEAT_MOVING_GREY. At 64x48 a procedural scene changes by 0.2-2 grey levels a frame; a frame
-# repeated by ffmpeg's fps filter is an exact copy, but once re-encoded (a 12.5 fps file made
-# 25 fps) the copy keeps 0.02-0.4 of coding noise, which the cue's tenth missed on 4 of 8 clips
+# grey levels of change on both sides that make a near-still frame a repeat (cues.repeated_frames),
+# not stillness: at 64x48 a procedural scene changes by 0.2-2 a frame, an encoded copy by 0.02-0.4
 REPEAT_MOVING_GREY = 0.1
-REPEAT_FRACTION = 0.3
 SILENCE_RMS = 1e-4  # -80 dBFS
 CONFIDENCE_THRESHOLD = 4.0
 PLAUSIBLE_Z = 1.96  # see _plausible
@@ -303,7 +300,7 @@ class _MotionCurves:
         velocity = np.concatenate([np.zeros((0, cells, 2)), *self._velocity]).astype(np.float32)
         repeated = np.zeros(len(motion), bool)
         # sample k is the change into frame k, so the pair diff[i] of cues is sample i + 1
-        repeated[1:] = cues.repeated_frames(motion[1:].mean(axis=1), REPEAT_MOVING_GREY, REPEAT_FRACTION)
+        repeated[1:] = cues.repeated_frames(motion[1:].mean(axis=1), REPEAT_MOVING_GREY)
         repeated[-1:] = False  # no following sample to share with
         k = np.flatnonzero(repeated)
         for curve in (motion, velocity):
@@ -492,8 +489,8 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     """Offset estimate, confidence and sound-source map of one clip.
 
     `synchronizable` False means "cannot tell": `offset_ms` is then only the best guess
-    (None when there is nothing to correlate: no audio, silence, a still picture, too short)
-    and `reason` says why, in words fit for a person.
+    (None when there is nothing to correlate: no audio, silence, a still picture, too short;
+    or when the best lag is `ambiguous`) and `reason` says why, in words fit for a person.
 
     confidence: how many standard deviations the peak's score stands above the peak scores
     of SURROGATES onset curves cut into blocks and shuffled (same sounds, same texture, no
