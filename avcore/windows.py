@@ -26,7 +26,7 @@ MIN_LAST_WINDOW_S = 1.0  # a tail shorter than this past the last regular window
 DRIFT_MIN_WINDOWS = 4  # measured windows needed before a line through them means anything
 DRIFT_MIN_SPAN_S = 20.0  # between the first and last measured centres: a line over less is mostly noise
 DRIFT_MAX_RESIDUAL_MS = 40.0  # median |residual| a line may leave (a frame): beyond, the offset jumps, not drifts
-MS_PER_MIN_PER_MS_PER_S = 60.0  # slope in ms per second of picture to ms per minute
+SECONDS_PER_MINUTE = 60.0
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def drift(windows: tuple[WindowResult, ...] | list[WindowResult]) -> tuple[float
     residual = float(np.median(np.abs(y - np.median(y - slope * t) - slope * t)))
     if residual > DRIFT_MAX_RESIDUAL_MS:
         return None, None
-    return slope * MS_PER_MIN_PER_MS_PER_S, residual
+    return slope * SECONDS_PER_MINUTE, residual
 
 
 def combine(windows: tuple[WindowResult, ...] | list[WindowResult]) -> tuple[float | None, tuple[float, float] | None]:
