@@ -229,13 +229,37 @@ def frame_timing_cues(frame_times: np.ndarray) -> dict[str, float]:
     }
 
 
+def repeated_frames(diff: np.ndarray, moving: float = MOVING_GREY) -> np.ndarray:
+    """Which frame changes (mean absolute grey-level change of each consecutive pair) repeat a
+    frame in the middle of motion: a change below DUPLICATE_FRACTION of both neighbours' while
+    both exceed `moving`. A still scene repeats frames honestly, so it does not count; the ends,
+    with one neighbour, never do.
+
+    Parameters
+    ----------
+    diff : (N,) array
+        Change from frame i to frame i + 1.
+    moving : float
+        Neighbour change, in grey levels, that counts as motion.
+
+    Returns
+    -------
+    (N,) bool array, True where pair i repeats its first frame.
+    """
+    out = np.zeros(diff.shape, bool)
+    if diff.size >= 3:
+        middle, low = diff[1:-1], np.minimum(diff[:-2], diff[2:])
+        out[1:-1] = (low > moving) & (middle < DUPLICATE_FRACTION * low)
+    return out
+
+
 def frame_repeat_cues(frames: np.ndarray) -> dict[str, float]:
     """Share of decoded frame pairs that repeat a frame, or skip one, in the middle of motion.
 
-    A repeat is a pair that barely changes while the pairs on both sides change (a still
-    scene repeats frames honestly, so it does not count); a skip is a pair that changes far
-    more than both sides. Decoding a sped-up clip at a fixed rate drops every few frames (each
-    a skip); a slowed or low-rate one repeats them; film transferred to video repeats them too.
+    A repeat is a pair that barely changes while the pairs on both sides change (see
+    `repeated_frames`); a skip is a pair that changes far more than both sides. Decoding a
+    sped-up clip at a fixed rate drops every few frames (each a skip); a slowed or low-rate one
+    repeats them; film transferred to video repeats them too.
     """
     if frames.shape[0] < 4:
         return {"duplicate_frame_ratio": 0.0, "frame_jump_ratio": 0.0}
@@ -243,8 +267,6 @@ def frame_repeat_cues(frames: np.ndarray) -> dict[str, float]:
     if grey.ndim == 4:
         grey = grey.mean(axis=3)
     diff = np.abs(np.diff(grey, axis=0)).mean(axis=(1, 2))
-    middle, sides = diff[1:-1], np.stack([diff[:-2], diff[2:]])
-    low, high = sides.min(axis=0), sides.max(axis=0)
-    repeats = (low > MOVING_GREY) & (middle < DUPLICATE_FRACTION * low)
+    middle, high = diff[1:-1], np.maximum(diff[:-2], diff[2:])
     skips = (high > MOVING_GREY) & (middle > JUMP_FACTOR * high)
-    return {"duplicate_frame_ratio": float(repeats.mean()), "frame_jump_ratio": float(skips.mean())}
+    return {"duplicate_frame_ratio": float(repeated_frames(diff)[1:-1].mean()), "frame_jump_ratio": float(skips.mean())}

@@ -28,13 +28,14 @@ claims within 40 ms, 3 of 200 mismatched clips claimed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from avcore import media
+from avcore import cues, media
 
 SYNC_FPS = 25.0
 SYNC_SIZE = (64, 48)  # width, height: enough for a 4x4 grid of 16x12-pixel cells
@@ -57,9 +58,13 @@ DETREND_S = 1.0  # see _detrend
 ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see analyse
 MOTION_FLOOR = 0.05  # grey levels: a cell whose frame difference varies less is still
 ACCEL_FLOOR = 0.01  # px/frame: below this, flow velocity change is numerical noise
+# grey levels of change on both sides that make a near-still frame a repeat (cues.repeated_frames),
+# not stillness: at 64x48 a procedural scene changes by 0.2-2 a frame, an encoded copy by 0.02-0.4
+REPEAT_MOVING_GREY = 0.1
 SILENCE_RMS = 1e-4  # -80 dBFS
 CONFIDENCE_THRESHOLD = 4.0
-MARGIN_THRESHOLD = 1.0
+PLAUSIBLE_Z = 1.96  # see _plausible
+MARGIN_THRESHOLD = 1.0  # see _plausible
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class SyncCurves:
     accel: np.ndarray  # (T, R) change of mean flow velocity across each sample, px/frame
     onset: np.ndarray | None  # (Ta,) spectral flux of band loudness; None without audio
     rms: np.ndarray | None  # (Ta,) linear RMS of the window around each sample
+    repeated: np.ndarray  # (T,) bool: the frame repeated its predecessor; see _MotionCurves
 
     @property
     def motion_total(self) -> np.ndarray:
@@ -81,10 +87,36 @@ class SyncCurves:
     def rms_db(self) -> np.ndarray | None:
         return None if self.rms is None else 20 * np.log10(np.maximum(self.rms, 1e-10))
 
+    @property
+    def seconds(self) -> float:
+        """How long the picture's curves run."""
+        return len(self.motion) / self.fps
+
+    def window(self, start_s: float, end_s: float) -> SyncCurves:
+        """The curves of the frame intervals between `start_s` and `end_s`, every curve cut at
+        the same samples so that picture and sound keep their relative timing.
+
+        Parameters
+        ----------
+        start_s, end_s : float
+            Window bounds in seconds of the clip, rounded to whole samples.
+
+        Returns
+        -------
+        SyncCurves
+            Its sample j is this one's sample round(start_s * fps) + j, so it keeps the time
+            base with its origin at that sample's start.
+        """
+        a, b = max(0, int(round(start_s * self.fps))), max(0, int(round(end_s * self.fps)))
+        audio = {} if self.onset is None else {"onset": self.onset[a:b], "rms": self.rms[a:b]}
+        return dataclasses.replace(
+            self, motion=self.motion[a:b], accel=self.accel[a:b], repeated=self.repeated[a:b], **audio
+        )
+
 
 @dataclass(frozen=True)
 class SyncResult:
-    """Offset estimate with its evidence (see `analyse` for confidence and margin).
+    """Offset estimate with its evidence (see `analyse` for confidence, margin and ambiguity).
 
     `correlation` is, at each lag in `lags_ms`, the mean Pearson r of the TOP_K motion
     channels that agree best with the onset curve: what a plot should show. The peak is
@@ -92,9 +124,15 @@ class SyncResult:
     short overlap at an extreme lag does not win; `offset_ms` refines that lag with a
     parabola, `peak_lag_ms` is the whole lag. `source_map` holds each grid cell's r at the
     peak lag (the better of its two cues), `best_region` its (row, col) maximum.
+    `offset_ci_ms` is (low, high), the lags around the peak that fit as well within chance
+    (see `_plausible`). When `ambiguous` (another lag, apart from the peak, fits as well)
+    `offset_ms` and `offset_ci_ms` are None and the best whole lag stays in `peak_lag_ms` only,
+    as a diagnostic: it is no estimate.
     """
 
     offset_ms: float | None
+    offset_ci_ms: tuple[float, float] | None
+    ambiguous: bool
     confidence: float
     synchronizable: bool
     reason: str
@@ -131,6 +169,8 @@ class SyncResult:
         """JSON-ready: scalars plus the arrays as lists."""
         return {
             "offset_ms": self.offset_ms,
+            "offset_ci_ms": None if self.offset_ci_ms is None else list(self.offset_ci_ms),
+            "ambiguous": self.ambiguous,
             "confidence": self.confidence,
             "synchronizable": self.synchronizable,
             "reason": self.reason,
@@ -172,11 +212,11 @@ def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
 
 
 def _sync_curves(decoded: media.Decoded, picture: _MotionCurves) -> SyncCurves:
-    motion, accel = picture.curves()
+    motion, accel, repeated = picture.curves()
     onset = rms = None
     if decoded.audio is not None and decoded.audio.size:
         onset, rms = audio_curves(decoded.audio, decoded.sr, decoded.fps)
-    return SyncCurves(float(decoded.fps), picture.grid, motion, accel, onset, rms)
+    return SyncCurves(float(decoded.fps), picture.grid, motion, accel, onset, rms, repeated)
 
 
 def _cell_means(images: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -214,6 +254,11 @@ class _MotionCurves:
     does not see, while a hit or a bounce happens where a stick or a ball reverses, at the
     one moment its frame difference dips. The velocity change is taken across each sample,
     |v(k+1) - v(k-1)|, so a reversal inside interval k is credited to sample k.
+
+    A repeated frame (a low-rate source decoded at SYNC_FPS, or a clip made from one) is a
+    missing sample, not stillness: the next sample holds the change of both intervals, so the
+    curves would be a comb of zeros. That change, and the displacement, are shared equally by
+    the two samples, which keeps both the time base (their span's middle) and the scale.
     """
 
     def __init__(self, grid: tuple[int, int] = GRID):
@@ -245,17 +290,25 @@ class _MotionCurves:
             self._velocity.append(_cell_means(_flows(frames), self.grid))
         self._last = frames[-1]
 
-    def curves(self) -> tuple[np.ndarray, np.ndarray]:
-        """motion (T, R) in grey levels and accel (T, R) in px/frame; T is the frames added."""
+    def curves(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """motion (T, R) in grey levels, accel (T, R) in px/frame and the repeated samples
+        (T,) bool; T is the frames added."""
         if self._pending:
             self._take()
         cells = self.grid[0] * self.grid[1]
         motion = np.concatenate([np.zeros((0, cells)), *self._motion]).astype(np.float32)
         velocity = np.concatenate([np.zeros((0, cells, 2)), *self._velocity]).astype(np.float32)
+        repeated = np.zeros(len(motion), bool)
+        # sample k is the change into frame k, so the pair diff[i] of cues is sample i + 1
+        repeated[1:] = cues.repeated_frames(motion[1:].mean(axis=1), REPEAT_MOVING_GREY)
+        repeated[-1:] = False  # no following sample to share with
+        k = np.flatnonzero(repeated)
+        for curve in (motion, velocity):
+            curve[k] = curve[k + 1] = (curve[k] + curve[k + 1]) / 2
         accel = np.zeros_like(motion)
         if len(velocity) > 2:
             accel[1:-1] = np.linalg.norm(velocity[2:] - velocity[:-2], axis=2)
-        return motion, accel
+        return motion, accel, repeated
 
 
 def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
@@ -373,7 +426,7 @@ def _block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.nd
 
 def _no_result(c: SyncCurves, reason: str, motion_activity: float, audio_activity: float) -> SyncResult:
     return SyncResult(
-        offset_ms=None, confidence=0.0, synchronizable=False, reason=reason,
+        offset_ms=None, offset_ci_ms=None, ambiguous=False, confidence=0.0, synchronizable=False, reason=reason,
         lags_ms=np.zeros(0), correlation=np.zeros(0), source_map=np.zeros(c.grid),
         best_region=None, peak_lag_ms=None, peak_corr=0.0, zero_lag_corr=float("nan"),
         peak_z=0.0, margin=0.0, audio_activity=audio_activity, motion_activity=motion_activity,
@@ -398,25 +451,46 @@ def _audible_onset(c: SyncCurves) -> tuple[np.ndarray, int]:
     return c.onset[first : int(audible[-1]) + 1].astype(np.float64), first
 
 
-def _peak_stats(score: np.ndarray, lags: np.ndarray, i: int) -> tuple[float, float]:
-    """Peak z against the lags away from it, and its margin over the best rival local
-    maximum, both in units of the spread of those other lags."""
-    far = np.abs(lags - lags[i]) > PEAK_HALF_WIDTH
-    rest = score[far]
-    spread = float(rest.std()) + 1e-9
-    peak_z = float((score[i] - rest.mean()) / spread)
-    left, right = np.r_[-np.inf, score[:-1]], np.r_[score[1:], -np.inf]
-    rivals = score[far & (score >= left) & (score >= right)]
-    margin = float((score[i] - rivals.max()) / spread) if rivals.size else peak_z
-    return peak_z, margin
+def _peak_z(score: np.ndarray, lags: np.ndarray, i: int) -> float:
+    """Peak score against the lags away from it, in units of their spread."""
+    rest = score[np.abs(lags - lags[i]) > PEAK_HALF_WIDTH]
+    return float((score[i] - rest.mean()) / (rest.std() + 1e-9))
+
+
+def _plausible(score: np.ndarray, i: int, noise: float) -> tuple[float, float, float]:
+    """The peak's lobe, as fractional lag indices (low, high), and the margin of the peak over
+    the best rival outside it, in units of the noise of a score difference.
+
+    A lag fits as well as the peak within chance when its score is less than PLAUSIBLE_Z
+    standard deviations of a difference of two scores below the peak's (each score has the
+    chance spread `noise` at one lag, seen on the surrogates). The contiguous run of such lags
+    around the peak is the offset's interval. The margin is measured against the lags outside
+    it, so a rival counts only when a dip below that level separates it from the peak; it
+    ties with the peak when it is less than MARGIN_THRESHOLD standard deviations below, i.e.
+    when chance alone would put it on top about one time in six or more. Measured in the
+    score's own chance spread, not in the spread of the lag curve (the former rule): a
+    regular beat makes that curve swing widely, so a tie looked like a clear peak, and a lone
+    sharp peak made a flat curve's small bumps look like rivals.
+    """
+    unit = math.sqrt(2) * noise + 1e-9
+    level = score[i] - PLAUSIBLE_Z * unit
+    above = score >= level
+    lo = i - int(np.argmin(above[i::-1])) if not above[: i + 1].all() else -1
+    hi = i + int(np.argmin(above[i:])) if not above[i:].all() else score.size
+    # edges where the score crosses the level, linearly between the lags on either side
+    low = float(lo + (level - score[lo]) / (score[lo + 1] - score[lo])) if lo >= 0 else 0.0
+    high = float(hi - (level - score[hi]) / (score[hi - 1] - score[hi])) if hi < score.size else score.size - 1.0
+    outside = np.r_[score[: max(lo + 1, 0)], score[hi:]]
+    margin = float((score[i] - outside.max()) / unit) if outside.size else 0.0
+    return low, high, margin
 
 
 def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) -> SyncResult:
     """Offset estimate, confidence and sound-source map of one clip.
 
     `synchronizable` False means "cannot tell": `offset_ms` is then only the best guess
-    (None when there is nothing to correlate: no audio, silence, a still picture, too short)
-    and `reason` says why, in words fit for a person.
+    (None when there is nothing to correlate: no audio, silence, a still picture, too short;
+    or when the best lag is `ambiguous`) and `reason` says why, in words fit for a person.
 
     confidence: how many standard deviations the peak's score stands above the peak scores
     of SURROGATES onset curves cut into blocks and shuffled (same sounds, same texture, no
@@ -424,12 +498,14 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     very curves?", which a z-score against the other lags (`peak_z`, kept as a feature)
     answers badly for short clips, whose lag curve has few independent values: at the same
     rate of claims on mismatched clips, it kept 66% of the procedural clips where `peak_z`
-    kept 44%. `margin` is the peak over the best rival local maximum, in `peak_z` units; it
-    is small when events repeat regularly (a countdown's beeps) and several lags fit.
-    A clip is synchronizable when confidence >= CONFIDENCE_THRESHOLD and margin >=
-    MARGIN_THRESHOLD: that claimed 4 of 240 mismatched clips; a threshold of 3.0 would claim
-    81% of the procedural clips instead of 68%, but 9 of the 240. A false alarm on a good clip
-    costs more than a missed shift.
+    kept 44%. `margin` is the peak over the best lag outside its lobe, in the chance spread
+    of a score difference (see `_plausible`); it is small when events repeat regularly (a
+    countdown's beeps, a drum beat) and several lags fit. Then the clip is `ambiguous`: no
+    offset is given at all, since a guess among tied lags is a coin toss that a reader (or
+    the detector) would take for a measurement. A clip is synchronizable when confidence >=
+    CONFIDENCE_THRESHOLD and it is not ambiguous: the confidence threshold claimed 4 of 240
+    mismatched clips; 3.0 would claim 81% of the procedural clips instead of 68%, but 9 of
+    the 240. A false alarm on a good clip costs more than a missed shift.
     """
     c = source if isinstance(source, SyncCurves) else curves(source)
     motion, accel = c.motion[1:-1].astype(np.float64), c.accel[1:-1].astype(np.float64)
@@ -474,8 +550,9 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     r, n = lagged_pearson(channels, onset, lags + to_onset)
     corr, score = _combine(r, n)
     i = int(np.argmax(score))
-    peak_z, margin = _peak_stats(score, lags, i)
-    confidence = _surrogate_z(channels, onset, lags + to_onset, float(score[i]), c.fps)
+    confidence, noise = _surrogate_z(channels, onset, lags + to_onset, float(score[i]), c.fps)
+    low, high, margin = _plausible(score, i, noise)
+    ambiguous = margin < MARGIN_THRESHOLD
 
     per_channel = np.full(live.size, -np.inf)
     per_channel[live] = r[i]
@@ -487,12 +564,14 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     zero = np.flatnonzero(lags == 0)
     if confidence < CONFIDENCE_THRESHOLD:
         reason = "no clear audio-visual events"
-    elif margin < MARGIN_THRESHOLD:
+    elif ambiguous:
         reason = "several offsets fit equally well (the events repeat regularly)"
     else:
         reason = ""
     return SyncResult(
-        offset_ms=float((lags[0] + _parabolic(score, i)) * ms_per_lag),
+        offset_ms=None if ambiguous else float((lags[0] + _parabolic(score, i)) * ms_per_lag),
+        offset_ci_ms=None if ambiguous else (float((lags[0] + low) * ms_per_lag), float((lags[0] + high) * ms_per_lag)),
+        ambiguous=ambiguous,
         confidence=confidence,
         synchronizable=not reason,
         reason=reason,
@@ -503,20 +582,22 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
         peak_lag_ms=float(lags[i] * ms_per_lag),
         peak_corr=float(corr[i]),
         zero_lag_corr=float(corr[zero[0]]) if zero.size else float("nan"),
-        peak_z=peak_z,
+        peak_z=_peak_z(score, lags, i),
         margin=margin,
         audio_activity=audio_activity,
         motion_activity=motion_activity,
     )
 
 
-def _surrogate_z(channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float) -> float:
+def _surrogate_z(channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float) -> tuple[float, float]:
     """The peak score against the peak scores reached when the onset curve is cut into
-    SURROGATE_BLOCK_S blocks and shuffled: same events, same texture, no relation to the
-    picture. Seeded, so a clip always gets the same value."""
+    SURROGATE_BLOCK_S blocks and shuffled (same events, same texture, no relation to the
+    picture), and the chance spread of the score at one lag (the median over lags of its
+    standard deviation across the surrogates). Seeded, so a clip always gets the same values."""
     rng = np.random.default_rng(0)
     block = int(np.clip(onset.size / 10, 3, SURROGATE_BLOCK_S * fps))
     order = np.arange(onset.size)
     shuffles = np.stack([_block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)])
-    peaks = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1].max(axis=1)
-    return float((peak - peaks.mean()) / (peaks.std() + 1e-9))
+    scores = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1]
+    peaks = scores.max(axis=1)
+    return float((peak - peaks.mean()) / (peaks.std() + 1e-9)), float(np.median(scores.std(axis=0)))

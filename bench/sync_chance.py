@@ -28,7 +28,8 @@ from avcore.models import detector  # noqa: E402
 
 def mismatched(a: sync.SyncCurves, b: sync.SyncCurves) -> sync.SyncCurves:
     n = min(len(a.motion), len(b.onset))
-    return dataclasses.replace(a, motion=a.motion[:n], accel=a.accel[:n], onset=b.onset[:n], rms=b.rms[:n])
+    return dataclasses.replace(a, motion=a.motion[:n], accel=a.accel[:n], onset=b.onset[:n], rms=b.rms[:n],
+                               repeated=a.repeated[:n])
 
 
 def main() -> None:

@@ -70,4 +70,5 @@ for col, (name, view) in zip(columns, syncs.items()):
     else:
         col.plotly_chart(plots.cross_correlation(r.lags_ms, r.correlation, r.offset_ms, name, confident=r.synchronizable), width="stretch")
         verdict = "synchronizable" if r.synchronizable else f"cannot tell: {r.reason}"
-        col.caption(f"Best lag {r.offset_ms:+.0f} ms, confidence {r.confidence:.1f} ({verdict}).")
+        lag = "No single best lag" if r.offset_ms is None else f"Best lag {r.offset_ms:+.0f} ms"
+        col.caption(f"{lag}, confidence {r.confidence:.1f} ({verdict}).")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avcore import anomalies, media, sync
+from avcore import anomalies, media, synth, sync
 from conftest import real_clip
 
 FPS = sync.SYNC_FPS
@@ -28,17 +28,19 @@ def _click(rng: np.random.Generator, n: int = 800) -> np.ndarray:
     return (rng.standard_normal(n) * np.exp(-np.arange(n) / 150)).astype(np.float32)
 
 
-def _event_clip(seed: int, seconds: float = 6.0) -> media.Decoded:
-    """A lamp switched on at irregular moments with a click each time and left on for a
-    random while, a ball wandering elsewhere with no sound, camera noise and a noise floor,
-    already at the sync size. A frame at time k/fps shows the lamp lit if it was switched on
-    at or before k/fps, so picture and sound share one clock: the true offset is zero."""
+def _event_clip(seed: int, seconds: float = 6.0, period: float | None = None) -> media.Decoded:
+    """A lamp switched on at irregular moments (or every `period` seconds) with a click each
+    time and left on for a random while, a ball wandering elsewhere with no sound, camera
+    noise and a noise floor, already at the sync size. A frame at time k/fps shows the lamp
+    lit if it was switched on at or before k/fps, so picture and sound share one clock: the
+    true offset is zero."""
     rng = np.random.default_rng(seed)
     n = int(seconds * FPS)
     w, h = sync.SYNC_SIZE
-    events = np.cumsum(rng.uniform(0.4, 0.9, 20)) + 0.2
+    gaps = rng.uniform(0.4, 0.9, 20) if period is None else np.full(20, period)
+    events = np.cumsum(gaps) + 0.2
     events = events[events < seconds - 0.2]
-    lit = rng.uniform(0.1, 0.3, events.size)
+    lit = rng.uniform(0.1, 0.3, events.size) if period is None else np.full(events.size, 0.2)
     frames = np.full((n, h, w), 60.0, np.float32)
     x0, y0 = rng.integers(0, w - 20), rng.integers(0, h - 16)
     bx, by = rng.uniform(0, w), rng.uniform(0, h)
@@ -161,17 +163,73 @@ def test_sub_frame_precision_on_procedural_clips():
     """Shifts that are not whole frames (40 ms) are still found within 40 ms, for at least 90%
     of them: the parabola through the correlation peak does its job."""
     rng = np.random.default_rng(7)
-    errors, claimed = [], []
+    errors, claimed, covered = [], [], []
     for seed in range(10):
         d = _event_clip(seed)
         for ms in rng.uniform(-1500, 1500, 2):
             r = sync.analyse(_with_audio(d, anomalies.shift_audio(d.audio, SR, ms)))
-            errors.append(abs(r.offset_ms - ms))
+            errors.append(np.inf if r.offset_ms is None else abs(r.offset_ms - ms))  # None: ambiguous
             claimed.append(r.synchronizable)
+            if r.offset_ci_ms is not None:
+                lo, hi = r.offset_ci_ms
+                assert lo <= r.offset_ms <= hi and hi - lo < 400, r.offset_ci_ms
+                covered.append(lo <= ms <= hi)
     errors, claimed = np.array(errors), np.array(claimed)
     assert np.mean(errors <= 40) >= 0.9, np.round(errors)
     assert np.all(errors[claimed] <= 80)  # whatever is claimed is right
     assert claimed.mean() >= 0.5  # and most of these event-rich clips are claimed
+    assert np.mean(covered) >= 0.9  # the interval holds the true offset
+
+
+# ----- repeated frames ----------------------------------------------------------------------
+
+def test_repeated_frames_are_shared_not_still():
+    """Every other frame repeated, as a 12.5 fps source decoded at 25 fps: the repeats are
+    marked, and the change into the next frame is shared by both samples, so the motion curve
+    has no comb of zeros and keeps its total."""
+    d = _event_clip(3)
+    doubled = d.frames.copy()
+    doubled[1::2] = doubled[0:-1:2]
+    plain, c = sync.curves(d), sync.curves(_with_audio(media.Decoded(doubled, d.fps, d.audio, None, d.seconds), d.audio))
+    assert plain.repeated.mean() < 0.05  # a lamp lit for two frames looks like one, rarely
+    k = np.flatnonzero(c.repeated)
+    assert k.size >= 0.4 * len(doubled) and np.all(k % 2 == 1)
+    raw = np.abs(np.diff(doubled.astype(np.float32), axis=0)).mean(axis=(1, 2))
+    assert np.allclose(c.motion_total[k], c.motion_total[k + 1], atol=1e-4)
+    assert np.isclose(c.motion_total[1:].sum(), raw.sum(), rtol=1e-3)
+    assert c.motion_total[k].min() > 0.2 * np.median(c.motion_total[1:])
+
+
+def _dup_pair(seed: int, ms: float, folder: Path) -> tuple[Path, Path]:
+    """A procedural clip with its sound content-shifted by `ms`, and the same clip re-encoded
+    at 12.5 fps and then at 25 fps, which repeats every other frame."""
+    c = synth.render(seed, duration=6.0, audio_offset_s=ms / 1000)
+    plain = media.write_clip(folder / f"{seed}.mp4", c.frames, c.fps, c.audio)
+    half = media.encode(folder / f"{seed}-12.5.mp4", [["-i", str(plain)]], vf="fps=12.5")
+    return plain, media.encode(folder / f"{seed}-dup.mp4", [["-i", str(half)]], vf="fps=25")
+
+
+def test_offset_is_found_through_repeated_frames(tmp_path):
+    """The offset through the repeats is as good as on the original: most estimates within
+    40 ms and every claim right. Before repeats were shared, 2 of these 8 were 41-51 ms off."""
+    rng = np.random.default_rng(1)
+    errors, repeats = {"plain": [], "dup": []}, []
+    for seed in range(8):
+        ms = float(rng.choice([-1, 1]) * rng.uniform(200, 1000))
+        for name, path in zip(errors, _dup_pair(seed, ms, tmp_path)):
+            c = sync.measure(path)[1]
+            r = sync.analyse(c)
+            if name == "dup":
+                repeats.append(c.repeated.mean())
+            else:
+                assert c.repeated.mean() < 0.05
+            assert not r.synchronizable or abs(r.offset_ms - ms) <= 80, (seed, ms, r)
+            if r.offset_ms is not None:
+                errors[name].append(abs(r.offset_ms - ms))
+    # half the frames are repeats; many hide where the scene barely moves or in coding noise
+    assert 0.15 <= np.mean(repeats) <= 0.5 and max(repeats) <= 0.55, np.round(repeats, 2)
+    for name, e in errors.items():
+        assert len(e) >= 5 and np.mean(np.array(e) <= 40) >= 0.9, (name, np.round(e))
 
 
 # ----- cannot tell --------------------------------------------------------------------------
@@ -221,6 +279,9 @@ def test_regular_beeps_are_ambiguous(tmp_path):
     small = _small_copy("smpte-countdown.mp4", tmp_path)
     base = sync.analyse(sync.measure(small)[1])
     assert not base.synchronizable
+    # the tied best lag is no estimate: nothing a reader or the detector could take for one
+    assert base.ambiguous and base.offset_ms is None and base.offset_ci_ms is None
+    assert np.isnan(base.features()["sync_offset_ms"]) and base.peak_lag_ms is not None
     for ms in (300, -700):
         r = sync.analyse(sync.measure(anomalies.time_shift(small, tmp_path / f"{ms}.mp4", ms))[1])
         assert not r.synchronizable
@@ -228,6 +289,32 @@ def test_regular_beeps_are_ambiguous(tmp_path):
         both = ~np.isnan(moved)
         assert np.corrcoef(moved[both], r.correlation[both])[0, 1] > 0.7
         assert np.corrcoef(base.correlation, r.correlation)[0, 1] < 0.4
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_periodic_events_are_ambiguous(seed):
+    """A lamp and a click every 0.48 s, shifted by 300 ms: lags a period apart fit alike, so
+    no offset is given; the same lamp at irregular moments is found, with an interval."""
+    for period, ms in ((0.48, 300), (None, 300)):
+        d = _event_clip(seed, period=period)
+        r = sync.analyse(_with_audio(d, anomalies.shift_audio(d.audio, SR, ms)))
+        if period:
+            assert r.ambiguous and r.offset_ms is None and not r.synchronizable, r
+        else:
+            assert not r.ambiguous and r.offset_ci_ms[0] <= ms <= r.offset_ci_ms[1], r
+
+
+def test_window_of_the_curves_keeps_the_timing(click_decoded):
+    """A window cut out of the curves is the same samples of every curve and gives the same
+    offset, on a shift it can see."""
+    shifted = _with_audio(click_decoded, anomalies.shift_audio(click_decoded.audio, SR, 300))
+    c = sync.curves(shifted)
+    part = c.window(1.0, 4.6)
+    a, b = int(round(1.0 * c.fps)), int(round(4.6 * c.fps))
+    for name in ("motion", "accel", "onset", "rms", "repeated"):
+        assert np.array_equal(getattr(part, name), getattr(c, name)[a:b]), name
+    assert abs(sync.analyse(part).offset_ms - 300) <= 40
+    assert sync.analyse(c.window(0.0, c.seconds)).offset_ms == sync.analyse(c).offset_ms
 
 
 @pytest.fixture(scope="module")
@@ -252,6 +339,7 @@ def test_result_exports_are_stable_and_serialisable(click_decoded):
     assert list(feats) == list(sync.analyse(_with_audio(click_decoded, None)).features())
     assert all(isinstance(v, float) for v in feats.values())
     d = json.loads(json.dumps(r.to_dict()))
+    assert d["offset_ci_ms"][0] <= d["offset_ms"] <= d["offset_ci_ms"][1] and d["ambiguous"] is False
     assert len(d["lags_ms"]) == len(d["correlation"]) and np.array(d["source_map"]).shape == sync.GRID
     assert d["lags_ms"][0] >= -sync.MAX_LAG_S * 1000 and d["lags_ms"][-1] <= sync.MAX_LAG_S * 1000
 

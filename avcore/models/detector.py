@@ -39,7 +39,7 @@ from avcore import cues, media, sync
 from avcore.errors import AvcoreError
 
 CLASSES = ("aligned", "time_shift", "noise", "mute", "distort")
-MEASURE_VERSION = "measure-v6"  # what `analyse` measures; cached tables are keyed on it
+MEASURE_VERSION = "measure-v7"  # what `analyse` measures; cached tables are keyed on it
 MODEL_VERSION = "detector-v10"  # how evidence is derived and modelled; saved models are keyed on it
 
 
