@@ -34,11 +34,12 @@ class Analysis:
 def events_reading(row: dict[str, float], reason: str = "") -> SyncReading:
     """The events path's measurements (`SyncResult.features`) as the decision reads them."""
     locked = row["sync_synchronizable"] >= DECISION_THRESHOLD and math.isfinite(row["sync_offset_ms"])
+    interval = (row["sync_offset_lo_ms"], row["sync_offset_hi_ms"])
     return SyncReading(
         path="events",
         locked=bool(locked),
         offset_ms=float(row["sync_offset_ms"]) if locked else None,
-        offset_ci_ms=None,
+        offset_ci_ms=tuple(map(float, interval)) if locked and all(map(math.isfinite, interval)) else None,
         confidence=float(row["sync_confidence"]),
         reason=reason,
         summary="sounds and visible motion",

@@ -153,6 +153,8 @@ class SyncResult:
         nan = float("nan")
         return {
             "sync_offset_ms": nan if self.offset_ms is None else float(self.offset_ms),
+            "sync_offset_lo_ms": nan if self.offset_ci_ms is None else float(self.offset_ci_ms[0]),
+            "sync_offset_hi_ms": nan if self.offset_ci_ms is None else float(self.offset_ci_ms[1]),
             "sync_abs_offset_ms": nan if self.offset_ms is None else abs(float(self.offset_ms)),
             "sync_confidence": float(self.confidence),
             "sync_synchronizable": float(self.synchronizable),
