@@ -216,6 +216,11 @@ class Roi:
         mid = (lo + hi) / 2 @ np.array([[c, -s], [s, c]]) + centre
         return cls(float(mid[0]), float(mid[1]), float((hi - lo).max() * ROI_SCALE), angle)
 
+    def box(self) -> tuple[float, float, float, float]:
+        """The face's box as a detection would give it: the crop without its margin."""
+        half = self.side / ROI_SCALE / 2
+        return self.cx - half, self.cy - half, self.cx + half, self.cy + half
+
     def to_crop(self, size: int) -> np.ndarray:
         """2x3 affine from frame pixels to the (size x size) crop."""
         scale = size / self.side
