@@ -15,14 +15,14 @@ LANDMARK_EVERY frames are held; what is kept per face and frame is one MOUTH_PAT
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
 from avcore import face
 
-LANDMARK_EVERY = 2
+LANDMARK_EVERY = 4
 DETECT_EVERY = 24  # frames; a multiple of LANDMARK_EVERY so that new faces start on key frames
 MAX_FACES = 3
 MOUTH_PATCH = (32, 24)  # width, height in pixels
@@ -59,6 +59,20 @@ class MouthTrack:
     def box(self) -> tuple[float, float, float, float]:
         """The median of the key frames' boxes: where the face is, for a person."""
         return tuple(float(v) for v in np.median(np.array(self.boxes), axis=0))
+
+    def cut(self, a: int, b: int) -> MouthTrack | None:
+        """Frames a..b-1 of the track, numbered from 0 (None if no key frame is left): one
+        decode serves several cuts of a clip, as content shifts of it."""
+        keep = [i for i, k in enumerate(self.key_frames) if a <= k < b]
+        if not keep:
+            return None
+        pick = lambda xs: [xs[i] for i in keep]
+        return replace(
+            self, first=max(self.first - a, 0), key_frames=[self.key_frames[i] - a for i in keep],
+            opening=pick(self.opening), width=pick(self.width), presence=pick(self.presence),
+            plausible=pick(self.plausible), boxes=pick(self.boxes), transforms=pick(self.transforms),
+            patches=None if self.patches is None else self.patches[a:b],
+        )
 
 
 def _mouth_transform(lm: face.Landmarks) -> np.ndarray:

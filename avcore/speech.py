@@ -29,12 +29,11 @@ SPEECH_FPS = 25.0
 # decode size: about this many pixels, aspect kept, never enlarged. A 9:16 portrait of a seated
 # speaker then has a face ~40 px wide and a mouth of ~15 px, still enough for the face mesh
 DECODE_PIXELS = 480 * 270
-_LAST = []
 MAX_LAG_S = 1.2
 SPEECH_BAND_HZ = (300.0, 3000.0)
-SPEAKER_LEAD_MS = 0.0  # see the module docstring of bench/speech_shifts.py; measured below
+SPEAKER_LEAD_MS = 12.0  # the mouth leads its sound; see analyse_tracks
 CONFIDENCE_THRESHOLD = 3.0
-MARGIN_THRESHOLD = 1.0
+MARGIN_THRESHOLD = sync.MARGIN_THRESHOLD
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # the landmark model's presence probability on nine key frames in ten (its 10th percentile):
 # >= 0.99 for every person facing the camera in the clips measured, at most 0.97 on the
@@ -249,7 +248,6 @@ def lock(m: MouthCurves, a: SpeechCurves, fps: float, max_lag_s: float = MAX_LAG
     curvature = -(score[i - 1] - 2 * score[i] + score[i + 1]) if 0 < i < score.size - 1 else 0.0
     half = max(math.sqrt(2.0 / curvature), 0.5) * ms if curvature > 0 else float(lags.size) * ms
     zero = np.flatnonzero(lags == 0)
-    _LAST.append(dict(lags=lags, score=score, pairs=pairs, to_audio=to_audio, i=i, fps=fps))
     return _Lock(
         offset_ms=float(offset), ci_ms=(float(offset - half), float(offset + half)),
         confidence=confidence, margin=margin, peak_corr=float(corr[i]),
