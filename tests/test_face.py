@@ -105,16 +105,18 @@ def test_a_flat_picture_has_no_face():
     assert face.detect(np.full((240, 320, 3), 128, np.uint8)) == []
 
 
-def test_each_thread_has_its_own_networks():
-    nets = {}
+def test_threads_share_the_networks_safely():
+    frame = _frame("grid-bbaf2n.mpg", (360, 288))
+    alone = face.detect(frame)[0].box
+    boxes = {}
 
-    def grab(k):
-        nets[k] = face._nets()
+    def run(k):
+        boxes[k] = [face.detect(frame)[0].box for _ in range(5)]
 
-    threads = [threading.Thread(target=grab, args=(k,)) for k in range(2)]
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(3)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert nets[0][0] is not nets[1][0] and nets[0][1] is not nets[1][1]
+    assert all(b == alone for runs in boxes.values() for b in runs)
     assert face._nets() is face._nets()
