@@ -378,7 +378,7 @@ def analyse(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, landmark_ev
     """Decode a clip and time its speech against its speaker's mouth.
 
     The frames are worked on as ffmpeg decodes them (see `MouthTracker`), at SPEECH_FPS and
-    `decode_size`.
+    `decode_size`, and not kept: what stays per frame is one small mouth patch per face.
 
     Parameters
     ----------
@@ -396,5 +396,6 @@ def analyse(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, landmark_ev
     media._require_video(info)
     size = decode_size(info.video.width, info.video.height)
     tracker = MouthTracker(landmark_every)
-    decoded = media.decode(path, SPEECH_FPS, size, color=True, info=info, max_seconds=max_seconds, on_frames=tracker.add)
+    decoded = media.decode(path, SPEECH_FPS, size, color=True, info=info, max_seconds=max_seconds,
+                           on_frames=tracker.add, keep_frames=False)
     return analyse_tracks(tracker.finish(), decoded.audio, decoded.sr, SPEECH_FPS, scale=info.video.width / size[0])

@@ -165,3 +165,13 @@ def test_a_puppy_gets_no_speech_lock():
     r = speech.analyse(path)
     assert not r.measured
     assert not r.face_found  # the landmark model is not sure enough of the puppy's "face"
+
+
+def test_decode_can_hand_frames_on_without_keeping_them(click_clip):
+    seen = []
+    kept = media.decode(click_clip, FPS, (80, 60), color=True, on_frames=seen.append)
+    handed = []
+    dropped = media.decode(click_clip, FPS, (80, 60), color=True, on_frames=handed.append, keep_frames=False)
+    assert dropped.frames.shape == (0, 60, 80, 3)
+    assert np.array_equal(np.concatenate(handed), kept.frames)
+    assert np.array_equal(dropped.audio, kept.audio)
