@@ -50,7 +50,6 @@ class MouthTrack:
     first: int
     key_frames: list[int] = field(default_factory=list)
     opening: list[float] = field(default_factory=list)
-    width: list[float] = field(default_factory=list)
     presence: list[float] = field(default_factory=list)
     plausible: list[bool] = field(default_factory=list)
     boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
@@ -72,7 +71,7 @@ class MouthTrack:
         pick = lambda xs: [xs[i] for i in keep]
         return replace(
             self, first=max(self.first - a, 0), key_frames=[self.key_frames[i] - a for i in keep],
-            opening=pick(self.opening), width=pick(self.width), presence=pick(self.presence),
+            opening=pick(self.opening), presence=pick(self.presence),
             plausible=pick(self.plausible), boxes=pick(self.boxes), transforms=pick(self.transforms),
             patches=None if self.patches is None else self.patches[a:b],
         )
@@ -137,10 +136,17 @@ class MouthTracker:
                     break
                 if any(_iou(d.box, self._rois[k].box()) > SAME_FACE_IOU for k in active):
                     continue
-                self.tracks.append(MouthTrack(first=i))
-                k = len(self.tracks) - 1
+                # a face found again where one was lost goes on in that face's track, so a
+                # face the mesh loses now and then does not pile up tracks
+                lost = [k for k, t in enumerate(self.tracks) if not t.active and _iou(d.box, self._rois[k].box()) > SAME_FACE_IOU]
+                if lost:
+                    k = lost[-1]
+                    self.tracks[k].active = True
+                else:
+                    self.tracks.append(MouthTrack(first=i))
+                    k = len(self.tracks) - 1
+                    self._patches[k] = [_missing()] * self._buffer_start
                 self._rois[k] = face.Roi.from_detection(d)
-                self._patches[k] = [_missing()] * self._buffer_start
                 active.append(k)
         for k in active:
             track = self.tracks[k]
@@ -151,7 +157,6 @@ class MouthTracker:
             self._rois[k] = face.Roi.from_landmarks(lm)
             track.key_frames.append(i)
             track.opening.append(face.mouth_opening(lm))
-            track.width.append(float(np.linalg.norm(lm.points[face.MOUTH_LEFT, :2] - lm.points[face.MOUTH_RIGHT, :2]) / max(lm.eye_distance, 1e-6)))
             track.presence.append(lm.presence)
             track.plausible.append(face.plausible(lm))
             track.boxes.append(lm.box())

@@ -19,10 +19,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
-from avcore import face, media, sync
+from avcore import media, sync
 from avcore.mouth import LANDMARK_EVERY, MouthTrack, MouthTracker
 
 SPEECH_FPS = 25.0
@@ -31,13 +30,16 @@ SPEECH_FPS = 25.0
 DECODE_PIXELS = 480 * 270
 MAX_LAG_S = 1.2
 SPEECH_BAND_HZ = (300.0, 3000.0)
-# the mouth moves slightly before its sound: the median of the raw offsets of the estimates
-# within 80 ms of the truth on the 9 talking clips' content shifts (bench/speech_shifts.py,
-# 83 of 117 cases) was +14 ms, about a third of a frame; it is taken off every offset
+# the mouth moves slightly before its sound. Measured on the 9 talking clips' content shifts
+# (bench/speech_shifts.py) as the median raw error of the estimates within 80 ms of the truth:
+# +13.9 ms (86 of 117) with a mesh on every frame, +12 with every 4th, +22 with every 6th;
+# about a third of a frame. It is taken off every offset.
 SPEAKER_LEAD_MS = 14.0
-CONFIDENCE_THRESHOLD = 3.0
+# a claim needs both. On the talking clips' content shifts and 72 swapped-sound pairs these
+# claimed 15% of the correct estimates, none of the wrong ones and no swap; 3.0 claimed 8%
+CONFIDENCE_THRESHOLD = 2.5
 # half of avcore.sync's: speech is quasi-periodic (a syllable every ~0.2-0.3 s), so a rival
-# peak one syllable away is normal; at 1.0 two thirds of the correct locks went unclaimed
+# peak one syllable away is normal; at 1.0 most correct locks went unclaimed
 MARGIN_THRESHOLD = 0.5
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # the landmark model's presence probability on nine key frames in ten (its 10th percentile):
@@ -45,6 +47,7 @@ PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # puppy of vas-dog-02677 (whose muzzle the mesh fits on some frames)
 PRESENCE_FACE = 0.98
 MIN_TRACK_S = 1.0
+MAX_GAP_S = 1.0  # see mouth_curves
 SPEECH_RANGE_DB = 15.0  # speech envelope's 95th over 10th percentile: pauses between words
 MOUTH_MOVES = 0.01  # eye distances: std of a speaking mouth's opening (0.013-0.06 measured; still faces 0.002-0.006)
 
@@ -66,12 +69,12 @@ class MouthCurves:
 
 @dataclass(frozen=True)
 class SpeechCurves:
-    """Per-sample audio curves of the whole clip: speech-band loudness `envelope` and its
-    positive change `onset`, and the speech-band loudness per band `bands` (T, B)."""
+    """Per-sample audio curves of the whole clip: speech-band loudness `envelope` (band
+    loudness as avcore.sync has it, averaged over the speech bands), its positive change per
+    band averaged `onset`, and the linear RMS of each window `rms`."""
 
     envelope: np.ndarray
     onset: np.ndarray
-    bands: np.ndarray
     rms: np.ndarray
 
 
@@ -128,18 +131,23 @@ def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
     onset = np.zeros(len(bands))
     if len(bands) > 1:
         onset[1:] = np.maximum(np.diff(bands, axis=0), 0).mean(axis=1)
-    return SpeechCurves(bands.mean(axis=1), onset, bands, rms)
+    return SpeechCurves(bands.mean(axis=1), onset, rms)
 
 
-def mouth_curves(track: MouthTrack) -> MouthCurves | None:
-    """The curves of one followed face over the frames it was followed in (None when that is
-    under two frames). Frames inside that span where the face was briefly lost take the
-    nearest frame's patch."""
+def mouth_curves(track: MouthTrack, fps: float = SPEECH_FPS) -> MouthCurves | None:
+    """The curves of one followed face over the longest stretch of frames it was followed in
+    with no gap over MAX_GAP_S (None when that is under three frames). Frames of a shorter
+    gap take the last patch before it; a longer one would be a still mouth made up."""
     valid = ~np.isnan(track.patches[:, 0, 0])
     idx = np.flatnonzero(valid)
     if idx.size < 3:
         return None
-    first, end = int(idx[0]), int(idx[-1]) + 1
+    breaks = np.flatnonzero(np.diff(idx) > MAX_GAP_S * fps)
+    starts, ends = np.r_[0, breaks + 1], np.r_[breaks, idx.size - 1]
+    longest = int(np.argmax(idx[ends] - idx[starts]))
+    first, end = int(idx[starts[longest]]), int(idx[ends[longest]]) + 1
+    if end - first < 3:
+        return None
     nearest = np.maximum.accumulate(np.where(valid[first:end], np.arange(end - first), 0))
     patches = track.patches[first:end][nearest].reshape(end - first, -1).astype(np.float64)
     frames = np.arange(first, end)
@@ -247,7 +255,7 @@ def lock(m: MouthCurves, a: SpeechCurves, fps: float, max_lag_s: float = MAX_LAG
         return None
     # digital silence before and after (a delay's padding) carries no timing; see sync._audible_onset
     a0, a1 = int(audible[0]), int(audible[-1]) + 1
-    cut = SpeechCurves(a.envelope[a0:a1], a.onset[a0:a1], a.bands[a0:a1], a.rms[a0:a1])
+    cut = SpeechCurves(a.envelope[a0:a1], a.onset[a0:a1], a.rms[a0:a1])
     to_audio = m.start - a0
     lags = search_lags(len(m.opening), a1 - a0, to_audio, fps, max_lag_s)
     if lags.size < 2 * sync.PEAK_HALF_WIDTH + 3:
@@ -325,7 +333,7 @@ def analyse_tracks(
     speech = speech_range_db(a) >= SPEECH_RANGE_DB
     best = None
     for track in faces:
-        m = mouth_curves(track)
+        m = mouth_curves(track, fps)
         found = None if m is None else lock(m, a, fps, with_confidence=False)
         if found is not None and (best is None or found.peak_score > best[1].peak_score):
             best = (track, found, m)

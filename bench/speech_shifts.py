@@ -19,6 +19,7 @@ Figures are printed; nothing is written outside a temporary folder.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -151,25 +152,32 @@ def main() -> None:
             array = next(x for n, dd, x in rows if n == name and dd == d)
             print(f"  {name:18s} shift {d * 1000:6.0f} ms: file {r.offset_ms:6.0f} ms, arrays {array.offset_ms:6.0f} ms")
 
-    print("\ntiming: speech.analyse against ffmpeg decoding the clip at full size (best of 3)")
-    ratios, per10 = [], []
+    print("\ntiming: speech.analyse against ffmpeg decoding the clip at full size (median of 3; wall"
+          " time, and CPU time of this process and its ffmpeg children, which a busy machine inflates less)")
+    ratios, cpu_ratios, per10 = [], [], []
     for p in talking + others:
         info = media.probe(p)
-        full = _best(lambda: ffmpeg.run(["-i", str(p), "-map", "0:V:0", "-f", "null", "-"], what="decode"))
-        ours = _best(lambda: speech.analyse(p))
+        full, full_cpu = _timed(lambda: ffmpeg.run(["-i", str(p), "-map", "0:V:0", "-f", "null", "-"], what="decode"))
+        ours, ours_cpu = _timed(lambda: speech.analyse(p))
         ratios.append(ours / full)
+        cpu_ratios.append(ours_cpu / full_cpu)
         per10.append(ours / info.duration * 10)
-        print(f"  {p.name:24s} {info.video.width}x{info.video.height} {info.duration:5.1f} s: full decode {full:.2f} s, speech path {ours:.2f} s ({ours / full:.2f}x)")
-    print(f"  median {np.median(ratios):.2f}x the full-size decode; {np.median(per10):.2f} s per 10 s of video")
+        print(f"  {p.name:24s} {info.video.width}x{info.video.height} {info.duration:5.1f} s: full decode {full:.2f} s"
+              f" ({full_cpu:.2f} CPU-s), speech path {ours:.2f} s ({ours_cpu:.2f} CPU-s): {ours / full:.2f}x wall, {ours_cpu / full_cpu:.2f}x CPU")
+    print(f"  median {np.median(ratios):.2f}x the full-size decode's wall time, {np.median(cpu_ratios):.2f}x its CPU time;"
+          f" {np.median(per10):.2f} s per 10 s of video; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
-def _best(fn, runs: int = 3) -> float:
-    times = []
+def _timed(fn, runs: int = 3) -> tuple[float, float]:
+    """Median wall and CPU seconds (this process and its children) of fn."""
+    walls, cpus = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), os.times()
         fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        c2 = os.times()
+        walls.append(time.perf_counter() - t)
+        cpus.append(c2.user + c2.system + c2.children_user + c2.children_system - c.user - c.system - c.children_user - c.children_system)
+    return float(np.median(walls)), float(np.median(cpus))
 
 
 if __name__ == "__main__":

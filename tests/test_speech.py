@@ -51,7 +51,7 @@ def _pair(fine: np.ndarray, delay: int, rate: int, seed: int = 1):
     m = speech.MouthCurves(start=0, opening=video + noise(), darkness=video + noise(), change=np.abs(np.gradient(video)) + noise())
     env = audio + noise()
     onset = np.r_[0, np.maximum(np.diff(env), 0)]
-    return m, speech.SpeechCurves(env, onset, env[:, None], np.ones(n))
+    return m, speech.SpeechCurves(env, onset, np.ones(n))
 
 
 @pytest.mark.parametrize("frames", [10, -7, 4.5])
@@ -85,7 +85,7 @@ def test_mouth_curves_time_base():
     patches[:2] = np.nan  # the face is found on frame 2
     keys = list(range(2, n, 4))
     track = MouthTrack(first=2, key_frames=keys, opening=[0.1 if 8 <= k < 12 else 0.0 for k in keys],
-                       width=[0.5] * len(keys), presence=[1.0] * len(keys), plausible=[True] * len(keys),
+                       presence=[1.0] * len(keys), plausible=[True] * len(keys),
                        boxes=[(0, 0, 1, 1)] * len(keys), patches=patches)
     m = speech.mouth_curves(track)
     assert m.start == 3  # sample k needs frames k-1 and k
