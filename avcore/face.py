@@ -45,7 +45,7 @@ TILE_ASPECT = 1.3  # a frame longer than this times its short side is also searc
 
 # face-mesh landmark indices
 RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
-NOSE_TIP, CHIN = 1, 152
+CHIN = 152
 MOUTH_RIGHT, MOUTH_LEFT = 61, 291
 UPPER_LIP_TOP, LOWER_LIP_BOTTOM = 0, 17
 # inner-lip pairs, upper then lower, from the right corner to the left one

@@ -88,10 +88,15 @@ class SpeechResult:
     Otherwise they are the best guess, as in avcore.sync, or None when there was nothing to
     time (no face, no audio, too short).
     `speaks_but_no_lock`: a face's mouth clearly moves and the audio holds speech, yet no lag
-    agrees: the sound is likely someone else's (dubbed or swapped). `face_box` (x0, y0, x1,
-    y1) is the chosen face in pixels of the original frame. `reason` says in words why
-    nothing was measured ("" when measured). The curves (one value per sample at `fps`) and
-    the lag curve are for plotting.
+    agrees: the sound is likely someone else's (dubbed or swapped). `confidence` is the
+    peak's standing over block-shuffled surrogates of the audio (standard deviations),
+    `margin` its lead over the best rival peak (avcore.sync's measure), `peak_corr` and
+    `zero_lag_corr` the mean Pearson r of the curve pairs at the peak and at lag 0. `faces`
+    counts the face-like faces followed; `face_box` (x0, y0, x1, y1) is the one whose mouth
+    agreed best, in pixels of the original frame. `reason` says in words why nothing was
+    measured ("" when measured). For plotting: the lag curve (`lags_ms`, `score`: mean
+    Fisher-transformed r), the chosen mouth's opening from curve sample `mouth_start` on and
+    the speech envelope from sample 0, one value per sample at `fps`.
     """
 
     face_found: bool
@@ -330,7 +335,7 @@ def analyse_tracks(
     if audio is None or not audio.size or float(np.max(np.abs(audio))) < sync.SILENCE_RMS:
         return _none(True, False, "no audio" if audio is None or not audio.size else "the audio is silent", len(faces))
     a = speech_curves(audio, sr, fps)
-    speech = speech_range_db(a) >= SPEECH_RANGE_DB
+    has_speech = speech_range_db(a) >= SPEECH_RANGE_DB
     best = None
     for track in faces:
         m = mouth_curves(track, fps)
@@ -342,14 +347,14 @@ def analyse_tracks(
     track, _, m = best
     found = lock(m, a, fps)
     moves = float(np.std(track.opening)) >= MOUTH_MOVES
-    speaking = bool(speech and moves)
+    speaking = bool(has_speech and moves)
     clear = found.confidence >= CONFIDENCE_THRESHOLD and found.margin >= MARGIN_THRESHOLD
     measured = speaking and clear
     if measured:
         reason = ""
     elif not moves:
         reason = "the face's mouth hardly moves"
-    elif not speech:
+    elif not has_speech:
         reason = "no speech in the audio"
     elif found.confidence < CONFIDENCE_THRESHOLD:
         reason = "the mouth and the speech do not agree at any offset (dubbed or another voice?)"

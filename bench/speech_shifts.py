@@ -146,7 +146,8 @@ def main() -> None:
 
     print("\nffmpeg-made shifts against the array cuts")
     with tempfile.TemporaryDirectory() as tmp:
-        picks = [(n, d) for n, d, _ in rows if abs(d) >= LARGE[0]][:: max(1, len(rows) // FILE_CASES)][:FILE_CASES]
+        large = [(n, d) for n, d, _ in rows if abs(d) >= LARGE[0]]
+        picks = large[:: max(1, len(large) // FILE_CASES)][:FILE_CASES]
         for name, d in picks:
             r = speech.analyse(ffmpeg_shift(MEDIA / name, d, Path(tmp) / f"{name}.{d:+.3f}.mp4"))
             array = next(x for n, dd, x in rows if n == name and dd == d)
