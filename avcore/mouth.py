@@ -23,8 +23,9 @@ import numpy as np
 from avcore import face
 
 # key-frame spacing. Content shifts of 0.3-1.0 s within 80 ms (bench/speech_shifts.py, 9
-# talking clips): 71% with a mesh on every frame, 62% every 4th, 64% every 6th, 49% every 8th;
-# every 6th costs 42 mesh passes for 10 s of video instead of 250
+# talking clips): 67-72% with a mesh on every frame, 68% every 4th, 72% every 6th (with the
+# opening predicted from the patch between key frames, see speech._per_frame_opening); every
+# 6th costs 42 mesh passes for 10 s of video instead of 250
 LANDMARK_EVERY = 6
 DETECT_EVERY = 24  # frames; a multiple of LANDMARK_EVERY so that new faces start on key frames
 MAX_FACES = 3

@@ -32,15 +32,16 @@ MAX_LAG_S = 1.2
 SPEECH_BAND_HZ = (300.0, 3000.0)
 # the mouth moves slightly before its sound. Measured on the 9 talking clips' content shifts
 # (bench/speech_shifts.py) as the median raw error of the estimates within 80 ms of the truth:
-# +13.9 ms (86 of 117) with a mesh on every frame, +12 with every 4th, +22 with every 6th;
+# +15 ms (82 of 117 cases) with a mesh on every frame, +11 with every 4th, +19 with every 6th;
 # about a third of a frame. It is taken off every offset.
-SPEAKER_LEAD_MS = 14.0
-# a claim needs both. On the talking clips' content shifts and 72 swapped-sound pairs these
-# claimed 15% of the correct estimates, none of the wrong ones and no swap; 3.0 claimed 8%
+SPEAKER_LEAD_MS = 15.0
+# a claim needs both. On the talking clips' content shifts and 72 swapped-sound pairs,
+# confidence >= 2.5 and margin >= 0.3 claimed 15% of all cases, every one within 80 ms, and 1
+# swap (not as in sync); 3.0 claimed 8%, 2.0 claimed 20% and 3 swaps
 CONFIDENCE_THRESHOLD = 2.5
-# half of avcore.sync's: speech is quasi-periodic (a syllable every ~0.2-0.3 s), so a rival
-# peak one syllable away is normal; at 1.0 most correct locks went unclaimed
-MARGIN_THRESHOLD = 0.5
+# lower than avcore.sync's 1.0: speech is quasi-periodic (a syllable every ~0.2-0.3 s), so a
+# rival peak one syllable away is normal; at 1.0 four in five correct locks went unclaimed
+MARGIN_THRESHOLD = 0.3
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # the landmark model's presence probability on nine key frames in ten (its 10th percentile):
 # >= 0.99 for every person facing the camera in the clips measured, at most 0.97 on the
@@ -48,6 +49,8 @@ PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 PRESENCE_FACE = 0.98
 MIN_TRACK_S = 1.0
 MAX_GAP_S = 1.0  # see mouth_curves
+OPENING_COMPONENTS = 8  # see _per_frame_opening
+OPENING_RIDGE = 0.1
 SPEECH_RANGE_DB = 15.0  # speech envelope's 95th over 10th percentile: pauses between words
 MOUTH_MOVES = 0.01  # eye distances: std of a speaking mouth's opening (0.013-0.06 measured; still faces 0.002-0.006)
 
@@ -56,7 +59,8 @@ MOUTH_MOVES = 0.01  # eye distances: std of a speaking mouth's opening (0.013-0.
 class MouthCurves:
     """Per-sample curves of one face on the time base of the module docstring, covering
     curve samples `start` .. `start` + T - 1 of the clip. `opening` inner-lip gap in eye
-    distances (from the key frames' meshes, interpolated); `darkness` minus the mean grey
+    distances (measured by the key frames' meshes, predicted from the mouth patch on the
+    other frames, see `_per_frame_opening`); `darkness` minus the mean grey
     level of the middle of the mouth patch, which rises as the lips part on the dark mouth
     cavity, seen on every frame; `change` mean absolute change of the grey mouth patch (grey
     levels)."""
@@ -155,8 +159,9 @@ def mouth_curves(track: MouthTrack, fps: float = SPEECH_FPS) -> MouthCurves | No
         return None
     nearest = np.maximum.accumulate(np.where(valid[first:end], np.arange(end - first), 0))
     patches = track.patches[first:end][nearest].reshape(end - first, -1).astype(np.float64)
-    frames = np.arange(first, end)
-    opening = np.interp(frames, track.key_frames, track.opening)
+    keys = np.array([k - first for k in track.key_frames if first <= k < end], int)
+    values = np.array([o for k, o in zip(track.key_frames, track.opening) if first <= k < end])
+    opening = _per_frame_opening(patches, keys, values)
     h, w = track.patches.shape[1:]
     middle = track.patches[first:end][nearest][:, h // 4 : h - h // 4, w // 4 : w - w // 4]
     darkness = -middle.reshape(end - first, -1).mean(axis=1, dtype=np.float64)
@@ -167,6 +172,28 @@ def mouth_curves(track: MouthTrack, fps: float = SPEECH_FPS) -> MouthCurves | No
         darkness=(darkness[1:] + darkness[:-1]) / 2,
         change=change,
     )
+
+
+def _per_frame_opening(patches: np.ndarray, keys: np.ndarray, opening: np.ndarray) -> np.ndarray:
+    """The inner-lip opening on every frame, predicted from its mouth patch by a ridge
+    regression fitted on the key frames, where the mesh measured it.
+
+    The mesh runs on key frames only (avcore.mouth); interpolating between them blurs every
+    syllable shorter than their spacing, while the patch is seen on every frame. The
+    regression maps the patch's OPENING_COMPONENTS principal components (standardised) to the
+    opening; the ridge shrinks each coefficient by about OPENING_RIDGE of its size, so few key
+    frames do not overfit. With key frames every 6th frame, 0.3-1.0 s shifts within 80 ms went
+    from 65% to 72% (bench/speech_shifts.py); with a mesh on every frame it changes little.
+    """
+    if keys.size < 2:
+        return np.full(len(patches), float(opening.mean()) if opening.size else 0.0)
+    centred = patches - patches.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    z = u[:, :OPENING_COMPONENTS] * s[:OPENING_COMPONENTS]
+    z = z / np.maximum(z.std(axis=0), 1e-9)
+    a = z[keys]
+    coef = np.linalg.solve(a.T @ a + OPENING_RIDGE * keys.size * np.eye(z.shape[1]), a.T @ (opening - opening.mean()))
+    return opening.mean() + z @ coef
 
 
 # ----- lag ----------------------------------------------------------------------------------
