@@ -13,7 +13,11 @@ against ffmpeg decoding the clip at full size.
 
     /work/main/.venv/bin/python bench/speech_shifts.py [--landmark-every K] [--no-files]
 
-Figures are printed; nothing is written outside a temporary folder.
+Figures are printed; nothing is written outside a temporary folder. Last run (key frames
+every 6th): 0.3-1.0 s shifts 72% within 80 ms and 69% within 40 ms (latentsync-1 none of its
+8: no lag of its audio fits its mouth at any resolution tried), 15% measured and all of those
+within 80 ms; no false claim on the unshifted clips; no swap called in sync; no lock on the
+VAS/VGGSound clips; 10 s 720p clips 1.6x the full-size decode's wall time (2x its CPU).
 """
 
 from __future__ import annotations
