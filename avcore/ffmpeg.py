@@ -34,13 +34,15 @@ def run(
     check: bool = True,
     what: str = "ffmpeg",
     on_output: Callable[[bytes], None] | None = None,
+    keep_output: bool = True,
 ) -> subprocess.CompletedProcess:
     """Run ffmpeg with `args` (an argument list, never a shell string).
 
     A hang becomes an AvcoreError after `timeout` seconds; with `check`, a non-zero exit does
     too, carrying ffmpeg's last error line so the message says what went wrong. `on_output`
     is handed stdout piece by piece as ffmpeg writes it, so a caller's work on the output
-    overlaps ffmpeg's instead of following it; the result still holds all of stdout. stderr
+    overlaps ffmpeg's instead of following it; the result still holds all of stdout, unless
+    `keep_output` is False (then stdout is b"": a long decode need not sit in memory). stderr
     goes to a file: a pipe nobody reads until the end could fill up and stall ffmpeg.
     """
     cmd = [exe(), "-hide_banner", "-nostdin", *args]
@@ -60,7 +62,8 @@ def run(
         timer.start()
         try:
             while piece := proc.stdout.read1(PIPE_READ):
-                pieces.append(piece)
+                if keep_output or not on_output:
+                    pieces.append(piece)
                 if on_output:
                     on_output(piece)
             proc.wait()

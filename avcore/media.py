@@ -173,6 +173,7 @@ def decode(
     timeout: float = 120.0,
     on_frames: Callable[[np.ndarray], None] | None = None,
     deblock: bool = True,
+    keep_frames: bool = True,
 ) -> Decoded:
     """Frames at `fps` and `size` (width, height), grey unless `color`, and 16 kHz mono audio.
 
@@ -190,7 +191,8 @@ def decode(
     loop, so skipping it lets small errors build up until the next keyframe: on the real clips
     a 64x48 frame moved by 0.2-1.2 grey levels and its motion curve kept r >= 0.994 to the
     filtered one. Analysis can live with that (see sync.measure); pictures shown to people
-    keep the filter.
+    keep the filter. With `on_frames`, `keep_frames` False hands the frames only to it and
+    `frames` comes back empty (0, H, W[, 3]): a minute of colour frames would be hundreds of MB.
     """
     path = _existing(path)
     if info is None and size is None:
@@ -213,9 +215,11 @@ def decode(
         listing = Path(tmp) / "packets.crc"
         if info is None:
             video_args += [*_PACKET_LISTING, str(listing)]
+        handed = _WholeFrames(frame_bytes, shape, on_frames) if on_frames else None
+        keep = keep_frames or handed is None
         video_job = pool.submit(
             ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video",
-            on_output=_whole_frames(frame_bytes, shape, on_frames) if on_frames else None,
+            on_output=handed, keep_output=keep,
         )
         audio_job = pool.submit(_decode_audio, path, max_seconds, timeout) if info is None or info.has_audio else None
         video_proc = video_job.result()
@@ -236,14 +240,14 @@ def decode(
         notes.append(
             f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed."
         )
-    n = len(video_proc.stdout) // frame_bytes
+    n = len(video_proc.stdout) // frame_bytes if keep else handed.frames
     video_seconds = min(info.video.duration, seconds)
     if n == 0 or n < 0.9 * video_seconds * fps - fps * 0.5:
         raise AvcoreError(
             f"The video could be decoded only up to {n / fps:.1f} s of {video_seconds:.1f} s: "
             "the file looks truncated or corrupt."
         )
-    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(n, *shape)
+    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(-1, *shape)
 
     if info.has_audio and audio is None:
         notes.append("The audio stream could not be decoded; treated as no audio.")
@@ -252,20 +256,22 @@ def decode(
     return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=tuple(notes))
 
 
-def _whole_frames(
-    frame_bytes: int, shape: tuple[int, ...], on_frames: Callable[[np.ndarray], None]
-) -> Callable[[bytes], None]:
-    """Pipe pieces in, whole frames out: a piece may end inside a frame."""
-    pending = bytearray()
+class _WholeFrames:
+    """Pipe pieces in, whole frames out: a piece may end inside a frame. `frames` counts the
+    frames handed on."""
 
-    def take(piece: bytes) -> None:
-        pending.extend(piece)
-        whole = len(pending) // frame_bytes * frame_bytes
+    def __init__(self, frame_bytes: int, shape: tuple[int, ...], on_frames: Callable[[np.ndarray], None]):
+        self.frame_bytes, self.shape, self.on_frames = frame_bytes, shape, on_frames
+        self.pending = bytearray()
+        self.frames = 0
+
+    def __call__(self, piece: bytes) -> None:
+        self.pending.extend(piece)
+        whole = len(self.pending) // self.frame_bytes * self.frame_bytes
         if whole:
-            on_frames(np.frombuffer(bytes(pending[:whole]), np.uint8).reshape(-1, *shape))
-            del pending[:whole]
-
-    return take
+            self.on_frames(np.frombuffer(bytes(self.pending[:whole]), np.uint8).reshape(-1, *self.shape))
+            self.frames += whole // self.frame_bytes
+            del self.pending[:whole]
 
 
 def read_audio(path: str | os.PathLike, *, max_seconds: float = DEFAULT_MAX_SECONDS, timeout: float = 120.0) -> np.ndarray | None:

@@ -329,8 +329,18 @@ def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
 
 def audio_curves(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Onset strength (positive spectral flux of band loudness) and RMS, one value per frame
-    interval. Reflect padding keeps the clip's first window from reading as an onset out of
-    silence."""
+    interval."""
+    loudness, rms = band_loudness(audio, sr, fps)
+    onset = np.zeros(len(loudness), np.float32)
+    if len(loudness) > 1:
+        onset[1:] = np.maximum(np.diff(loudness, axis=0), 0).mean(axis=1)
+    return onset, rms
+
+
+def band_loudness(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Loudness (T, N_BANDS) of the `_band_matrix` bands and linear RMS (T,) of the N_FFT
+    window centred on each frame interval (see the module docstring). Reflect padding keeps
+    the clip's first window from reading as an onset out of silence."""
     n = int(np.floor(audio.size / sr * fps))
     centres = np.round((np.arange(n) - 0.5) / fps * sr).astype(int)
     x = np.pad(audio.astype(np.float32), N_FFT, mode="reflect" if audio.size > N_FFT else "constant")
@@ -342,11 +352,8 @@ def audio_curves(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np
     # spin for a few tenths of a second after it and burned 0.06 s of CPU a clip (the next
     # clip's decode needs that CPU); einsum's own loop takes 3 ms for a 10 s clip
     loudness = np.einsum("tf,bf->tb", power, _band_matrix(N_FFT, sr, N_BANDS)) ** LOUDNESS_EXP
-    onset = np.zeros(n, np.float32)
-    if n > 1:
-        onset[1:] = np.maximum(np.diff(loudness, axis=0), 0).mean(axis=1)
     rms = np.sqrt((seg**2).mean(axis=1) / np.mean(window**2))
-    return onset, rms.astype(np.float32)
+    return loudness, rms.astype(np.float32)
 
 
 # ----- correlation --------------------------------------------------------------------------

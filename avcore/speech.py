@@ -1,0 +1,441 @@
+"""How far the sound is from the picture of a speaking face, from its mouth and the speech.
+
+The coarse-motion path (avcore.sync) sees a talking head as a few grey cells that hardly
+change, and is at chance on it. Speech is tied to the mouth: the lips part as a syllable gets
+loud and move fastest at its onsets. So curves of the mouth (how open it is, how much its
+picture changes) are slid against curves of the speech band (its loudness envelope, its
+onsets) and the lag where they agree, beyond what chance gives with the same curves, is the
+offset. Several curve pairs are fused, as each one fails on some speakers (a smiling mouth is
+open in the pauses; a small mouth's opening is noisy, its picture change is not).
+
+Sign and time base as in avcore.sync: a POSITIVE offset means the AUDIO is LATE; curve sample
+k stands for the frame interval ((k-1)/fps, k/fps]. A mouth level (how open it is) at frame k
+is a snapshot at k/fps, so the level curves average frames k-1 and k to stand for the same
+interval as the frame differences and the audio windows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from avcore import media, sync
+from avcore.mouth import LANDMARK_EVERY, MouthTrack, MouthTracker
+
+SPEECH_FPS = 25.0
+# decode size: about this many pixels, aspect kept, never enlarged. A 9:16 portrait of a seated
+# speaker then has a face ~40 px wide and a mouth of ~15 px, still enough for the face mesh
+DECODE_PIXELS = 480 * 270
+MAX_LAG_S = 1.2
+SPEECH_BAND_HZ = (300.0, 3000.0)
+# the mouth moves slightly before its sound. Measured on the 9 talking clips' content shifts
+# (bench/speech_shifts.py) as the median raw error of the estimates within 80 ms of the truth:
+# +15 ms (82 of 117 cases) with a mesh on every frame, +11 with every 4th, +19 with every 6th;
+# about a third of a frame. It is taken off every offset.
+SPEAKER_LEAD_MS = 15.0
+# a claim needs both. On the talking clips' content shifts and 72 swapped-sound pairs,
+# confidence >= 2.5 and margin >= 0.3 claimed 15% of all cases, every one within 80 ms, and 1
+# swap (not as in sync); 3.0 claimed 8%, 2.0 claimed 20% and 3 swaps
+CONFIDENCE_THRESHOLD = 2.5
+# lower than avcore.sync's 1.0: speech is quasi-periodic (a syllable every ~0.2-0.3 s), so a
+# rival peak one syllable away is normal; at 1.0 seven in eight correct claims were lost
+MARGIN_THRESHOLD = 0.3
+PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
+# the landmark model's presence probability on nine key frames in ten (its 10th percentile):
+# >= 0.99 for every person facing the camera in the clips measured, at most 0.97 on the
+# puppy of vas-dog-02677 (whose muzzle the mesh fits on some frames)
+PRESENCE_FACE = 0.98
+MIN_TRACK_S = 1.0
+MAX_GAP_S = 1.0  # see mouth_curves
+OPENING_COMPONENTS = 8  # see _per_frame_opening
+OPENING_RIDGE = 0.1
+SPEECH_RANGE_DB = 15.0  # speech envelope's 95th over 10th percentile: pauses between words
+MOUTH_MOVES = 0.01  # eye distances: std of a speaking mouth's opening (0.013-0.06 measured; still faces 0.002-0.006)
+
+
+@dataclass(frozen=True)
+class MouthCurves:
+    """Per-sample curves of one face on the time base of the module docstring, covering
+    curve samples `start` .. `start` + T - 1 of the clip. `opening` inner-lip gap in eye
+    distances (measured by the key frames' meshes, predicted from the mouth patch on the
+    other frames, see `_per_frame_opening`); `darkness` minus the mean grey
+    level of the middle of the mouth patch, which rises as the lips part on the dark mouth
+    cavity, seen on every frame; `change` mean absolute change of the grey mouth patch (grey
+    levels)."""
+
+    start: int
+    opening: np.ndarray
+    darkness: np.ndarray
+    change: np.ndarray
+
+
+@dataclass(frozen=True)
+class SpeechCurves:
+    """Per-sample audio curves of the whole clip: speech-band loudness `envelope` (band
+    loudness as avcore.sync has it, averaged over the speech bands), its positive change per
+    band averaged `onset`, and the linear RMS of each window `rms`."""
+
+    envelope: np.ndarray
+    onset: np.ndarray
+    rms: np.ndarray
+
+
+@dataclass(frozen=True)
+class SpeechResult:
+    """The speech path's verdict on one clip.
+
+    `measured`: a face speaks and one lag agrees clearly (confidence and margin over their
+    thresholds); only then are `offset_ms` (positive = audio late, the speaker's natural
+    lead removed) and `offset_ci_ms` (about one standard error either side) to be trusted.
+    Otherwise they are the best guess, as in avcore.sync, or None when there was nothing to
+    time (no face, no audio, too short).
+    `speaks_but_no_lock`: a face's mouth clearly moves and the audio holds speech, yet no lag
+    agrees: the sound is likely someone else's (dubbed or swapped). `confidence` is the
+    peak's standing over block-shuffled surrogates of the audio (standard deviations),
+    `margin` its lead over the best rival peak (avcore.sync's measure), `peak_corr` and
+    `zero_lag_corr` the mean Pearson r of the curve pairs at the peak and at lag 0. `faces`
+    counts the face-like faces followed; `face_box` (x0, y0, x1, y1) is the one whose mouth
+    agreed best, in pixels of the original frame. `reason` says in words why nothing was
+    measured ("" when measured). For plotting: the lag curve (`lags_ms`, `score`: mean
+    Fisher-transformed r), the chosen mouth's opening from curve sample `mouth_start` on and
+    the speech envelope from sample 0, one value per sample at `fps`.
+    """
+
+    face_found: bool
+    speaking: bool
+    measured: bool
+    speaks_but_no_lock: bool
+    offset_ms: float | None
+    offset_ci_ms: tuple[float, float] | None
+    confidence: float
+    margin: float
+    peak_corr: float
+    zero_lag_corr: float
+    face_box: tuple[float, float, float, float] | None
+    faces: int
+    reason: str
+    fps: float = SPEECH_FPS
+    lags_ms: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    score: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    mouth_opening: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    mouth_start: int = 0
+    speech_envelope: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+
+# ----- curves -------------------------------------------------------------------------------
+
+def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
+    """Speech-band curves of 16 kHz mono audio, one value per frame interval.
+
+    Only the bands whose centre lies in SPEECH_BAND_HZ count: below it lie hum and the voice's
+    fundamental (which does not follow the mouth), above it sibilants and noise. The bands and
+    their loudness are avcore.sync's, so both paths hear the same sound.
+    """
+    loudness, rms = sync.band_loudness(audio, sr, fps)
+    weights = sync._band_matrix(sync.N_FFT, sr, sync.N_BANDS)
+    centres = weights @ np.fft.rfftfreq(sync.N_FFT, 1 / sr) / weights.sum(axis=1)
+    bands = loudness[:, (centres >= SPEECH_BAND_HZ[0]) & (centres <= SPEECH_BAND_HZ[1])].astype(np.float64)
+    onset = np.zeros(len(bands))
+    if len(bands) > 1:
+        onset[1:] = np.maximum(np.diff(bands, axis=0), 0).mean(axis=1)
+    return SpeechCurves(bands.mean(axis=1), onset, rms)
+
+
+def mouth_curves(track: MouthTrack, fps: float = SPEECH_FPS) -> MouthCurves | None:
+    """The curves of one followed face over the longest stretch of frames it was followed in
+    with no gap over MAX_GAP_S (None when that is under three frames). Frames of a shorter
+    gap take the last patch before it; a longer one would be a still mouth made up."""
+    valid = ~np.isnan(track.patches[:, 0, 0])
+    idx = np.flatnonzero(valid)
+    if idx.size < 3:
+        return None
+    breaks = np.flatnonzero(np.diff(idx) > MAX_GAP_S * fps)
+    starts, ends = np.r_[0, breaks + 1], np.r_[breaks, idx.size - 1]
+    longest = int(np.argmax(idx[ends] - idx[starts]))
+    first, end = int(idx[starts[longest]]), int(idx[ends[longest]]) + 1
+    if end - first < 3:
+        return None
+    nearest = np.maximum.accumulate(np.where(valid[first:end], np.arange(end - first), 0))
+    patches = track.patches[first:end][nearest].reshape(end - first, -1).astype(np.float64)
+    keys = np.array([k - first for k in track.key_frames if first <= k < end], int)
+    values = np.array([o for k, o in zip(track.key_frames, track.opening) if first <= k < end])
+    opening = _per_frame_opening(patches, keys, values)
+    h, w = track.patches.shape[1:]
+    middle = track.patches[first:end][nearest][:, h // 4 : h - h // 4, w // 4 : w - w // 4]
+    darkness = -middle.reshape(end - first, -1).mean(axis=1, dtype=np.float64)
+    change = np.abs(np.diff(patches, axis=0)).mean(axis=1)
+    return MouthCurves(
+        start=first + 1,
+        opening=(opening[1:] + opening[:-1]) / 2,
+        darkness=(darkness[1:] + darkness[:-1]) / 2,
+        change=change,
+    )
+
+
+def _per_frame_opening(patches: np.ndarray, keys: np.ndarray, opening: np.ndarray) -> np.ndarray:
+    """The inner-lip opening on every frame, predicted from its mouth patch by a ridge
+    regression fitted on the key frames, where the mesh measured it.
+
+    The mesh runs on key frames only (avcore.mouth); interpolating between them blurs every
+    syllable shorter than their spacing, while the patch is seen on every frame. The
+    regression maps the patch's OPENING_COMPONENTS principal components (standardised) to the
+    opening; the ridge shrinks each coefficient by about OPENING_RIDGE of its size, so few key
+    frames do not overfit. With key frames every 6th frame, 0.3-1.0 s shifts within 80 ms went
+    from 65% to 72% (bench/speech_shifts.py); with a mesh on every frame it changes little.
+    """
+    if keys.size < 2:
+        return np.full(len(patches), float(opening.mean()) if opening.size else 0.0)
+    centred = patches - patches.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    z = u[:, :OPENING_COMPONENTS] * s[:OPENING_COMPONENTS]
+    z = z / np.maximum(z.std(axis=0), 1e-9)
+    a = z[keys]
+    coef = np.linalg.solve(a.T @ a + OPENING_RIDGE * keys.size * np.eye(z.shape[1]), a.T @ (opening - opening.mean()))
+    return opening.mean() + z @ coef
+
+
+# ----- lag ----------------------------------------------------------------------------------
+
+def _pairs(m: MouthCurves, a: SpeechCurves) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(mouth curve, audio curve) pairs that should rise together: an open mouth (by its
+    mesh, by its dark cavity) with a loud syllable, a changing mouth picture with a
+    syllable's onset and with its loudness. Each fails on some speakers; their fusion found
+    more offsets than any one (see bench/speech_shifts.py)."""
+    return [(m.opening, a.envelope), (m.darkness, a.envelope), (m.change, a.onset), (m.change, a.envelope)]
+
+
+def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over the pairs of each pair's Fisher-transformed Pearson r at each lag; and the
+    mean r.
+
+    Unlike avcore.sync, which ranks lags by r as a z-score (times sqrt(n - 3)), lags are
+    ranked by agreement alone: a content shift leaves its true lag less overlap than lags
+    near zero have, and the z-score's reward for overlap pulled long shifts towards zero
+    (bench/speech_shifts.py: 0.3-1.0 s shifts within 80 ms rose from 64% to 75% without it).
+    `search_lags` keeps out the lags with too little overlap to trust.
+
+    Parameters
+    ----------
+    pairs : list of (v (T,), a (Ta,) or (S, Ta))
+        `v[t]` is paired with `a[t + lag]`, as in `sync.lagged_pearson`; `a` may be a stack of
+        surrogates, which gives (S, L) results.
+    lags : (L,) int
+
+    Returns
+    -------
+    score, corr : (L,) or (S, L)
+    """
+    scores, corrs = [], []
+    for v, a in pairs:
+        r = np.clip(sync.lagged_pearson(v[:, None], a, lags)[0][..., 0], -0.999, 0.999)
+        corrs.append(r)
+        scores.append(np.arctanh(r))
+    return np.mean(scores, axis=0), np.mean(corrs, axis=0)
+
+
+def search_lags(video_len: int, audio_len: int, to_audio: int, fps: float, max_lag_s: float = MAX_LAG_S) -> np.ndarray:
+    """Lags (in samples, audio late positive) within max_lag_s that leave the curves enough
+    overlap, by avcore.sync's rule: chance fits where little is left in common. `to_audio` is
+    the audio index of the first video sample at lag 0."""
+    reach = int(round(max_lag_s * fps))
+    lags = np.arange(-reach, reach + 1)
+    overlap = np.minimum(video_len, audio_len - lags - to_audio) - np.maximum(0, -lags - to_audio)
+    shorter = min(video_len, audio_len)
+    need = max(sync.MIN_OVERLAP_FRACTION * shorter, sync.MIN_OVERLAP_S * fps, 2 * sync.PEAK_HALF_WIDTH + 3)
+    return lags[overlap >= need]
+
+
+def surrogate_confidence(pairs, lags: np.ndarray, peak: float, fps: float) -> float:
+    """How many standard deviations `peak` stands above the peak scores reached when every
+    audio curve is cut into blocks and shuffled the same way (avcore.sync's surrogates): the
+    same mouth and the same sounds, with no relation left between them. Seeded."""
+    rng = np.random.default_rng(0)
+    ta = pairs[0][1].size
+    block = int(np.clip(ta / 10, 3, sync.SURROGATE_BLOCK_S * fps))
+    order = np.arange(ta)
+    shuffles = np.stack([sync._block_shuffle(np.roll(order, rng.integers(ta)), block, rng) for _ in range(sync.SURROGATES)])
+    peaks = fused_score([(v, a[shuffles]) for v, a in pairs], lags)[0].max(axis=1)
+    return float((peak - peaks.mean()) / (peaks.std() + 1e-9))
+
+
+@dataclass(frozen=True)
+class _Lock:
+    offset_ms: float
+    ci_ms: tuple[float, float]
+    peak_score: float
+    confidence: float
+    margin: float
+    peak_corr: float
+    zero_lag_corr: float
+    lags_ms: np.ndarray
+    score: np.ndarray
+
+
+def lock(m: MouthCurves, a: SpeechCurves, fps: float, max_lag_s: float = MAX_LAG_S, *,
+         with_confidence: bool = True) -> _Lock | None:
+    """The lag where one face's mouth and the speech agree best (None: too short to say).
+
+    The interval is where a parabola through the peak's score drops by one standard error of
+    a Fisher-transformed r, 1 / sqrt(n - 3) over the peak's overlap of n samples: about one
+    standard error either side. Without `with_confidence` the surrogates are skipped
+    (confidence NaN), for ranking several faces before the chosen one is tested.
+    """
+    audible = np.flatnonzero(a.rms >= sync.SILENCE_RMS)
+    if audible.size < 2:
+        return None
+    # digital silence before and after (a delay's padding) carries no timing; see sync._audible_onset
+    a0, a1 = int(audible[0]), int(audible[-1]) + 1
+    cut = SpeechCurves(a.envelope[a0:a1], a.onset[a0:a1], a.rms[a0:a1])
+    to_audio = m.start - a0
+    lags = search_lags(len(m.opening), a1 - a0, to_audio, fps, max_lag_s)
+    if lags.size < 2 * sync.PEAK_HALF_WIDTH + 3:
+        return None
+    pairs = _pairs(m, cut)
+    score, corr = fused_score(pairs, lags + to_audio)
+    i = int(np.argmax(score))
+    _, margin = sync._peak_stats(score, lags, i)
+    confidence = surrogate_confidence(pairs, lags + to_audio, float(score[i]), fps) if with_confidence else math.nan
+    ms = 1000.0 / fps
+    offset = (lags[0] + sync._parabolic(score, i)) * ms - SPEAKER_LEAD_MS
+    n = min(len(m.opening), a1 - a0 - lags[i] - to_audio) - max(0, -lags[i] - to_audio)
+    curvature = -(score[i - 1] - 2 * score[i] + score[i + 1]) if 0 < i < score.size - 1 else 0.0
+    drop = 1.0 / math.sqrt(max(n - 3, 1))
+    half = max(math.sqrt(2.0 * drop / curvature), 0.5) * ms if curvature > 0 else float(lags.size) * ms
+    zero = np.flatnonzero(lags == 0)
+    return _Lock(
+        offset_ms=float(offset), ci_ms=(float(offset - half), float(offset + half)), peak_score=float(score[i]),
+        confidence=confidence, margin=margin, peak_corr=float(corr[i]),
+        zero_lag_corr=float(corr[zero[0]]) if zero.size else float("nan"),
+        lags_ms=lags * ms, score=score,
+    )
+
+
+# ----- verdict ------------------------------------------------------------------------------
+
+def is_face(track: MouthTrack, fps: float) -> bool:
+    """A followed "face" that is a person's: the landmark model is sure of it on average, its
+    mesh is face-shaped on most key frames, and it is followed for long enough to time."""
+    span = (track.key_frames[-1] - track.key_frames[0] + 1) / fps
+    return bool(
+        np.percentile(track.presence, 10) >= PRESENCE_FACE
+        and np.mean(track.plausible) >= PLAUSIBLE_SHARE
+        and span >= MIN_TRACK_S
+    )
+
+
+def speech_range_db(a: SpeechCurves) -> float:
+    """The speech envelope's 95th over its 10th percentile in dB: speech alternates syllables
+    and short pauses, so it swings by 20-40 dB; a steady noise or music bed swings little."""
+    audible = a.envelope[a.rms >= sync.SILENCE_RMS]
+    if audible.size < 3:
+        return 0.0
+    lo, hi = np.percentile(audible, [10, 95])
+    # loudness is power ** LOUDNESS_EXP, so dB = 10 / LOUDNESS_EXP * log10 of its ratio
+    return float(10 / sync.LOUDNESS_EXP * np.log10(max(hi, 1e-12) / max(lo, 1e-12)))
+
+
+def analyse_tracks(
+    tracks: list[MouthTrack], audio: np.ndarray | None, sr: int, fps: float, *, scale: float = 1.0
+) -> SpeechResult:
+    """The verdict from already-followed faces and the decoded audio: what `analyse` does
+    after decoding, for a caller that decoded the clip itself (see `MouthTracker`).
+
+    Parameters
+    ----------
+    tracks : list of MouthTrack
+        `MouthTracker.finish()` of the clip's frames at `fps`.
+    audio : (N,) float32 or None
+        Mono audio at `sr` Hz of the same clip, starting with its first frame.
+    sr, fps : the audio's sample rate and the frames' rate.
+    scale : float
+        Original frame pixels per pixel of the frames tracked, for `face_box`.
+
+    Returns
+    -------
+    SpeechResult
+    """
+    faces = [t for t in tracks if is_face(t, fps)]
+    if not faces:
+        return _none(False, False, "no face" if not tracks else "nothing face-like enough to read lips from", len(faces))
+    if audio is None or not audio.size or float(np.max(np.abs(audio))) < sync.SILENCE_RMS:
+        return _none(True, False, "no audio" if audio is None or not audio.size else "the audio is silent", len(faces))
+    a = speech_curves(audio, sr, fps)
+    has_speech = speech_range_db(a) >= SPEECH_RANGE_DB
+    best = None
+    for track in faces:
+        m = mouth_curves(track, fps)
+        found = None if m is None else lock(m, a, fps, with_confidence=False)
+        if found is not None and (best is None or found.peak_score > best[1].peak_score):
+            best = (track, found, m)
+    if best is None:
+        return _none(True, False, "the face is seen too briefly to time", len(faces))
+    track, _, m = best
+    found = lock(m, a, fps)
+    moves = float(np.std(track.opening)) >= MOUTH_MOVES
+    speaking = bool(has_speech and moves)
+    clear = found.confidence >= CONFIDENCE_THRESHOLD and found.margin >= MARGIN_THRESHOLD
+    measured = speaking and clear
+    if measured:
+        reason = ""
+    elif not moves:
+        reason = "the face's mouth hardly moves"
+    elif not has_speech:
+        reason = "no speech in the audio"
+    elif found.confidence < CONFIDENCE_THRESHOLD:
+        reason = "the mouth and the speech do not agree at any offset (dubbed or another voice?)"
+    else:
+        reason = "several offsets fit about equally well"
+    return SpeechResult(
+        face_found=True, speaking=speaking, measured=measured,
+        speaks_but_no_lock=speaking and found.confidence < CONFIDENCE_THRESHOLD,
+        offset_ms=found.offset_ms,
+        offset_ci_ms=found.ci_ms,
+        confidence=found.confidence, margin=found.margin,
+        peak_corr=found.peak_corr, zero_lag_corr=found.zero_lag_corr,
+        face_box=tuple(float(v) * scale for v in track.box), faces=len(faces), reason=reason, fps=fps,
+        lags_ms=found.lags_ms, score=found.score, mouth_opening=m.opening, mouth_start=m.start,
+        speech_envelope=a.envelope,
+    )
+
+
+def _none(face_found: bool, speaking: bool, reason: str, faces: int) -> SpeechResult:
+    return SpeechResult(
+        face_found=face_found, speaking=speaking, measured=False, speaks_but_no_lock=False,
+        offset_ms=None, offset_ci_ms=None, confidence=0.0, margin=0.0, peak_corr=0.0,
+        zero_lag_corr=float("nan"), face_box=None, faces=faces, reason=reason,
+    )
+
+
+def decode_size(width: int, height: int) -> tuple[int, int]:
+    """(width, height) of about DECODE_PIXELS with the clip's aspect, even, never enlarged."""
+    s = min(1.0, math.sqrt(DECODE_PIXELS / (width * height)))
+    return max(2, int(round(width * s / 2)) * 2), max(2, int(round(height * s / 2)) * 2)
+
+
+def analyse(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, landmark_every: int = LANDMARK_EVERY) -> SpeechResult:
+    """Decode a clip and time its speech against its speaker's mouth.
+
+    The frames are worked on as ffmpeg decodes them (see `MouthTracker`), at SPEECH_FPS and
+    `decode_size`, and not kept: what stays per frame is one small mouth patch per face.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    max_seconds : float
+        Only this much of the clip's start is analysed.
+    landmark_every : int
+        Face-mesh key-frame spacing in frames (see avcore.mouth).
+
+    Returns
+    -------
+    SpeechResult
+    """
+    info = media.probe(path)
+    media._require_video(info)
+    size = decode_size(info.video.width, info.video.height)
+    tracker = MouthTracker(landmark_every)
+    decoded = media.decode(path, SPEECH_FPS, size, color=True, info=info, max_seconds=max_seconds,
+                           on_frames=tracker.add, keep_frames=False)
+    return analyse_tracks(tracker.finish(), decoded.audio, decoded.sr, SPEECH_FPS, scale=info.video.width / size[0])

@@ -1,0 +1,179 @@
+"""The speech path (avcore.speech, avcore.mouth): each curve and the lag search on synthetic
+data made here, then real talking clips with their sound shifted, swapped, or a dog."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from avcore import media, speech
+from avcore.mouth import MouthTrack, MouthTracker
+from conftest import MEDIA
+
+SYNC_MEDIA = MEDIA / "sync"
+FPS, SR = 25.0, media.AUDIO_RATE
+
+
+# ----- synthetic ----------------------------------------------------------------------------
+
+def _tone(freq: float, start: float, stop: float, seconds: float = 3.0) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (np.sin(2 * np.pi * freq * t) * ((t >= start) & (t < stop)) * 0.3).astype(np.float32)
+
+
+def test_speech_curves_hear_only_the_speech_band():
+    audio = _tone(1000, 0.5, 0.9) + _tone(100, 1.3, 1.7) + _tone(6000, 2.1, 2.5)
+    a = speech.speech_curves(audio, SR, FPS)
+    assert a.envelope.shape == a.onset.shape == (75,)
+    speechy, hum, hiss = (a.envelope[int(s * FPS) + 3 : int(s * FPS) + 7].mean() for s in (0.5, 1.3, 2.1))
+    assert speechy > 5 * max(hum, hiss)
+    # sample k is the interval ((k-1)/fps, k/fps]: the burst starting at 0.5 s is heard as an
+    # onset in sample 13 (12.5 frames), give or take the window's reach
+    assert abs(int(np.argmax(a.onset)) - 13) <= 1
+
+
+def _syllables(n: int, seed: int, rate: int = 1) -> np.ndarray:
+    """A positive, bumpy curve like a mouth's opening: smoothed noise, n samples (x rate)."""
+    rng = np.random.default_rng(seed)
+    x = np.convolve(rng.standard_normal(n * rate + 40 * rate), np.hanning(5 * rate), mode="same")
+    return np.maximum(x[20 * rate : 20 * rate + n * rate], 0)
+
+
+def _pair(fine: np.ndarray, delay: int, rate: int, seed: int = 1):
+    """Mouth curves sampled from `fine` and audio curves from `fine` delayed by `delay` fine
+    samples (rate fine samples a frame): audio late by delay / rate frames."""
+    rng = np.random.default_rng(seed)
+    margin = abs(delay) + rate
+    n = (fine.size - 2 * margin) // rate
+    k = margin + rate * np.arange(n)
+    video, audio = fine[k], fine[k - delay]
+    noise = lambda: 0.2 * rng.standard_normal(n) * video.std()
+    m = speech.MouthCurves(start=0, opening=video + noise(), darkness=video + noise(), change=np.abs(np.gradient(video)) + noise())
+    env = audio + noise()
+    onset = np.r_[0, np.maximum(np.diff(env), 0)]
+    return m, speech.SpeechCurves(env, onset, np.ones(n))
+
+
+@pytest.mark.parametrize("frames", [10, -7, 4.5])
+def test_lock_finds_a_known_lag_to_a_fraction_of_a_frame(frames):
+    rate = 10
+    fine = _syllables(200, seed=3, rate=rate)
+    m, a = _pair(fine, int(round(frames * rate)), rate)
+    found = speech.lock(m, a, FPS)
+    assert found.offset_ms + speech.SPEAKER_LEAD_MS == pytest.approx(frames * 40, abs=12)
+    assert found.ci_ms[0] < found.offset_ms < found.ci_ms[1]
+    assert found.confidence >= speech.CONFIDENCE_THRESHOLD
+
+
+def test_unrelated_curves_give_no_confidence():
+    m, _ = _pair(_syllables(200, seed=3), 0, 1)
+    _, a = _pair(_syllables(200, seed=8), 0, 1)
+    assert speech.lock(m, a, FPS).confidence < speech.CONFIDENCE_THRESHOLD
+
+
+def test_lags_leave_enough_overlap():
+    lags = speech.search_lags(75, 75, 0, FPS, max_lag_s=1.2)
+    assert lags.min() < 0 < lags.max() and np.abs(lags).max() <= 30
+    assert 75 - np.abs(lags).max() >= 25  # at least a second in common
+    assert speech.search_lags(20, 20, 0, FPS).size == 0 or 20 - np.abs(speech.search_lags(20, 20, 0, FPS)).max() >= 20 * 0.35
+
+
+def test_mouth_curves_time_base():
+    n, h, w = 20, 24, 32
+    patches = np.full((n, h, w), 100.0, np.float32)
+    patches[8:12, 8:16, 10:22] = 20.0  # the lips part on frames 8-11
+    patches[:2] = np.nan  # the face is found on frame 2
+    keys = list(range(2, n, 4))
+    track = MouthTrack(first=2, key_frames=keys, opening=[0.1 if 8 <= k < 12 else 0.0 for k in keys],
+                       presence=[1.0] * len(keys), plausible=[True] * len(keys),
+                       boxes=[(0, 0, 1, 1)] * len(keys), patches=patches)
+    m = speech.mouth_curves(track)
+    assert m.start == 3  # sample k needs frames k-1 and k
+    samples = m.start + np.arange(m.change.size)
+    # the change from frame 7 to 8 is sample 8's, from 11 to 12 sample 12's
+    assert set(samples[np.argsort(m.change)[-2:]]) == {8, 12}
+    # a level at sample k averages frames k-1 and k: fully dark for samples 9-11
+    assert set(samples[m.darkness >= m.darkness.max() - 1e-6]) == {9, 10, 11}
+    # the mesh measured the opening on key frame 10 only; frames 8-11 show the same open
+    # mouth, so the opening predicted from their patches is as high as frame 10's
+    assert set(samples[m.opening >= m.opening.max() - 1e-6]) == {9, 10, 11}
+    assert m.opening.max() == pytest.approx(0.1, abs=0.02) and m.opening.min() == pytest.approx(0.0, abs=0.02)
+
+
+# ----- real clips ---------------------------------------------------------------------------
+
+def _followed(name: str):
+    path = SYNC_MEDIA / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    info = media.probe(path)
+    tracker = MouthTracker()
+    size = speech.decode_size(info.video.width, info.video.height)
+    decoded = media.decode(path, FPS, size, color=True, info=info, on_frames=tracker.add)
+    return tracker.finish(), decoded.audio, tracker.frames
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return _followed("grid-lrwp9a.mpg")
+
+
+@pytest.fixture(scope="module")
+def retalk():
+    return _followed("retalk-2.mp4")
+
+
+def _audio_late(followed, frames_late: int):
+    """Content shift: the picture from `frames_late` on with the audio from 0, same length."""
+    tracks, audio, n = followed
+    keep = n - frames_late
+    cut = [c for t in tracks if (c := t.cut(frames_late, n)) is not None]
+    return cut, audio[: int(round(keep / FPS * SR))]
+
+
+def test_grid_sound_late_by_400_ms_is_found(grid):
+    r = speech.analyse_tracks(*_audio_late(grid, 10), SR, FPS)
+    assert r.face_found and r.speaking
+    assert r.offset_ms == pytest.approx(400, abs=80)
+
+
+def test_grid_as_published_is_near_zero(grid):
+    r = speech.analyse_tracks(*_audio_late(grid, 0), SR, FPS)
+    assert -45 <= r.offset_ms <= 125
+
+
+def test_talking_head_in_sync_is_measured(retalk):
+    r = speech.analyse_tracks(*_audio_late(retalk, 0), SR, FPS)
+    assert r.measured and r.reason == ""
+    assert -45 <= r.offset_ms <= 125
+    assert r.offset_ci_ms[0] <= r.offset_ms <= r.offset_ci_ms[1]
+    x0, y0, x1, y1 = r.face_box  # pixels of the 844x844 original
+    assert 0 <= x0 < x1 <= 844 and 0 <= y0 < y1 <= 844 and x1 - x0 > 100
+
+
+def test_swapped_sound_is_not_called_in_sync(retalk, grid):
+    tracks, _, n = retalk
+    _, other, _ = grid
+    keep = min(n, int(other.size / SR * FPS))
+    r = speech.analyse_tracks([c for t in tracks if (c := t.cut(0, keep)) is not None], other[: int(keep / FPS * SR)], SR, FPS)
+    assert r.face_found
+    assert not (r.measured and -45 <= r.offset_ms <= 125)
+
+
+def test_a_puppy_gets_no_speech_lock():
+    path = SYNC_MEDIA / "vas-dog-02677.mp4"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    r = speech.analyse(path)
+    assert not r.measured
+    assert not r.face_found  # the landmark model is not sure enough of the puppy's "face"
+
+
+def test_decode_can_hand_frames_on_without_keeping_them(click_clip):
+    seen = []
+    kept = media.decode(click_clip, FPS, (80, 60), color=True, on_frames=seen.append)
+    handed = []
+    dropped = media.decode(click_clip, FPS, (80, 60), color=True, on_frames=handed.append, keep_frames=False)
+    assert dropped.frames.shape == (0, 60, 80, 3)
+    assert np.array_equal(np.concatenate(handed), kept.frames)
+    assert np.array_equal(dropped.audio, kept.audio)
