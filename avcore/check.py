@@ -19,6 +19,7 @@ import numpy as np
 
 from avcore import media
 from avcore.models import detector
+from avcore.speech import SpeechResult
 from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, SyncReading, Tolerance, Verdict, decide
 
 
@@ -46,6 +47,31 @@ def events_reading(row: dict[str, float], reason: str = "") -> SyncReading:
     )
 
 
+def speech_reading(result: SpeechResult | None) -> list[SyncReading]:
+    """The speech path's result as the decision reads it; nothing where no face was followed.
+
+    A face that speaks while no lag agrees (`speaks_but_no_lock`) is not taken as a
+    contradiction: on the in-sync GRID sentences that happens too (short clips, weak locks),
+    and a true "misaligned" needs evidence a weak lock cannot give, so it stays unverified.
+    """
+    if result is None or not result.face_found:
+        return []
+    locked = bool(result.measured and result.offset_ms is not None)
+    where = ""
+    if result.face_box is not None:
+        x0, y0, x1, y1 = result.face_box
+        where = f" at x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f} px"
+    return [SyncReading(
+        path="speech",
+        locked=locked,
+        offset_ms=result.offset_ms if locked else None,
+        offset_ci_ms=result.offset_ci_ms if locked else None,
+        confidence=float(result.confidence),
+        reason=result.reason,
+        summary=("the speaking face" if result.faces == 1 else f"the face whose mouth agrees best of {result.faces}") + where,
+    )]
+
+
 class Checker:
     """The trained damage detector plus the sync paths; `check` gives a clip's verdict."""
 
@@ -71,7 +97,8 @@ class Checker:
     def analyse(self, path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> Analysis:
         clip = detector.analyse(path, max_seconds=max_seconds)
         row = clip.vector()
-        return Analysis(clip=clip, readings=(events_reading(row, clip.sync.reason),), damage=self.damage([row])[0])
+        readings = (*speech_reading(clip.speech), events_reading(row, clip.sync.reason))
+        return Analysis(clip=clip, readings=readings, damage=self.damage([row])[0])
 
     @staticmethod
     def decide(analysis: Analysis, tolerance: Tolerance = DEFAULT_TOLERANCE) -> Verdict:

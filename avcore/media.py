@@ -198,7 +198,7 @@ def decode(
     if info is None and size is None:
         info = probe(path, timeout=timeout)
     if info is not None:
-        _require_video(info)
+        require_video(info)
     width, height = size or (info.video.width, info.video.height)
     pix_fmt, channels = ("rgb24", 3) if color else ("gray", 1)
     shape = (height, width, 3) if color else (height, width)
@@ -231,7 +231,7 @@ def decode(
                 info = _media_info(path, video_proc.stderr, packets, listing_output=1)
             else:
                 info = probe(path, timeout=timeout)
-            _require_video(info)
+            require_video(info)
         audio, audio_ok = audio_job.result() if info.has_audio else (None, True)
 
     seconds = min(info.duration, max_seconds)
@@ -411,7 +411,7 @@ def _existing(path: str | os.PathLike) -> str:
     return path
 
 
-def _require_video(info: MediaInfo) -> None:
+def require_video(info: MediaInfo) -> None:
     if info.video is None:
         raise AvcoreError(
             "This file has no video stream (it looks like audio only). Upload a video with a picture."

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from avcore import media, sync
-from avcore.mouth import LANDMARK_EVERY, MouthTrack, MouthTracker
+from avcore import sync
+from avcore.mouth import MouthTrack
 
 SPEECH_FPS = 25.0
 # decode size: about this many pixels, aspect kept, never enlarged. A 9:16 portrait of a seated
@@ -273,6 +273,18 @@ class _Lock:
     score: np.ndarray
 
 
+def _rival_margin(score: np.ndarray, lags: np.ndarray, i: int) -> float:
+    """The peak's lead over the best rival local maximum away from it, in units of the spread
+    of the lags away from it: small when the mouth moves regularly and several lags fit. (The
+    events path measures its margin against surrogates instead; the speech path's thresholds
+    were measured with this one.)"""
+    far = np.abs(lags - lags[i]) > sync.PEAK_HALF_WIDTH
+    spread = float(score[far].std()) + 1e-9
+    left, right = np.r_[-np.inf, score[:-1]], np.r_[score[1:], -np.inf]
+    rivals = score[far & (score >= left) & (score >= right)]
+    return float((score[i] - rivals.max()) / spread) if rivals.size else float((score[i] - score[far].mean()) / spread)
+
+
 def lock(m: MouthCurves, a: SpeechCurves, fps: float, max_lag_s: float = MAX_LAG_S, *,
          with_confidence: bool = True) -> _Lock | None:
     """The lag where one face's mouth and the speech agree best (None: too short to say).
@@ -295,7 +307,7 @@ def lock(m: MouthCurves, a: SpeechCurves, fps: float, max_lag_s: float = MAX_LAG
     pairs = _pairs(m, cut)
     score, corr = fused_score(pairs, lags + to_audio)
     i = int(np.argmax(score))
-    _, margin = sync._peak_stats(score, lags, i)
+    margin = _rival_margin(score, lags, i)
     confidence = surrogate_confidence(pairs, lags + to_audio, float(score[i]), fps) if with_confidence else math.nan
     ms = 1000.0 / fps
     offset = (lags[0] + sync._parabolic(score, i)) * ms - SPEAKER_LEAD_MS
@@ -384,7 +396,7 @@ def analyse_tracks(
     elif not has_speech:
         reason = "no speech in the audio"
     elif found.confidence < CONFIDENCE_THRESHOLD:
-        reason = "the mouth and the speech do not agree at any offset (dubbed or another voice?)"
+        reason = "the mouth and the speech agree at no offset clearly enough to measure it"
     else:
         reason = "several offsets fit about equally well"
     return SpeechResult(
@@ -412,30 +424,3 @@ def decode_size(width: int, height: int) -> tuple[int, int]:
     """(width, height) of about DECODE_PIXELS with the clip's aspect, even, never enlarged."""
     s = min(1.0, math.sqrt(DECODE_PIXELS / (width * height)))
     return max(2, int(round(width * s / 2)) * 2), max(2, int(round(height * s / 2)) * 2)
-
-
-def analyse(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, landmark_every: int = LANDMARK_EVERY) -> SpeechResult:
-    """Decode a clip and time its speech against its speaker's mouth.
-
-    The frames are worked on as ffmpeg decodes them (see `MouthTracker`), at SPEECH_FPS and
-    `decode_size`, and not kept: what stays per frame is one small mouth patch per face.
-
-    Parameters
-    ----------
-    path : str or PathLike
-    max_seconds : float
-        Only this much of the clip's start is analysed.
-    landmark_every : int
-        Face-mesh key-frame spacing in frames (see avcore.mouth).
-
-    Returns
-    -------
-    SpeechResult
-    """
-    info = media.probe(path)
-    media._require_video(info)
-    size = decode_size(info.video.width, info.video.height)
-    tracker = MouthTracker(landmark_every)
-    decoded = media.decode(path, SPEECH_FPS, size, color=True, info=info, max_seconds=max_seconds,
-                           on_frames=tracker.add, keep_frames=False)
-    return analyse_tracks(tracker.finish(), decoded.audio, decoded.sr, SPEECH_FPS, scale=info.video.width / size[0])

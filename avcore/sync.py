@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -192,16 +193,49 @@ class SyncResult:
 
 # ----- curves -------------------------------------------------------------------------------
 
-def measure(path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> tuple[media.Decoded, SyncCurves]:
+def measure(
+    path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, colour: ColourPass | None = None
+) -> tuple[media.Decoded, SyncCurves]:
     """The small grey decode the sync curves are tuned for, and the same curves `curves`
     gives: the picture's are worked out as the frames come out of ffmpeg, while it is still
     decoding. On 2 cores that hides only part of them, as ffmpeg keeps both busy (10 s 720p
-    clip, median of 15: decode then curves 0.40 s, this way 0.38 s, the decode alone 0.33 s)."""
+    clip, median of 15: decode then curves 0.40 s, this way 0.38 s, the decode alone 0.33 s).
+
+    With `colour`, the one decode is in colour at `colour.size`, for the speech path's face
+    tracking (`colour.on_frames` is handed every run of frames); the grey SYNC_SIZE frames are
+    shrunk from it here, so the clip is read and decoded once for both paths.
+    """
     picture = _MotionCurves()
-    decoded = media.decode(
-        path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, on_frames=picture.add, deblock=False
-    )
+    if colour is None:
+        decoded = media.decode(
+            path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, on_frames=picture.add, deblock=False
+        )
+        return decoded, _sync_curves(decoded, picture)
+    grey: list[np.ndarray] = []
+
+    def both(frames: np.ndarray) -> None:
+        colour.on_frames(frames)
+        small = np.stack([cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), SYNC_SIZE, interpolation=cv2.INTER_AREA)
+                          for f in frames])
+        grey.append(small)
+        picture.add(small)
+
+    decoded = media.decode(path, SYNC_FPS, colour.size, color=True, info=colour.info, max_seconds=max_seconds,
+                           on_frames=both, keep_frames=False, deblock=False)
+    frames = np.concatenate(grey) if grey else np.zeros((0, SYNC_SIZE[1], SYNC_SIZE[0]), np.uint8)
+    decoded = dataclasses.replace(decoded, frames=frames)
     return decoded, _sync_curves(decoded, picture)
+
+
+@dataclass(frozen=True)
+class ColourPass:
+    """A colour output of `measure`'s decode for another path: frames of `size` (width,
+    height) at SYNC_FPS, handed to `on_frames` as they are decoded. `info` is the probe that
+    chose the size, so the file is not probed twice."""
+
+    size: tuple[int, int]
+    on_frames: Callable[[np.ndarray], None]
+    info: media.MediaInfo
 
 
 def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:

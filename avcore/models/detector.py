@@ -35,30 +35,43 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
-from avcore import cues, media, sync
+from avcore import cues, media, speech, sync
+from avcore.mouth import MouthTracker
+from avcore.speech import SpeechResult
 from avcore.errors import AvcoreError
 
 CLASSES = ("aligned", "time_shift", "noise", "mute", "distort")
-MEASURE_VERSION = "measure-v7"  # what `analyse` measures; cached tables are keyed on it
+MEASURE_VERSION = "measure-v8"  # what `analyse` measures; cached tables are keyed on it
 MODEL_VERSION = "detector-v10"  # how evidence is derived and modelled; saved models are keyed on it
 
 
 @dataclass(frozen=True)
 class ClipAnalysis:
-    """Everything the detector measured on one clip; the app draws its plots from this."""
+    """Everything measured on one clip; the app draws its plots from this. `speech` is the
+    speech path's reading (None where it was not run); the detector's evidence (`vector`)
+    holds the events path and the cues only."""
 
     decoded: media.Decoded
     curves: sync.SyncCurves
     sync: sync.SyncResult
     cues: dict[str, float]
+    speech: SpeechResult | None = None
 
     def vector(self) -> dict[str, float]:
         return {**self.sync.features(), **self.cues}
 
 
 def analyse(path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> ClipAnalysis:
-    decoded, curves = sync.measure(path, max_seconds=max_seconds)
-    return ClipAnalysis(decoded, curves, sync.analyse(curves), cues.cues(decoded))
+    """One decode of the clip for every path: its colour frames go to the speech path's mouth
+    tracker as they are decoded, their small grey copies to the events path and the cues."""
+    info = media.probe(path)
+    media.require_video(info)
+    size = speech.decode_size(info.video.width, info.video.height)
+    tracker = MouthTracker()
+    decoded, curves = sync.measure(path, max_seconds=max_seconds, colour=sync.ColourPass(size, tracker.add, info))
+    spoken = speech.analyse_tracks(tracker.finish(), decoded.audio, decoded.sr, decoded.fps,
+                                   scale=info.video.width / size[0])
+    return ClipAnalysis(decoded, curves, sync.analyse(curves), cues.cues(decoded), spoken)
 
 
 def feature_job(path: str) -> dict[str, float]:
