@@ -9,6 +9,7 @@ everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avcore import media
+from avcore import media, windows
 from avcore.models import detector
 from avcore.speech import SpeechResult
 from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, SyncReading, Tolerance, Verdict, decide
@@ -30,6 +31,7 @@ class Analysis:
     clip: detector.ClipAnalysis
     readings: tuple[SyncReading, ...]
     damage: Damage
+    track: windows.OffsetTrack | None = None  # for a clip longer than one analysis window
 
 
 def events_reading(row: dict[str, float], reason: str = "") -> SyncReading:
@@ -97,13 +99,24 @@ class Checker:
     def analyse(self, path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> Analysis:
         clip = detector.analyse(path, max_seconds=max_seconds)
         row = clip.vector()
-        readings = (*speech_reading(clip.speech), events_reading(row, clip.sync.reason))
-        return Analysis(clip=clip, readings=readings, damage=self.damage([row])[0])
+        events = events_reading(row, clip.sync.reason)
+        track = windows.events_track(clip.curves) if clip.curves.seconds > windows.WINDOW_S else None
+        if track is not None and not events.locked and len(track.measured) >= 2:
+            # no lag fits the whole clip (a drift smears it), but windows do: their median speaks
+            events = dataclasses.replace(
+                events, locked=True, offset_ms=track.offset_ms, offset_ci_ms=track.offset_ci_ms,
+                summary=f"sounds and visible motion in {len(track.measured)} of {len(track.windows)} windows",
+            )
+        readings = (*speech_reading(clip.speech), events)
+        return Analysis(clip=clip, readings=readings, damage=self.damage([row])[0], track=track)
 
     @staticmethod
     def decide(analysis: Analysis, tolerance: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
         """The verdict from an analysis already made: a new tolerance needs no new decode."""
-        return decide(analysis.damage, list(analysis.readings), tolerance, notes=analysis.clip.decoded.notes)
+        track = analysis.track
+        return decide(analysis.damage, list(analysis.readings), tolerance, notes=analysis.clip.decoded.notes,
+                      track=() if track is None else track.windows,
+                      drift_ms_per_min=None if track is None else track.drift_ms_per_min)
 
     def check(self, path: str | os.PathLike, tolerance: Tolerance = DEFAULT_TOLERANCE) -> tuple[Verdict, Analysis]:
         analysis = self.analyse(path)

@@ -95,16 +95,16 @@ def cross_correlation(lags_ms: np.ndarray, corr: np.ndarray, offset_ms: float | 
 
 
 def offset_track(track, tolerance, drift_ms_per_min: float | None = None) -> go.Figure:
-    """A long clip's offset per analysis window (`verdict.TrackPoint`s), the tolerance band
+    """A long clip's offset per analysis window (`windows.WindowResult`s), the tolerance band
     shaded: drift shows as a slope, a cut or an edit as a jump. Windows that could not be
     measured are left out rather than drawn at zero."""
-    locked = [p for p in track if p.locked and p.offset_ms is not None]
+    locked = [p for p in track if p.measured and p.offset_ms is not None]
     fig = go.Figure()
     fig.add_hrect(y0=-tolerance.early_ms, y1=tolerance.late_ms, fillcolor=CLASS_COLOURS["aligned"], opacity=0.12,
                   line_width=0, annotation_text="in sync", annotation_position="top left")
     lows = [p.offset_ms - p.offset_ci_ms[0] if p.offset_ci_ms else 0.0 for p in locked]
     highs = [p.offset_ci_ms[1] - p.offset_ms if p.offset_ci_ms else 0.0 for p in locked]
-    fig.add_scatter(x=[p.time_s for p in locked], y=[p.offset_ms for p in locked], mode="markers+lines",
+    fig.add_scatter(x=[p.centre_s for p in locked], y=[p.offset_ms for p in locked], mode="markers+lines",
                     name="measured offset", line_color=ORIGINAL,
                     error_y=dict(type="data", symmetric=False, array=highs, arrayminus=lows))
     title = "Offset over the clip" + ("" if drift_ms_per_min is None else f" (drift {drift_ms_per_min:+.0f} ms per minute)")

@@ -19,11 +19,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from avcore.errors import AvcoreError
 
+if TYPE_CHECKING:  # the windows module brings OpenCV, which a verdict's reader need not load
+    from avcore.windows import WindowResult
+
 DECISION_THRESHOLD = 0.5  # p_misaligned at or above which a model's answer is "damaged"
 MIN_REPAIR_MS = 40.0  # one frame at 25 fps: a smaller offset is not worth re-timing the audio
+DRIFT_MIN_CHANGE_MS = 40.0  # a drift counts once it moves the sound by a frame over the windows measured
 
 ALIGNED, MISALIGNED, UNVERIFIED = "aligned", "misaligned", "unverified"
 STATES = (ALIGNED, MISALIGNED, UNVERIFIED)
@@ -103,17 +108,6 @@ class Damage:
 
 
 @dataclass(frozen=True)
-class TrackPoint:
-    """One analysis window of a long clip: its centre (s) and what was read there."""
-
-    time_s: float
-    offset_ms: float | None
-    offset_ci_ms: tuple[float, float] | None
-    confidence: float
-    locked: bool
-
-
-@dataclass(frozen=True)
 class Verdict:
     """The product's answer about one clip; see the module docstring for the three states."""
 
@@ -128,7 +122,7 @@ class Verdict:
     p_damage: float
     damage: str  # the detector's damage type, "aligned" when none was found
     confidence: float | None = None  # the deciding sync path's confidence (z-score units)
-    track: tuple[TrackPoint, ...] = field(default=(), repr=False)
+    track: tuple[WindowResult, ...] = field(default=(), repr=False)  # a long clip's windows
     drift_ms_per_min: float | None = None
     notes: tuple[str, ...] = ()  # what the decode had to say (a long clip cut short)
 
@@ -155,9 +149,9 @@ class Verdict:
             "damage": self.damage,
             "drift_ms_per_min": _round(self.drift_ms_per_min),
             "track": [
-                {"time_s": round(p.time_s, 2), "offset_ms": _round(p.offset_ms), "confidence": _round(p.confidence, 2),
-                 "locked": p.locked}
-                for p in self.track
+                {"time_s": round(w.centre_s, 2), "offset_ms": _round(w.offset_ms), "confidence": _round(w.confidence, 2),
+                 "measured": w.measured}
+                for w in self.track
             ],
             "reasons": list(self.notes) + list(self.reasons),
         }
@@ -179,7 +173,7 @@ def decide(
     readings: list[SyncReading],
     tolerance: Tolerance = DEFAULT_TOLERANCE,
     *,
-    track: tuple[TrackPoint, ...] = (),
+    track: tuple[WindowResult, ...] = (),
     drift_ms_per_min: float | None = None,
     notes: tuple[str, ...] = (),
 ) -> Verdict:
@@ -192,11 +186,31 @@ def decide(
         that locked gives the offset; a speech path that is contradicted (a face speaks, the
         sound follows at no lag) counts as evidence of mismatch only when no path locked.
     tolerance : the window of offsets that count as in sync.
+    track, drift_ms_per_min : a long clip's windows and the drift through them
+        (`avcore.windows`); a drift that carries any window outside the tolerance is
+        misaligned, and no single re-timing repairs it.
 
     Returns
     -------
     Verdict
     """
+    measured = [w for w in track if w.measured and w.offset_ms is not None]
+    span_min = (measured[-1].centre_s - measured[0].centre_s) / 60.0 if measured else 0.0
+    drifting = (
+        drift_ms_per_min is not None
+        and abs(drift_ms_per_min) * span_min >= DRIFT_MIN_CHANGE_MS
+        and any(not tolerance.contains(w.offset_ms) for w in measured)
+    )
+    if drifting and not damage.found:
+        worst = max(measured, key=lambda w: abs(w.offset_ms))
+        return Verdict(
+            state=MISALIGNED, evidence="events", offset_ms=worst.offset_ms, offset_ci_ms=worst.offset_ci_ms,
+            offset_source="events, per window", repairable=False, confidence=worst.confidence,
+            reasons=(f"the sound drifts by {drift_ms_per_min:+.0f} ms per minute: "
+                     f"{describe_offset(worst.offset_ms)} at {worst.centre_s:.0f} s (one re-timing cannot fix a drift)",),
+            tolerance=tolerance, p_damage=damage.p, damage=damage.kind, track=track,
+            drift_ms_per_min=drift_ms_per_min, notes=notes,
+        )
     locked = next((r for r in readings if r.locked and r.offset_ms is not None), None)
     contradicted = next((r for r in readings if r.contradicted), None)
     common = dict(tolerance=tolerance, p_damage=damage.p, damage=damage.kind, track=track,

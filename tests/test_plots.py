@@ -66,10 +66,11 @@ def test_feature_figures():
 
 
 def test_offset_track_leaves_out_unmeasured_windows():
-    from avcore.verdict import DEFAULT_TOLERANCE, TrackPoint
+    from avcore.verdict import DEFAULT_TOLERANCE
+    from avcore.windows import WindowResult
 
-    track = [TrackPoint(5.0, 100.0, (90.0, 115.0), 6.0, True), TrackPoint(10.0, None, None, 1.0, False),
-             TrackPoint(15.0, 160.0, None, 5.0, True)]
+    track = [WindowResult(0.0, 10.0, 100.0, (90.0, 115.0), 6.0, True), WindowResult(5.0, 15.0, None, None, 1.0, False),
+             WindowResult(10.0, 20.0, 160.0, None, 5.0, True)]
     fig = plots.offset_track(track, DEFAULT_TOLERANCE, drift_ms_per_min=120.0)
     points = fig.data[0]
     assert list(points.x) == [5.0, 15.0] and list(points.y) == [100.0, 160.0]

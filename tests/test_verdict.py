@@ -82,3 +82,13 @@ def test_tolerance_parsing_and_words():
     assert DEFAULT_TOLERANCE.contains(0.0) and not DEFAULT_TOLERANCE.contains(-45.5)
     assert describe_offset(180.0) == "the sound is about 180 ms late"
     assert describe_offset(-250.0) == "the sound is about 250 ms early"
+
+
+def test_a_drift_out_of_tolerance_is_misaligned_and_not_repairable():
+    from avcore.windows import WindowResult
+
+    track = tuple(WindowResult(t, t + 10.0, -2.0 * t, None, 6.0, True) for t in (0.0, 10.0, 20.0, 30.0, 40.0))
+    v = decide(CLEAN, [lock("events", -40.0)], track=track, drift_ms_per_min=-120.0)
+    assert v.state == MISALIGNED and not v.repairable and any("drifts" in r for r in v.reasons)
+    steady = decide(CLEAN, [lock("events", 20.0)], track=track, drift_ms_per_min=-1.0)  # under a frame over the clip
+    assert steady.state == ALIGNED

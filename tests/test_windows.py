@@ -103,3 +103,16 @@ def test_window_result_is_serialisable(long_clips):
     tr = windows.events_track(sync.measure(long_clips["late"])[1])
     d = json.loads(json.dumps(tr.to_dict()))
     assert len(d["windows"]) == len(tr.windows) and set(d) >= {"drift_ms_per_min", "offset_ms", "offset_ci_ms"}
+
+
+def test_the_verdict_reads_the_windows(long_clips):
+    """A drift that carries the sound out of the tolerance is misaligned and not repairable; a
+    constant shift over the whole clip is misaligned by that shift, and repairable."""
+    from avcore.check import shipped_checker
+
+    fast, _ = shipped_checker().check(long_clips["fast"])
+    assert fast.state == "misaligned" and fast.drift_ms_per_min is not None and not fast.repairable
+    assert any("drifts" in r for r in fast.reasons) and len(fast.track) >= windows.DRIFT_MIN_WINDOWS
+    late, _ = shipped_checker().check(long_clips["late"])
+    assert late.state == "misaligned" and late.repairable and abs(late.offset_ms - 300) <= 40
+    assert late.to_json()["track"] and late.drift_ms_per_min is not None and abs(late.drift_ms_per_min) < DRIFT_TOLERANCE_MS_PER_MIN
