@@ -178,3 +178,17 @@ def test_decode_can_hand_frames_on_without_keeping_them(click_clip):
     assert dropped.frames.shape == (0, 60, 80, 3)
     assert np.array_equal(np.concatenate(handed), kept.frames)
     assert np.array_equal(dropped.audio, kept.audio)
+
+
+def test_pairs_agree_on_a_true_lag_and_not_on_noise():
+    """Four pairs that share one lag all peak there on their own; pairs of unrelated noise do not."""
+    rng = np.random.default_rng(4)
+    lags = np.arange(-20, 21)
+    mouth = [rng.standard_normal(150) for _ in range(4)]
+    late = [np.r_[np.zeros(7), m][:150] + 0.3 * rng.standard_normal(150) for m in mouth]  # sound 7 samples late
+    pairs = list(zip(mouth, late))
+    i = int(np.argmax(speech.fused_score(pairs, lags)[0]))
+    assert lags[i] == 7 and speech._pair_agreement(pairs, lags, i) == 4
+    unrelated = [(m, rng.standard_normal(150)) for m in mouth]
+    j = int(np.argmax(speech.fused_score(unrelated, lags)[0]))
+    assert speech._pair_agreement(unrelated, lags, j) < 4
