@@ -3,11 +3,12 @@
 Three states, because a check that cannot see the sync must not say it is fine:
 
 - ``aligned``: a sync path (a speaking face, or visible events) measured the offset on this
-  clip's content, it lies within the tolerance, and no damage was found;
+  clip's content, it lies within the tolerance with its whole interval, and no damage was found;
 - ``misaligned``: damage was found (noise, a missing stream, a warped frame clock, a delay's
-  silence), or the measured offset is outside the tolerance, or a face clearly speaks and the
-  sound follows it at no lag (dubbed or swapped sound);
-- ``unverified``: no damage found, and nothing in the content could show the sync.
+  silence), or the measured offset is outside the tolerance with its whole interval, or a face
+  clearly speaks and the sound follows it at no lag (dubbed or swapped sound);
+- ``unverified``: no damage found, and nothing in the content could show the sync, or the
+  measured offset's interval reaches across the tolerance's edge (too close to call).
 
 Damage traces are evidence of damage only: their absence never makes a clip ``aligned``.
 Offsets are in milliseconds, positive when the AUDIO is LATE (ffmpeg's adelay makes it so).
@@ -216,11 +217,19 @@ def decide(
     common = dict(tolerance=tolerance, p_damage=damage.p, damage=damage.kind, track=track,
                   drift_ms_per_min=drift_ms_per_min, notes=notes)
     if locked is not None:
-        inside = tolerance.contains(locked.offset_ms)
-        state = MISALIGNED if damage.found or not inside else ALIGNED
-        evidence = "damage" if damage.found and inside else locked.path
+        low, high = locked.offset_ci_ms or (locked.offset_ms, locked.offset_ms)
+        inside = tolerance.contains(low) and tolerance.contains(high)
+        outside = high < -tolerance.early_ms or low > tolerance.late_ms
         said = f"{describe_offset(locked.offset_ms)}, measured on {locked.summary or locked.path}"
-        said += f" ({'within' if inside else 'outside'} the tolerance: {tolerance.describe()})"
+        if inside or outside or damage.found:
+            state = MISALIGNED if damage.found or outside else ALIGNED
+            said += f" ({'outside' if outside else 'within'} the tolerance: {tolerance.describe()})"
+        else:
+            # the interval reaches across the tolerance's edge: the measurement cannot say which side
+            state = UNVERIFIED
+            said += (f", but it may lie anywhere from {low:+.0f} to {high:+.0f} ms, across the tolerance's edge "
+                     f"({tolerance.describe()}): too close to call")
+        evidence = "damage" if damage.found and not outside else locked.path if state != UNVERIFIED else "none"
         return Verdict(
             state=state, evidence=evidence, offset_ms=locked.offset_ms, offset_ci_ms=locked.offset_ci_ms,
             offset_source=locked.path, repairable=state == MISALIGNED and abs(locked.offset_ms) >= MIN_REPAIR_MS,

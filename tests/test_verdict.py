@@ -14,9 +14,9 @@ NOISE = Damage(p=0.9, kind="noise", reasons=("the audio is white noise (spectral
 DELAY = Damage(p=0.95, kind="time_shift", reasons=("audio starts 0.40 s late, after digital silence",), delay_ms=400.0)
 
 
-def lock(path: str, offset_ms: float) -> SyncReading:
-    return SyncReading(path=path, locked=True, offset_ms=offset_ms, offset_ci_ms=(offset_ms - 20, offset_ms + 20),
-                       confidence=6.0, summary="the face")
+def lock(path: str, offset_ms: float, half_ms: float = 20.0) -> SyncReading:
+    return SyncReading(path=path, locked=True, offset_ms=offset_ms,
+                       offset_ci_ms=(offset_ms - half_ms, offset_ms + half_ms), confidence=6.0, summary="the face")
 
 
 UNLOCKED = SyncReading(path="events", locked=False, offset_ms=None, offset_ci_ms=None, confidence=1.2,
@@ -37,9 +37,16 @@ def test_no_damage_and_nothing_measured_is_unverified_not_aligned():
 
 @pytest.mark.parametrize("offset_ms, inside", [(-44.0, True), (-46.0, False), (124.0, True), (126.0, False)])
 def test_the_tolerance_window_is_asymmetric(offset_ms, inside):
-    v = decide(CLEAN, [lock("events", offset_ms)])
+    v = decide(CLEAN, [lock("events", offset_ms, half_ms=0.0)])
     assert v.state == (ALIGNED if inside else MISALIGNED)
     assert v.repairable == (not inside)
+
+
+@pytest.mark.parametrize("offset_ms", [-50.0, -40.0, 120.0, 130.0])
+def test_an_interval_across_the_tolerance_edge_is_too_close_to_call(offset_ms):
+    v = decide(CLEAN, [lock("speech", offset_ms, half_ms=30.0)])
+    assert v.state == UNVERIFIED and not v.repairable and any("too close to call" in r for r in v.reasons)
+    assert decide(NOISE, [lock("speech", offset_ms, half_ms=30.0)]).state == MISALIGNED  # damage still decides
 
 
 def test_damage_makes_a_clip_misaligned_even_with_sync_in_tolerance():
