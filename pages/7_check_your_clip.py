@@ -140,6 +140,15 @@ if events.best_region is not None:
     left.plotly_chart(plots.cross_correlation(events.lags_ms, events.correlation, marked), width="stretch")
 else:
     right.info(f"No sound-source map: {events.reason}.")
+spoken = clip.speech
+if spoken is not None and spoken.lags_ms.size:
+    # the speaking face's own lag curve; its marker is the verdict's offset, which has the
+    # speaker's natural lead taken off, so it sits a few ms from the curve's peak
+    marked = verdict.offset_ms if verdict.evidence == "speech" else None
+    st.plotly_chart(plots.cross_correlation(spoken.lags_ms, spoken.score, marked, "mouth against speech"),
+                    width="stretch")
+    st.caption("How well the speaking face's mouth agrees with the speech band of the sound at each lag "
+               "(a mean Fisher-transformed correlation); a clear single peak means a measured offset.")
 
 if uploaded is None:
     st.stop()

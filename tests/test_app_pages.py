@@ -12,7 +12,7 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, real_clip
+from conftest import ROOT, SHARED, real_clip
 
 UNEXPECTED = "Something went wrong on this page"
 
@@ -374,3 +374,13 @@ def test_check_a_text_file_is_a_message(app):
     assert at.error and "could not be read as a video" in at.error[0].value
     assert "check_result" not in at.session_state
     open_page(at, "1_overview")  # the app goes on working
+
+
+def test_check_a_talking_head_is_in_sync_by_its_face(app):
+    path = SHARED / "media" / "sync" / "retalk-3.mp4"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    at = upload_page(app, "retalk-3.mp4", path.read_bytes())
+    assert card_word(at) == "IN SYNC"
+    assert metrics(at)["Decided by"] == "a speaking face"
+    assert len(at.get("plotly_chart")) >= 3  # curves, the events' lag curve or map, the mouth's lag curve
