@@ -108,6 +108,11 @@ def spans(duration_s: float, window_s: float = WINDOW_S, hop_s: float = HOP_S) -
     return out
 
 
+def _measured(windows) -> list[WindowResult]:
+    """The windows that count: a confident, unambiguous lock with an offset."""
+    return [w for w in windows if w.measured and w.offset_ms is not None]
+
+
 def drift(windows: tuple[WindowResult, ...] | list[WindowResult]) -> tuple[float | None, float | None]:
     """Theil-Sen slope (the median of the slopes between every pair of measured windows) in ms
     per minute and the median |residual| of that line, or (None, None) when fewer than
@@ -124,7 +129,7 @@ def drift(windows: tuple[WindowResult, ...] | list[WindowResult]) -> tuple[float
     -------
     (drift_ms_per_min, residual_ms)
     """
-    used = [w for w in windows if w.measured and w.offset_ms is not None]
+    used = _measured(windows)
     if len(used) < DRIFT_MIN_WINDOWS:
         return None, None
     t = np.array([w.centre_s for w in used])
@@ -155,7 +160,7 @@ def combine(windows: tuple[WindowResult, ...] | list[WindowResult]) -> tuple[flo
     -------
     (offset_ms, (low_ms, high_ms)), or (None, None) when no window is measured.
     """
-    used = [w for w in windows if w.measured and w.offset_ms is not None]
+    used = _measured(windows)
     if not used:
         return None, None
     offsets = np.array([w.offset_ms for w in used])
