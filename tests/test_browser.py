@@ -1,7 +1,7 @@
 """The running app in a real browser: Debian's chromium driven by Playwright.
 
 One server for the module (`tests/appserver.py`, as on Community Cloud: no generated data
-folder), always stopped when the module is done. Screenshots go to tests/artifacts/ (gitignored).
+folder), always stopped when the module is done; the deep-link test starts a fresh one of its own. Screenshots go to tests/artifacts/ (gitignored).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from appserver import CHROMIUM_ARGS, IDLE, app_server, wait_idle
+from appserver import CHROMIUM_ARGS, app_server, wait_idle
 from conftest import ROOT, real_clip
 
 pytestmark = pytest.mark.browser
@@ -35,19 +35,6 @@ def browser():
         b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-@pytest.fixture(scope="module")
-def app_url(server, browser):
-    """The server once its first session has opened the root page. A fresh server's very first
-    run still follows Streamlit's old pages/-folder rules, so a deep link opened first gets a
-    "Page not found" dialog before the right page; after one run of the entry script it does not."""
-    context = browser.new_context()
-    first = context.new_page()
-    first.goto(server)
-    first.wait_for_selector(IDLE, timeout=60_000)
-    context.close()
-    return server
 
 
 @pytest.fixture
@@ -75,22 +62,47 @@ def open_page(page, server: str, name: str) -> None:
     page.goto(f"{server}/{PAGES[name]}")
     page.wait_for_selector("h1", timeout=60_000)
     settle(page)
+    assert_no_dialog(page)
+
+
+def assert_no_dialog(page) -> None:
+    """No modal over the page, such as Streamlit's "Page not found". The one a fresh server's
+    first run sends is closed by the app's script (app_support/deeplink.py), so wait for it."""
+    page.wait_for_function("!document.querySelector(\"[role='dialog']\")", timeout=30_000)
 
 
 def metric_values(page) -> list[str]:
     return page.locator("[data-testid='stMetricValue']").all_inner_texts()
 
 
-def test_every_page_opens_cleanly(app_url, page):
+def test_every_page_opens_cleanly(server, page):
     for name in PAGES:
-        open_page(page, app_url, name)
+        open_page(page, server, name)
         page.screenshot(path=ARTIFACTS / f"page-{name}.png", full_page=True)
     assert page.get_by_text("Check your clip").count() >= 1
 
 
-def test_upload_a_real_clip_gives_a_verdict(app_url, page):
+@pytest.mark.parametrize("path, title", [("check", "Check your clip"), ("", "AV Alignment Lab")])
+def test_a_deep_link_as_a_fresh_servers_first_request(browser, tmp_path, path, title):
+    """Streamlit's issue #9624: the first run of a fresh server follows the old pages/ rules,
+    which know no page "check" and send "Page not found" before the right page runs. Opened
+    again, as a later request, the link must work the same way."""
+    with app_server(tmp_path, log=tmp_path / "streamlit.log") as fresh:
+        context = browser.new_context()
+        page = context.new_page()
+        for _ in range(2):
+            page.goto(f"{fresh.url}/{path}")
+            page.wait_for_selector("h1", timeout=90_000)
+            settle(page, 90_000)
+            assert_no_dialog(page)
+            assert page.locator("h1").first.inner_text() == title
+            assert page.url == f"{fresh.url}/{path}"
+        context.close()
+
+
+def test_upload_a_real_clip_gives_a_verdict(server, page):
     clip = real_clip("chaplin.mp4")
-    open_page(page, app_url, "check")
+    open_page(page, server, "check")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(clip))
     page.get_by_text("ALIGNED", exact=False).first.wait_for(timeout=90_000)
     settle(page, 90_000)
@@ -98,18 +110,18 @@ def test_upload_a_real_clip_gives_a_verdict(app_url, page):
     page.screenshot(path=ARTIFACTS / "check-verdict.png", full_page=True)
 
 
-def test_upload_a_text_file_shows_an_error(app_url, page, tmp_path):
+def test_upload_a_text_file_shows_an_error(server, page, tmp_path):
     fake = tmp_path / "notes.mp4"
     fake.write_text("not a video\n" * 50)
-    open_page(page, app_url, "check")
+    open_page(page, server, "check")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(fake))
     page.locator("[data-testid='stAlertContentError']").first.wait_for(timeout=60_000)
     settle(page)
     assert "could not be read as a video" in page.locator("[data-testid='stAlertContentError']").first.inner_text()
 
 
-def test_threshold_slider_changes_the_metrics(app_url, page):
-    open_page(page, app_url, "roc")
+def test_threshold_slider_changes_the_metrics(server, page):
+    open_page(page, server, "roc")
     before = metric_values(page)
     thumb = page.locator("[data-testid='stSlider'] input[type='range']").first
     thumb.focus()
@@ -123,8 +135,8 @@ def test_threshold_slider_changes_the_metrics(app_url, page):
     page.screenshot(path=ARTIFACTS / "roc-moved.png", full_page=True)
 
 
-def test_anomaly_lab_shows_two_videos(app_url, page):
-    open_page(page, app_url, "lab")
+def test_anomaly_lab_shows_two_videos(server, page):
+    open_page(page, server, "lab")
     page.get_by_role("button", name="Render").click()
     page.wait_for_function("document.querySelectorAll(\"[data-testid='stVideo']\").length >= 2", timeout=90_000)
     settle(page, 90_000)
