@@ -1,5 +1,7 @@
 """MLP: the seed's network, shipped or trained live, its test metrics, and one clip scored."""
 
+import time
+
 import streamlit as st
 
 from app_support import cache, datasets, pickers, upload
@@ -7,6 +9,8 @@ from avcore import plots
 from avcore.errors import AvcoreError
 from avcore.evaluate import metric_row
 from avcore.verdict import DECISION_THRESHOLD
+
+LIVE_REDRAW_S = 0.25  # the live loss curve's shortest interval between two redraws
 
 st.title("MLP")
 st.markdown("The seed's network: the time average of the optical flow (pooled to 24 x 24) and of 13 MFCC, "
@@ -51,11 +55,20 @@ else:
 
         config = replace(seed_mlp.DEFAULT_CONFIG, lr=lr, epochs=epochs)
         bar, chart, history = st.progress(0.0, "Training..."), st.empty(), []
+        drawn_at = [0.0]
 
         def on_epoch(row: dict) -> None:
+            """At most 4 redraws a second. Each redraw sends the whole figure, and an epoch can take
+            milliseconds: sent on every epoch, the figures queued up faster than the browser
+            could parse and draw them, so the curve lagged behind the training (here it first
+            showed halfway through) and caught up only at its end, and building them slowed
+            the training itself."""
             history.append(row)
             bar.progress(row["epoch"] / epochs, f"epoch {row['epoch']}/{epochs}: train loss {row['train_loss']:.4f}")
-            chart.plotly_chart(plots.loss_curve(history), width="stretch", key=f"mlp_live_{row['epoch']}")
+            now = time.monotonic()
+            if now - drawn_at[0] >= LIVE_REDRAW_S:
+                drawn_at[0] = now
+                chart.plotly_chart(plots.loss_curve(history), width="stretch")
 
         trained = seed_mlp.train(table.mlp_x[train_rows], y_all[train_rows], config, on_epoch=on_epoch)
         st.session_state["mlp_trained"] = trained

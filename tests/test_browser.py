@@ -145,3 +145,33 @@ def test_anomaly_lab_shows_two_videos(server, page):
     page.get_by_text("The clips from the").first.wait_for(timeout=60_000)
     settle(page, 90_000)
     page.screenshot(path=ARTIFACTS / "features-of-lab-pair.png", full_page=True)
+
+
+LIVE_CURVE = """() => {
+    const plots = [...document.querySelectorAll("[data-testid='stPlotlyChart'] .js-plotly-plot")];
+    if (!plots.some(p => (p.data || []).some(trace => (trace.x || []).length > 0))) return null;
+    const bar = document.querySelector("[data-testid='stProgress'] [role='progressbar']");
+    return {progress: Number(bar ? bar.getAttribute("aria-valuenow") : -1)};
+}"""
+
+
+def test_mlp_loss_curve_grows_while_training(server, page):
+    """The live curve must have data while the progress bar is still short of 100%."""
+    open_page(page, server, "model")
+    page.get_by_text("Train now").click()
+    page.get_by_role("button", name="Train").wait_for(timeout=60_000)
+    settle(page)
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 0  # no curve before training
+    epochs = page.locator("[data-testid='stSlider'] input[type='range']").first
+    epochs.focus()
+    epochs.press("End")  # 200 epochs: long enough to watch the curve grow
+    page.wait_for_function("() => document.querySelector(\"[data-testid='stSlider']\").innerText.includes('200')",
+                           timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Train").click()
+    first = page.wait_for_function(LIVE_CURVE, timeout=120_000, polling=100).json_value()
+    assert 0 <= first["progress"] < 100, first
+    page.screenshot(path=ARTIFACTS / "mlp-training.png", full_page=True)
+    settle(page, 300_000)
+    assert page.get_by_text("Test split (trained in this session model)").count() == 1
+    assert len(metric_values(page)) == 5
