@@ -12,7 +12,7 @@ from app_support.runtime import single_threaded_math
 
 single_threaded_math()  # before anything can load a math library with a thread pool of its own
 
-from app_support import cache, deeplink, sidebar  # noqa: E402
+from app_support import cache, deeplink, phone, sidebar  # noqa: E402
 from avcore.errors import AvcoreError  # noqa: E402
 
 # A Material icon, not an emoji: an emoji makes Streamlit compile its emoji table, 0.3 s of the first page.
@@ -37,6 +37,7 @@ UNEXPECTED = "Something went wrong on this page. The details are in the server l
 
 page = deeplink.navigation(PAGES)
 sidebar.render()
+phone.render()
 try:
     page.run()
 except AvcoreError as exc:  # pages catch these themselves; this is the backstop

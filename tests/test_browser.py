@@ -45,6 +45,16 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def phone(browser):
+    """A phone-sized touch screen. The user agent stays Chromium's desktop one: Streamlit closes
+    the sidebar after a page link only for a phone's user agent, the app for any narrow screen."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
 CHARTS_DRAWN = ("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
                 ".every(c => c.querySelector('.main-svg'))")
 
@@ -175,3 +185,38 @@ def test_mlp_loss_curve_grows_while_training(server, page):
     settle(page, 300_000)
     assert page.get_by_text("Test split (trained in this session model)").count() == 1
     assert len(metric_values(page)) == 5
+
+
+SIDEBAR_RIGHT = "() => document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().right"
+# Each Markdown table's box: how wide the table is, how wide the box shows it, whether the box
+# scrolls, and whether its last column comes into view once the box is scrolled to the end.
+TABLE_BOXES = """() => [...document.querySelectorAll("[data-testid='stMain'] table")].map(table => {
+    const box = table.closest("[data-testid='stMarkdownContainer']");
+    box.scrollLeft = box.scrollWidth;
+    const last = table.querySelector("tr > :last-child").getBoundingClientRect();
+    return {scrollWidth: box.scrollWidth, clientWidth: box.clientWidth, overflow: getComputedStyle(box).overflowX,
+            lastRight: last.right, viewport: window.innerWidth};
+})"""
+
+
+def test_phone_sidebar_closes_and_tables_scroll(server, phone):
+    open_page(phone, server, "home")
+    boxes = phone.evaluate(TABLE_BOXES)
+    assert boxes and any(b["scrollWidth"] > b["clientWidth"] for b in boxes), boxes  # the results table is wider
+    for box in boxes:
+        if box["scrollWidth"] > box["clientWidth"]:
+            assert box["overflow"] in ("auto", "scroll"), box
+        assert box["lastRight"] <= box["viewport"], box  # the last column can be scrolled into view
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=ARTIFACTS / "phone-overview-table-scrolled.png")
+
+    assert phone.evaluate(SIDEBAR_RIGHT) <= 0  # closed on a phone to begin with
+    phone.locator("[data-testid='stExpandSidebarButton']").tap()
+    phone.wait_for_function(f"({SIDEBAR_RIGHT})() > 200", timeout=30_000)
+    phone.locator("[data-testid='stSidebarNavLink']", has_text="Threshold & ROC").tap()
+    phone.wait_for_function("() => document.querySelector('h1')?.innerText === 'Threshold & ROC'", timeout=60_000)
+    settle(phone)
+    phone.wait_for_function(f"({SIDEBAR_RIGHT})() <= 0", timeout=30_000)
+    charts = phone.evaluate("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
+                            ".map(c => c.getBoundingClientRect().right)")
+    assert charts and max(charts) <= 390, charts  # the figures fit the screen
