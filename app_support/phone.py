@@ -14,9 +14,16 @@ from __future__ import annotations
 import streamlit as st
 
 # Sent with the run's other elements (style-only HTML takes no room), so a table is never shown
-# cut off while a component would still be loading.
+# cut off while a component would still be loading. On a narrow screen the pipeline diagram keeps
+# a legible width and scrolls too, and Plotly's tool bar, which a touch screen shows all the time,
+# no longer covers the figures' titles (pinching zooms there anyway).
 _CSS = """<style>
 [data-testid="stMarkdownContainer"]:has(> table) { overflow-x: auto; }
+@media (max-width: 768px) {
+  [data-testid="stGraphVizChart"] { overflow-x: auto; }
+  [data-testid="stGraphVizChart"] svg { min-width: 720px; }
+  [data-testid="stPlotlyChart"] .modebar-container { display: none; }
+}
 </style>"""
 
 # Registered once per page load (the flag), since the component mounts on every run. Runs after

@@ -85,10 +85,24 @@ def metric_values(page) -> list[str]:
     return page.locator("[data-testid='stMetricValue']").all_inner_texts()
 
 
-def test_every_page_opens_cleanly(server, page):
-    for name in PAGES:
-        open_page(page, server, name)
-        page.screenshot(path=ARTIFACTS / f"page-{name}.png", full_page=True)
+def screenshot(page, name: str) -> None:
+    """The whole page into tests/artifacts/. Streamlit scrolls its main area inside the window,
+    so a full-page capture stops at the window's height: the window is made as tall as the
+    content first (the width, which decides the layout, stays), then restored."""
+    size = page.viewport_size
+    height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+    page.set_viewport_size(size)
+
+
+def test_every_page_opens_cleanly(server, page, phone):
+    """At desktop and at phone size; the screenshots are for a person to look at."""
+    for window, size in ((page, "desktop"), (phone, "phone")):
+        for name in PAGES:
+            open_page(window, server, name)
+            screenshot(window, f"page-{name}-{size}")
     assert page.get_by_text("Check your clip").count() >= 1
 
 
@@ -117,7 +131,7 @@ def test_upload_a_real_clip_gives_a_verdict(server, page):
     page.get_by_text("ALIGNED", exact=False).first.wait_for(timeout=90_000)
     settle(page, 90_000)
     assert page.get_by_text("p(misaligned)").count() >= 1
-    page.screenshot(path=ARTIFACTS / "check-verdict.png", full_page=True)
+    screenshot(page, "check-verdict")
 
 
 def test_upload_a_text_file_shows_an_error(server, page, tmp_path):
@@ -142,7 +156,7 @@ def test_threshold_slider_changes_the_metrics(server, page):
     )
     settle(page)
     assert metric_values(page) != before
-    page.screenshot(path=ARTIFACTS / "roc-moved.png", full_page=True)
+    screenshot(page, "roc-moved")
 
 
 def test_anomaly_lab_shows_two_videos(server, page):
@@ -150,11 +164,11 @@ def test_anomaly_lab_shows_two_videos(server, page):
     page.get_by_role("button", name="Render").click()
     page.wait_for_function("document.querySelectorAll(\"[data-testid='stVideo']\").length >= 2", timeout=90_000)
     settle(page, 90_000)
-    page.screenshot(path=ARTIFACTS / "lab-rendered.png", full_page=True)
+    screenshot(page, "lab-rendered")
     page.get_by_role("link", name="See the features of both clips").click()  # same session: the pair carries over
     page.get_by_text("The clips from the").first.wait_for(timeout=60_000)
     settle(page, 90_000)
-    page.screenshot(path=ARTIFACTS / "features-of-lab-pair.png", full_page=True)
+    screenshot(page, "features-of-lab-pair")
 
 
 LIVE_CURVE = """() => {
@@ -181,7 +195,7 @@ def test_mlp_loss_curve_grows_while_training(server, page):
     page.get_by_role("button", name="Train").click()
     first = page.wait_for_function(LIVE_CURVE, timeout=120_000, polling=100).json_value()
     assert 0 <= first["progress"] < 100, first
-    page.screenshot(path=ARTIFACTS / "mlp-training.png", full_page=True)
+    screenshot(page, "mlp-training")
     settle(page, 300_000)
     assert page.get_by_text("Test split (trained in this session model)").count() == 1
     assert len(metric_values(page)) == 5
@@ -208,7 +222,7 @@ def test_phone_sidebar_closes_and_tables_scroll(server, phone):
             assert box["overflow"] in ("auto", "scroll"), box
         assert box["lastRight"] <= box["viewport"], box  # the last column can be scrolled into view
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    phone.screenshot(path=ARTIFACTS / "phone-overview-table-scrolled.png")
+    phone.screenshot(path=ARTIFACTS / "phone-overview-table-scrolled.png")  # the window: where the table scrolled to
 
     assert phone.evaluate(SIDEBAR_RIGHT) <= 0  # closed on a phone to begin with
     phone.locator("[data-testid='stExpandSidebarButton']").tap()
