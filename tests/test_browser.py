@@ -102,6 +102,7 @@ def test_every_page_opens_cleanly(server, page, phone):
     for window, size in ((page, "desktop"), (phone, "phone")):
         for name in PAGES:
             open_page(window, server, name)
+            assert str(ROOT) not in window.locator("body").inner_text(), name  # no server path for a visitor
             screenshot(window, f"page-{name}-{size}")
     assert page.get_by_text("Check your clip").count() >= 1
 
@@ -146,6 +147,9 @@ def test_upload_a_text_file_shows_an_error(server, page, tmp_path):
 
 def test_threshold_slider_changes_the_metrics(server, page):
     open_page(page, server, "roc")
+    page.wait_for_function(  # each score has its tooltip
+        "document.querySelectorAll(\"[data-testid='stMetric'] [data-testid='stTooltipIcon']\").length === 5",
+        timeout=30_000)
     before = metric_values(page)
     thumb = page.locator("[data-testid='stSlider'] input[type='range']").first
     thumb.focus()
@@ -197,7 +201,7 @@ def test_mlp_loss_curve_grows_while_training(server, page):
     assert 0 <= first["progress"] < 100, first
     screenshot(page, "mlp-training")
     settle(page, 300_000)
-    assert page.get_by_text("Test split (trained in this session model)").count() == 1
+    assert page.get_by_text("Test split: the model trained in this session").count() == 1
     assert len(metric_values(page)) == 5
 
 
