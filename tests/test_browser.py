@@ -238,3 +238,54 @@ def test_phone_sidebar_closes_and_tables_scroll(server, phone):
     charts = phone.evaluate("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
                             ".map(c => c.getBoundingClientRect().right)")
     assert charts and max(charts) <= 390, charts  # the figures fit the screen
+
+
+VERDICT_WORDS = ("IN SYNC", "OUT OF SYNC OR DAMAGED", "NOT VERIFIED")
+# The verdict card's headline: the last words of an h2 in the main area (its icon's ligature
+# comes first), compared as a whole phrase: "ALIGNED" is inside "MISALIGNED".
+HEADLINE = r"""words => {
+    for (const h of document.querySelectorAll("[data-testid='stMain'] h2")) {
+        const text = " " + h.innerText.replace(/\s+/g, " ").trim();
+        const word = words.find(w => text.endsWith(" " + w));
+        if (word) return word;
+    }
+    return null;
+}"""
+
+
+def three_clips(folder) -> dict:
+    """A 60 s clip (the film excerpt looped, streams copied), the excerpt with its sound 400 ms
+    late, and a short clip with its sound removed, each with the verdicts it may get: different
+    lengths, verdicts and names, so that a card shown in the wrong session would be caught."""
+    from avcore import anomalies, ffmpeg
+
+    film = real_clip("chaplin.mp4")
+    long_clip = folder / "film-60s.mp4"
+    ffmpeg.run(["-stream_loop", "6", "-i", str(film), "-t", "60", "-c", "copy", str(long_clip)])
+    late = anomalies.time_shift(film, folder / "film-sound-late.mp4", 400)
+    muted = anomalies.mute(real_clip("short-480p-24fps.mp4"), folder / "short-muted.mp4")
+    damaged = {"OUT OF SYNC OR DAMAGED"}
+    return {long_clip: {"IN SYNC", "NOT VERIFIED"}, late: damaged, muted: damaged}
+
+
+def test_three_sessions_check_three_clips_at_once(server, browser, tmp_path):
+    """Three visitors upload at the same moment; each gets a verdict card for their own clip."""
+    clips = three_clips(tmp_path)
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1800}) for _ in clips]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for page in pages:
+            open_page(page, server, "check")
+        for page, clip in zip(pages, clips):  # all three uploads start before any analysis ends
+            page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(clip))
+        for page, (clip, expected) in zip(pages, clips.items()):
+            word = page.wait_for_function(HEADLINE, arg=list(VERDICT_WORDS), timeout=150_000).json_value()
+            settle(page, 150_000)
+            assert word in expected, (clip.name, word)
+            names = page.locator("[data-testid='stMain'] [data-testid='stText']").all_inner_texts()
+            assert any(n.startswith(f"{clip.name} · ") for n in names), names
+            assert not [n for n in names for other in clips if other != clip and other.name in n], names
+            screenshot(page, f"concurrent-{clip.stem}")
+    finally:
+        for c in contexts:
+            c.close()
