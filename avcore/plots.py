@@ -197,9 +197,9 @@ def confusion_figure(y: np.ndarray, pred: np.ndarray) -> go.Figure:
     labels = ["aligned", "misaligned"]
     fig = go.Figure(go.Heatmap(z=cm, x=labels, y=labels, colorscale="Blues", showscale=False,
                                text=cm, texttemplate="%{text}", textfont_size=18))
-    fig.update_layout(xaxis_title="predicted", yaxis_title="true")
+    fig.update_layout(xaxis_title="called by the method", yaxis_title="really")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Confusion matrix", height=300)
+    return _layout(fig, "Test clips: really vs. called", height=300)
 
 
 # ----- MLP -------------------------------------------------------------------------------------
