@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-# Sent with the run's other elements (style-only HTML takes no room), so a table is never shown
-# cut off while a component would still be loading. On a narrow screen the pipeline diagram keeps
-# a legible width and scrolls too, and Plotly's tool bar, which a touch screen shows all the time,
-# no longer covers the figures' titles (pinching zooms there anyway).
+# Drawn as Markdown with the run's other elements. Style-only `st.html` (Streamlit's event
+# container) was missing after some runs in the browser tests, and a component's CSS applies
+# only once the component has loaded: either way a table could show cut off. On a narrow screen
+# the pipeline diagram keeps a legible width and scrolls too, and Plotly's tool bar, which a
+# touch screen shows all the time, no longer covers the figures' titles (pinching zooms anyway).
 _CSS = """<style>
 [data-testid="stMarkdownContainer"]:has(> table) { overflow-x: auto; }
 @media (max-width: 768px) {
@@ -46,6 +47,6 @@ _close_sidebar_after_nav = st.components.v2.component("avlab_close_sidebar_after
 
 
 def render() -> None:
-    st.html(_CSS)
-    with st.sidebar:  # where the component's empty element takes no room on the page
+    with st.sidebar:  # where their empty elements take no room on the page
+        st.markdown(_CSS, unsafe_allow_html=True)
         _close_sidebar_after_nav(key="avlab_close_sidebar_after_nav")
