@@ -67,9 +67,9 @@ else:
         def on_epoch(row: dict) -> None:
             """At most 4 redraws a second. Each redraw sends the whole figure, and an epoch can take
             milliseconds: sent on every epoch, the figures queued up faster than the browser
-            could parse and draw them, so the curve lagged behind the training (here it first
-            showed halfway through) and caught up only at its end, and building them slowed
-            the training itself."""
+            could parse and draw them, so the curve lagged behind the training and caught up
+            only at its end (with 10 ms epochs it first showed halfway through), and building
+            them slowed the training itself."""
             history.append(row)
             bar.progress(row["epoch"] / epochs, f"epoch {row['epoch']} of {epochs}: training loss {row['train_loss']:.3f} "
                                                 "(BCE; 0.693 is guessing)")
