@@ -12,7 +12,7 @@ from app_support.runtime import single_threaded_math
 
 single_threaded_math()  # before anything can load a math library with a thread pool of its own
 
-from app_support import cache, sidebar  # noqa: E402
+from app_support import cache, deeplink, phone, sidebar  # noqa: E402
 from avcore.errors import AvcoreError  # noqa: E402
 
 # An emoji, which the browser draws itself. A Material icon as the favicon is fetched from
@@ -22,13 +22,14 @@ from avcore.errors import AvcoreError  # noqa: E402
 # those come from the font Streamlit serves itself.
 st.set_page_config(page_title="AV Alignment Lab", page_icon="🎬", layout="wide")
 
-# Each url_path differs from the name Streamlit would derive from the file name. With a pages/
-# folder present, Streamlit's old folder-based navigation handles a fresh server's first run (and
-# every AppTest rerun) before st.navigation switches it off; a colliding name would make it run
-# the page file alone, without this script and its sidebar. A deep link opened as a fresh
-# server's very first request instead shows a dismissable "Page not found" over the right page.
+# Streamlit knows a page by the hash of its url_path, and with a pages/ folder present a fresh
+# server's first run (and every AppTest rerun) goes through its old folder-based navigation first,
+# which would run a page file whose derived name (pages/6_mlp.py: "mlp") collides with a url_path
+# alone, without this script and its sidebar (see app_support/deeplink.py). So every url_path
+# differs from those names. The Overview, the default page, is served at the root whatever its
+# url_path: "start" is only its identity, never an address.
 PAGES = [
-    st.Page("pages/1_overview.py", title="Overview", icon=":material/home:", url_path="home", default=True),
+    st.Page("pages/1_overview.py", title="Overview", icon=":material/home:", url_path="start", default=True),
     st.Page("pages/2_dataset.py", title="Dataset", icon=":material/table_view:", url_path="data"),
     st.Page("pages/3_anomaly_lab.py", title="Anomaly Lab", icon=":material/science:", url_path="lab"),
     st.Page("pages/4_features.py", title="Features", icon=":material/insights:", url_path="signals"),
@@ -38,8 +39,9 @@ PAGES = [
 ]
 UNEXPECTED = "Something went wrong on this page. The details are in the server log; try another clip or reload."
 
-page = st.navigation(PAGES)
+page = deeplink.navigation(PAGES)
 sidebar.render()
+phone.render()
 try:
     page.run()
 except AvcoreError as exc:  # pages catch these themselves; this is the backstop

@@ -22,6 +22,7 @@ KEY_DATASET = "sb_dataset"
 KEY_AVE_PATH = "sb_ave_path"
 KEY_METHOD = "sb_method"
 EMBEDDED, AVE = "embedded", "AVE"
+DATASET_NAMES = {EMBEDDED: "Embedded (synthetic)", AVE: "AVE (local)"}
 # Evaluated methods a visitor cannot pick for a verdict: the trivial baseline, and the MLP with
 # the seed settings (not shipped).
 NOT_VERDICT_METHODS = {summary.BASELINE, "seed_mlp_seed_config"}
@@ -61,11 +62,12 @@ def render() -> None:
             ).strip()
         else:
             ave_path = ""
-        options = [EMBEDDED, AVE] if ave_path else [EMBEDDED]
-        st.radio("Active dataset", options, key=KEY_DATASET, horizontal=True,
-                 format_func={EMBEDDED: "Embedded (synthetic)", AVE: "AVE (local)"}.get,
-                 help=None if datasets.local_data_allowed() else
-                 f"To browse a local copy of AVE, run the app on your machine with {datasets.LOCAL_DATA_ENV}=1.")
+        if ave_path:  # a choice of one is no control: without an AVE path, the embedded set is named only
+            st.radio("Active dataset", [EMBEDDED, AVE], key=KEY_DATASET, horizontal=True, format_func=DATASET_NAMES.get)
+        else:
+            st.caption(f"Active dataset: {DATASET_NAMES[EMBEDDED]}",
+                       help=None if datasets.local_data_allowed() else
+                       f"To browse a local copy of AVE, run the app on your machine with {datasets.LOCAL_DATA_ENV}=1.")
         active = active_dataset()
         if active.name == AVE:  # reading it is what checks the path a visitor typed
             try:
@@ -73,8 +75,6 @@ def render() -> None:
                 st.caption(f"{len(table)} rows, {int(table['Playable'].sum())} playable · `{active.source}`")
             except AvcoreError as exc:
                 st.error(str(exc))
-        else:  # the Dataset page counts its rows
-            st.caption(f"`{active.source}`")
         st.markdown("### Method")
         st.selectbox("Method for verdicts", methods(), key=KEY_METHOD, format_func=summary.name)
 

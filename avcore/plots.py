@@ -44,8 +44,10 @@ def count_bar(values: pd.Series, title: str) -> go.Figure:
     if horizontal:
         counts = counts.iloc[::-1]
         fig = go.Figure(go.Bar(x=counts.values, y=counts.index.astype(str), orientation="h"))
+        fig.update_layout(xaxis_title="clips")
     else:
         fig = go.Figure(go.Bar(x=counts.index.astype(str), y=counts.values))
+        fig.update_layout(yaxis_title="clips")
     return _layout(fig, title, height=max(320, 22 * len(counts)) if horizontal else 320)
 
 
@@ -71,6 +73,7 @@ def sync_curves(curves: dict, title: str = "Motion and sound over time") -> go.F
             fig.add_annotation(text=f"{name}: no sound", x=0.5, y=0.5, xref="x2 domain", yref="y2 domain",
                                showarrow=False, font_color=colour)
     fig.update_xaxes(title_text="time (s)", row=2, col=1)
+    fig.update_yaxes(title_text="share of peak")
     return _layout(fig, title, height=420)
 
 
@@ -157,7 +160,7 @@ def mfcc_heatmap(coeffs: np.ndarray, step_s: float, title: str = "MFCC") -> go.F
     t = np.arange(coeffs.shape[0]) * step_s
     z = (coeffs - coeffs.mean(axis=0)) / (coeffs.std(axis=0) + 1e-6)
     fig = go.Figure(go.Heatmap(z=z.T, x=t, y=np.arange(coeffs.shape[1]), colorscale="RdBu_r", zmid=0,
-                               colorbar_title="z"))
+                               colorbar_title="SD from<br>its mean"))
     fig.update_layout(xaxis_title="time (s)", yaxis_title="coefficient")
     return _layout(fig, title, height=280)
 
@@ -212,9 +215,9 @@ def confusion_figure(y: np.ndarray, pred: np.ndarray) -> go.Figure:
     labels = ["aligned", "misaligned"]
     fig = go.Figure(go.Heatmap(z=cm, x=labels, y=labels, colorscale="Blues", showscale=False,
                                text=cm, texttemplate="%{text}", textfont_size=18))
-    fig.update_layout(xaxis_title="predicted", yaxis_title="true")
+    fig.update_layout(xaxis_title="called by the method", yaxis_title="really")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Confusion matrix", height=300)
+    return _layout(fig, "Test clips: really vs. called", height=300)
 
 
 # ----- MLP -------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ pandas on the server nor the table widget's scripts in the browser (see `avcore.
 
 import streamlit as st
 
-from app_support import cache
+from app_support import cache, glossary
 from avcore import summary
+from avcore.verdict import DECISION_THRESHOLD
 
 st.title("AV Alignment Lab")
 st.markdown(
@@ -30,10 +31,12 @@ st.graphviz_chart(summary.pipeline_dot(), width="stretch")
 
 report = cache.evaluation()
 st.subheader("Headline results")
-st.caption(f"Held-out test split of the **{report['dataset']}** dataset: {report['n_test']} clips; "
-           "positive class: misaligned; threshold 0.5.")
+st.caption(f"The {report['n_test']} clips of the **{report['dataset']}** dataset held out for testing; a clip "
+           f"counts as misaligned when the method's p(misaligned) is at least {DECISION_THRESHOLD}. {glossary.SHARES} "
+           "The baseline columns are the answer 'always aligned'.",
+           help="\n\n".join([glossary.P_MISALIGNED, *(f"{k}: {v}" for k, v in glossary.METRICS.items())]))
 st.markdown(summary.headline_markdown(report))
-st.markdown("**Recall per anomaly type**: which kinds of damage each method catches.")
+st.markdown("**Recall per anomaly type**: the share of each kind of damage each method catches (1 = all of it).")
 st.markdown(summary.per_type_markdown(report))
 if "offset" in report:
     o = report["offset"]

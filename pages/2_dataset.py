@@ -6,6 +6,23 @@ from app_support import sidebar
 from avcore import plots
 from avcore.errors import AvcoreError
 
+# Plain names and units for the metadata's columns; the others read as they are.
+COLUMNS = {
+    "VideoID": st.column_config.TextColumn("Clip"),
+    "MisalignmentType": st.column_config.TextColumn("Anomaly type"),
+    "Variant": st.column_config.TextColumn("Variant", help="How the anomaly was made. recipe: the original project's "
+                                           "ffmpeg delay; content: the sound slid along the picture with no silent "
+                                           "gap; replace or mix: noise instead of the sound, or mixed into it."),
+    "ShiftMs": st.column_config.NumberColumn("Shift (ms)", help="How far the sound was moved; positive: late.",
+                                             format="%.0f"),
+    "StartTime": st.column_config.NumberColumn("Start (s)", format="%.1f"),
+    "EndTime": st.column_config.NumberColumn("End (s)", format="%.1f"),
+    "Duration": st.column_config.NumberColumn("Duration (s)", format="%.1f"),
+    "Split": st.column_config.TextColumn("Split", help="train: the models learned from it; test: held out to "
+                                         "score them."),
+    "Playable": st.column_config.CheckboxColumn("Playable", help="The clip's file ships with the app."),
+}
+
 st.title("Dataset")
 active = sidebar.active_dataset()
 try:
@@ -20,7 +37,6 @@ if active.name == "embedded":
                 "in equal parts, in the original project's recipes and two harder variants.")
 else:
     st.markdown(f"AVE (Audio-Visual Event) dataset: {table['Category'].nunique()} event categories.")
-st.caption(f"Source: `{active.source}`")
 
 key = f"ds_{active.name}"  # filters and choice per dataset: AVE's categories are not the embedded set's
 filters = st.columns([3, 2, 2, 3])
@@ -57,7 +73,7 @@ st.subheader(f"{len(shown)} of {len(table)} rows")
 columns = [c for c in ("VideoID", "Category", "Label", "MisalignmentType", "Variant", "ShiftMs", "Quality",
                        "StartTime", "EndTime", "Duration", "Split", "Playable") if c in shown]
 event = st.dataframe(shown[columns], hide_index=True, width="stretch", height=300, key=f"{key}_table",
-                     on_select="rerun", selection_mode="single-row")
+                     on_select="rerun", selection_mode="single-row", column_config=COLUMNS)
 if event.selection.rows:
     st.session_state[f"{key}_selected"] = shown.index[event.selection.rows[0]]
 

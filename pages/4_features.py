@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import cache, pickers, upload
+from app_support import cache, glossary, pickers, upload
 from avcore import features, plots
 from avcore.errors import AvcoreError
 
@@ -50,10 +50,14 @@ else:
         else:
             right.plotly_chart(plots.flow_magnitude(mag), width="stretch", key=f"feat_mag_{name}")
 
-st.subheader("Motion energy and onset envelope")
+st.subheader("Motion energy and onset envelope",
+             help="Motion energy: how much the picture changes from one frame to the next. Onset envelope: how "
+                  "suddenly the sound gets louder. In a clip in sync, the peaks of the two line up.")
 st.plotly_chart(plots.sync_curves({name: v["curves"] for name, v in syncs.items()}), width="stretch")
 
-st.subheader("MFCC (the seed's audio feature)")
+st.subheader("MFCC (the seed's audio feature)",
+             help="Mel-frequency cepstral coefficients: 13 numbers per time step that sum up the shape of the "
+                  "sound's spectrum, the way a listener hears it. The original project's only audio feature.")
 columns = st.columns(len(frames))
 for col, (name, view) in zip(columns, frames.items()):
     if view["mfcc"] is None:
@@ -61,7 +65,9 @@ for col, (name, view) in zip(columns, frames.items()):
     else:
         col.plotly_chart(plots.mfcc_heatmap(view["mfcc"], view["mfcc_step_s"], f"MFCC, {name}"), width="stretch")
 
-st.subheader("Cross-correlation of motion with sound")
+st.subheader("Cross-correlation of motion with sound",
+             help="How well motion and sound line up when the sound is slid earlier or later by each lag; the "
+                  "highest point is the best fit.")
 columns = st.columns(len(syncs))
 for col, (name, view) in zip(columns, syncs.items()):
     r = view["result"]
@@ -69,6 +75,10 @@ for col, (name, view) in zip(columns, syncs.items()):
         col.info(f"{name}: cannot tell ({r.reason}).")
     else:
         col.plotly_chart(plots.cross_correlation(r.lags_ms, r.correlation, r.offset_ms, name, confident=r.synchronizable), width="stretch")
-        verdict = "synchronizable" if r.synchronizable else f"cannot tell: {r.reason}"
-        lag = "No single best lag" if r.offset_ms is None else f"Best lag {r.offset_ms:+.0f} ms"
-        col.caption(f"{lag}, confidence {r.confidence:.1f} ({verdict}).")
+        if r.offset_ms is None:
+            lag = "no single best fit"
+        else:
+            lag = f"the sound {'late' if r.offset_ms >= 0 else 'early'} by {abs(r.offset_ms):.0f} ms"
+        verdict = "the offset counts as measured" if r.synchronizable else f"cannot tell: {r.reason}"
+        col.caption(f"Best fit: {lag}. Confidence {r.confidence:.1f} standard deviations above chance ({verdict}).",
+                    help=glossary.SYNC_CONFIDENCE)

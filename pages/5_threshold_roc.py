@@ -7,7 +7,7 @@ redraws; the fragment reruns just that part of the page.
 import numpy as np
 import streamlit as st
 
-from app_support import cache, sidebar
+from app_support import cache, glossary, sidebar
 from avcore import plots, summary
 from avcore.evaluate import metric_row
 from avcore.verdict import DECISION_THRESHOLD
@@ -21,8 +21,9 @@ method = st.selectbox("Method", methods, index=methods.index(active) if active i
 y = scores["y"].to_numpy()
 p = scores[method].to_numpy()
 baseline = float((y == 0).mean())
-st.caption(f"p(misaligned) of the {len(y)} held-out test clips, precomputed by `python -m avcore evaluate`; "
-           f"{int(y.sum())} are misaligned. Answering 'always aligned' scores accuracy {baseline:.3f}.")
+st.caption(f"The method's p(misaligned) for each of the {len(y)} test clips it never trained on, {int(y.sum())} of "
+           f"them misaligned. Answering 'always aligned' scores accuracy {baseline:.3f}. {glossary.SHARES}",
+           help=glossary.P_MISALIGNED)
 
 
 def _to_youden(threshold: float) -> None:
@@ -35,16 +36,19 @@ def operating_point(y: np.ndarray, p: np.ndarray) -> None:
     slider, button = st.columns([4, 1], vertical_alignment="bottom")
     st.session_state.setdefault("roc_threshold", DECISION_THRESHOLD)
     threshold = slider.slider("Threshold: a clip is called misaligned when p(misaligned) is at least",
-                              0.0, 1.0, step=0.01, key="roc_threshold")
-    button.button(f"Youden optimum ({youden:.2f})", on_click=_to_youden, args=(youden,), key="roc_youden")
+                              0.0, 1.0, step=0.01, key="roc_threshold", help=glossary.P_MISALIGNED)
+    button.button(f"Youden optimum ({youden:.2f})", on_click=_to_youden, args=(youden,), key="roc_youden",
+                  help=glossary.YOUDEN)
     pred = (p >= threshold).astype(int)
     m = metric_row(y, pred, p)
     cells = st.columns(5)
-    cells[0].metric("Accuracy", f"{m['accuracy']:.3f}", f"{m['accuracy'] - baseline:+.3f} vs always aligned")
-    cells[1].metric("Precision", f"{m['precision']:.3f}")
-    cells[2].metric("Recall", f"{m['recall']:.3f}")
-    cells[3].metric("F1", f"{m['f1']:.3f}")
-    cells[4].metric("ROC AUC", f"{m['auc']:.3f}", help="Does not depend on the threshold.")
+    help_ = glossary.METRICS
+    cells[0].metric("Accuracy", f"{m['accuracy']:.3f}", f"{m['accuracy'] - baseline:+.3f} vs always aligned",
+                    help=help_["Accuracy"])
+    cells[1].metric("Precision", f"{m['precision']:.3f}", help=help_["Precision"])
+    cells[2].metric("Recall", f"{m['recall']:.3f}", help=help_["Recall"])
+    cells[3].metric("F1", f"{m['f1']:.3f}", help=help_["F1"])
+    cells[4].metric("ROC AUC", f"{m['auc']:.3f}", help=help_["ROC AUC"])
     left, middle, right = st.columns([4, 4, 3])
     left.plotly_chart(plots.score_histogram(p, y, threshold), width="stretch")
     middle.plotly_chart(plots.roc_figure(y, p, threshold), width="stretch")

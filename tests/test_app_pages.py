@@ -85,7 +85,10 @@ def test_sidebar_offers_methods_and_dataset(app):
     method = app.selectbox(key="sb_method")
     assert method.value in ("detector", "seed_mlp")  # the best method with shipped results comes first
     assert "seed MLP" in method.options and "always aligned (trivial baseline)" not in method.options
-    assert app.radio(key="sb_dataset").value == "embedded"
+    # without an AVE path there is nothing to choose: the dataset is named, not offered
+    assert not [r for r in app.sidebar.radio if r.key == "sb_dataset"]
+    assert any("Embedded (synthetic)" in c.value for c in app.sidebar.caption)
+    assert not [c.value for c in app.sidebar.caption if "/" in c.value]  # no server path
 
 
 def test_dataset_page_filters_and_plays(app):
