@@ -131,8 +131,9 @@ def test_bad_ave_path_is_a_message(local_app):
 def test_local_data_is_off_by_default(app):
     """On Community Cloud a visitor must not make the server read a path of their choosing."""
     assert not [t for t in app.text_input if t.key == "sb_ave_path"]
-    assert app.radio(key="sb_dataset").options == ["Embedded (synthetic)"]
-    assert "AVLAB_LOCAL_DATA=1" in app.radio(key="sb_dataset").help
+    assert not [r for r in app.sidebar.radio if r.key == "sb_dataset"]  # a choice of one is no control
+    caption = [c for c in app.sidebar.caption if c.value == "Active dataset: Embedded (synthetic)"]
+    assert caption and "AVLAB_LOCAL_DATA=1" in caption[0].help
 
 
 def test_a_server_file_is_never_quoted(local_app, tmp_path):
