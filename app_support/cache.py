@@ -143,8 +143,8 @@ def seed_verdict(sha: str, _clip: Clip, method: str, early_ms: float, late_ms: f
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def sync_view(sha: str, _clip: Clip) -> dict:
-    """`avcore.sync`'s curves and offset analysis of a clip. Its decode is 64x48 grey at 25 fps:
-    a 60 s clip costs 5 MB."""
+    """`avcore.sync`'s curves and offset analysis of a clip, from the decode every path shares
+    (only its 64x48 grey frames are kept: a 60 s clip costs 5 MB)."""
     from avcore import sync
 
     with as_file(_clip) as path:

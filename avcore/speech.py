@@ -25,9 +25,6 @@ from avcore import sync
 from avcore.mouth import MouthTrack
 
 SPEECH_FPS = 25.0
-# decode size: about this many pixels, aspect kept, never enlarged. A 9:16 portrait of a seated
-# speaker then has a face ~40 px wide and a mouth of ~15 px, still enough for the face mesh
-DECODE_PIXELS = 480 * 270
 MAX_LAG_S = 1.2
 SPEECH_BAND_HZ = (300.0, 3000.0)
 # the mouth moves slightly before its sound. Measured on the 9 talking clips' content shifts
@@ -440,9 +437,3 @@ def _none(face_found: bool, speaking: bool, reason: str, faces: int) -> SpeechRe
         offset_ms=None, offset_ci_ms=None, confidence=0.0, margin=0.0, agreement=0, peak_corr=0.0,
         zero_lag_corr=float("nan"), face_box=None, faces=faces, reason=reason,
     )
-
-
-def decode_size(width: int, height: int) -> tuple[int, int]:
-    """(width, height) of about DECODE_PIXELS with the clip's aspect, even, never enlarged."""
-    s = min(1.0, math.sqrt(DECODE_PIXELS / (width * height)))
-    return max(2, int(round(width * s / 2)) * 2), max(2, int(round(height * s / 2)) * 2)

@@ -40,6 +40,10 @@ from avcore import cues, media
 
 SYNC_FPS = 25.0
 SYNC_SIZE = (64, 48)  # width, height: enough for a 4x4 grid of 16x12-pixel cells
+# the colour decode every path shares: about this many pixels, aspect kept, never enlarged. A
+# 9:16 portrait of a seated speaker then has a face ~40 px wide and a mouth of ~15 px, still
+# enough for the speech path's face mesh
+ANALYSIS_PIXELS = 480 * 270
 GRID = (4, 4)  # rows, cols
 MAX_LAG_S = 2.0
 FLOW_SHRINK = 2  # flow is worked out on frames this many times smaller; see _flows
@@ -194,48 +198,41 @@ class SyncResult:
 # ----- curves -------------------------------------------------------------------------------
 
 def measure(
-    path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, colour: ColourPass | None = None
+    path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, on_colour: Callable[[np.ndarray], None] | None = None
 ) -> tuple[media.Decoded, SyncCurves]:
-    """The small grey decode the sync curves are tuned for, and the same curves `curves`
-    gives: the picture's are worked out as the frames come out of ffmpeg, while it is still
-    decoding. On 2 cores that hides only part of them, as ffmpeg keeps both busy (10 s 720p
-    clip, median of 15: decode then curves 0.40 s, this way 0.38 s, the decode alone 0.33 s).
+    """The one decode every path reads, and the events path's curves from it.
 
-    With `colour`, the one decode is in colour at `colour.size`, for the speech path's face
-    tracking (`colour.on_frames` is handed every run of frames); the grey SYNC_SIZE frames are
-    shrunk from it here, so the clip is read and decoded once for both paths.
+    ffmpeg decodes colour frames of about ANALYSIS_PIXELS (`colour_size`) at SYNC_FPS, which
+    `on_colour` (the speech path's face tracker) is handed a run at a time as they come; their
+    grey SYNC_SIZE copies, shrunk here, feed the motion curves while ffmpeg is still decoding,
+    and the cues. So a clip is read and decoded once for every path; only the small grey
+    frames are kept.
     """
+    info = media.probe(path)
+    media.require_video(info)
     picture = _MotionCurves()
-    if colour is None:
-        decoded = media.decode(
-            path, SYNC_FPS, SYNC_SIZE, max_seconds=max_seconds, on_frames=picture.add, deblock=False
-        )
-        return decoded, _sync_curves(decoded, picture)
     grey: list[np.ndarray] = []
 
-    def both(frames: np.ndarray) -> None:
-        colour.on_frames(frames)
+    def take(frames: np.ndarray) -> None:
+        if on_colour is not None:
+            on_colour(frames)
         small = np.stack([cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), SYNC_SIZE, interpolation=cv2.INTER_AREA)
                           for f in frames])
         grey.append(small)
         picture.add(small)
 
-    decoded = media.decode(path, SYNC_FPS, colour.size, color=True, info=colour.info, max_seconds=max_seconds,
-                           on_frames=both, keep_frames=False, deblock=False)
+    size = colour_size(info.video.width, info.video.height)
+    decoded = media.decode(path, SYNC_FPS, size, color=True, info=info, max_seconds=max_seconds,
+                           on_frames=take, keep_frames=False, deblock=False)
     frames = np.concatenate(grey) if grey else np.zeros((0, SYNC_SIZE[1], SYNC_SIZE[0]), np.uint8)
     decoded = dataclasses.replace(decoded, frames=frames)
     return decoded, _sync_curves(decoded, picture)
 
 
-@dataclass(frozen=True)
-class ColourPass:
-    """A colour output of `measure`'s decode for another path: frames of `size` (width,
-    height) at SYNC_FPS, handed to `on_frames` as they are decoded. `info` is the probe that
-    chose the size, so the file is not probed twice."""
-
-    size: tuple[int, int]
-    on_frames: Callable[[np.ndarray], None]
-    info: media.MediaInfo
+def colour_size(width: int, height: int) -> tuple[int, int]:
+    """(width, height) of about ANALYSIS_PIXELS with the clip's aspect, even, never enlarged."""
+    s = min(1.0, math.sqrt(ANALYSIS_PIXELS / (width * height)))
+    return max(2, int(round(width * s / 2)) * 2), max(2, int(round(height * s / 2)) * 2)
 
 
 def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:

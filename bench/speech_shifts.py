@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import ffmpeg, media, speech  # noqa: E402
+from avcore import ffmpeg, media, speech, sync  # noqa: E402
 from avcore.models import detector  # noqa: E402
 from avcore.mouth import LANDMARK_EVERY, MouthTrack, MouthTracker  # noqa: E402
 
@@ -52,7 +52,7 @@ FILE_CASES = 4
 def track(path: Path, landmark_every: int) -> tuple[list[MouthTrack], np.ndarray, int]:
     info = media.probe(path)
     tracker = MouthTracker(landmark_every)
-    size = speech.decode_size(info.video.width, info.video.height)
+    size = sync.colour_size(info.video.width, info.video.height)
     decoded = media.decode(path, FPS, size, color=True, info=info, on_frames=tracker.add)
     return tracker.finish(), decoded.audio, tracker.frames
 

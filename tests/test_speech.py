@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avcore import media, speech
+from avcore import media, speech, sync
 from avcore.models import detector
 from avcore.mouth import MouthTrack, MouthTracker
 from conftest import MEDIA
@@ -109,7 +109,7 @@ def _followed(name: str):
         pytest.skip(f"{path} is absent")
     info = media.probe(path)
     tracker = MouthTracker()
-    size = speech.decode_size(info.video.width, info.video.height)
+    size = sync.colour_size(info.video.width, info.video.height)
     decoded = media.decode(path, FPS, size, color=True, info=info, on_frames=tracker.add)
     return tracker.finish(), decoded.audio, tracker.frames
 

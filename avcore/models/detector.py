@@ -64,13 +64,11 @@ class ClipAnalysis:
 def analyse(path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> ClipAnalysis:
     """One decode of the clip for every path: its colour frames go to the speech path's mouth
     tracker as they are decoded, their small grey copies to the events path and the cues."""
-    info = media.probe(path)
-    media.require_video(info)
-    size = speech.decode_size(info.video.width, info.video.height)
     tracker = MouthTracker()
-    decoded, curves = sync.measure(path, max_seconds=max_seconds, colour=sync.ColourPass(size, tracker.add, info))
+    decoded, curves = sync.measure(path, max_seconds=max_seconds, on_colour=tracker.add)
+    video = decoded.info.video
     spoken = speech.analyse_tracks(tracker.finish(), decoded.audio, decoded.sr, decoded.fps,
-                                   scale=info.video.width / size[0])
+                                   scale=video.width / sync.colour_size(video.width, video.height)[0])
     return ClipAnalysis(decoded, curves, sync.analyse(curves), cues.cues(decoded), spoken)
 
 
