@@ -233,6 +233,10 @@ TABLE_BOXES = """() => [...document.querySelectorAll("[data-testid='stMain'] tab
 
 def test_phone_sidebar_closes_and_tables_scroll(server, phone):
     open_page(phone, server, "home")
+    # the style rides in the sidebar's Markdown, which can arrive after the page's tables
+    phone.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stMain'] table\")].some(t => "
+                            "getComputedStyle(t.closest(\"[data-testid='stMarkdownContainer']\")).overflowX === 'auto')",
+                            timeout=30_000)
     boxes = phone.evaluate(TABLE_BOXES)
     assert boxes and any(b["scrollWidth"] > b["clientWidth"] for b in boxes), boxes  # the results table is wider
     for box in boxes:
