@@ -149,6 +149,49 @@ def test_upload_a_real_clip_gives_a_verdict(server, page):
     screenshot(page, "check-verdict")
 
 
+def test_fix_recheck_and_download_a_late_clip(server, page, click_clip, tmp_path):
+    """upload -> verdict -> fix -> the fixed clip plays, is checked again and can be downloaded."""
+    from avcore import anomalies
+
+    late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
+    open_page(page, server, "check")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(late))
+    word = page.wait_for_function(HEADLINE, arg=list(VERDICT_WORDS), timeout=90_000).json_value()
+    settle(page, 90_000)
+    assert word == "OUT OF SYNC OR DAMAGED"
+    page.get_by_role("button", name="Prepare the fixed clip").click()
+    page.get_by_text("Checked again: in sync.").wait_for(timeout=90_000)
+    settle(page, 90_000)
+    assert page.locator("[data-testid='stVideo']").count() >= 2  # the upload and the fixed clip
+    with page.expect_download(timeout=60_000) as got:
+        page.get_by_role("button", name="Download the fixed clip").click()
+    saved = tmp_path / "downloaded.mp4"
+    got.value.save_as(saved)
+    from avcore.check import check_clip
+
+    assert check_clip(saved).state == "aligned"
+    screenshot(page, "check-fixed")
+
+
+def test_nudge_previews_the_sound_moved(server, page, click_clip):
+    open_page(page, server, "check")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(click_clip))
+    page.wait_for_function(HEADLINE, arg=list(VERDICT_WORDS), timeout=90_000)
+    settle(page, 90_000)
+    thumb = page.get_by_role("slider", name="Move the sound (ms; above 0: later, below 0: earlier)")
+    thumb.focus()
+    for _ in range(25):  # 10 ms a step
+        thumb.press("ArrowRight")
+    page.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stSlider']\")]"
+                           ".some(s => s.innerText.includes('250'))", timeout=30_000)
+    settle(page)
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_text("The sound moved 250 ms later:").wait_for(timeout=90_000)
+    settle(page, 90_000)
+    assert page.get_by_role("button", name="Download this version").count() == 1
+    screenshot(page, "check-nudged")
+
+
 def test_upload_a_text_file_shows_an_error(server, page, tmp_path):
     fake = tmp_path / "notes.mp4"
     fake.write_text("not a video\n" * 50)
@@ -182,6 +225,10 @@ def test_anomaly_lab_shows_two_videos(server, page):
     page.get_by_role("button", name="Render").click()
     page.wait_for_function("document.querySelectorAll(\"[data-testid='stVideo']\").length >= 2", timeout=90_000)
     settle(page, 90_000)
+    # side by side: each clip's own verdict under its player, the damaged one found out
+    said = page.locator("[data-testid='stAlertContainer']").all_inner_texts()
+    assert any(t.startswith("The detector on the original clip") for t in said), said
+    assert any(t.startswith("The detector on the altered clip: misaligned") for t in said), said
     screenshot(page, "lab-rendered")
     page.get_by_role("link", name="See the features of both clips").click()  # same session: the pair carries over
     page.get_by_text("The clips from the").first.wait_for(timeout=60_000)
