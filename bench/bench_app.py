@@ -18,7 +18,7 @@ Prints, for one freshly started server that has no generated data folder (as on 
   4b. (--rounds) three rounds of three concurrent sessions, each in its own browser context and
      uploading its own ~190 MB clip (60 s 1080p at 25 Mbit/s) to the Check page: the peak PSS of
      the server and its ffmpeg children during each round, and their level once the round's
-     contexts are closed and the server has settled (bar: under 2 GB during, 1.5 GB after);
+     contexts are closed and 15 s have passed (bar: under 2 GB during, 1.5 GB after);
   5. figure 1 for a one-line hello-world app with our config, started the same way and timed
      last (so its browser is the warmer one): the floor Streamlit and the browser set on this
      machine at its present load.
@@ -204,7 +204,7 @@ def tree_pss_kb(pid: int) -> int:
 
 
 def memory_rounds(pw, chromium: str, url: str, pid: int, sampler: "RssSampler", rounds: int = 3,
-                  settle_s: float = 5.0) -> None:
+                  settle_s: float = 15.0) -> None:
     """Figure 4b: `rounds` rounds of three concurrent sessions, each a fresh browser context that
     uploads its own ~190 MB clip, waits for the verdict card and the run's end, and is closed."""
     clips = big_clips()
