@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.appserver import CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
 
-PAGES = [("home", "Overview"), ("data", "Dataset"), ("lab", "Anomaly Lab"), ("signals", "Features"),
+# the default page's address is the root
+PAGES = [("", "Overview"), ("data", "Dataset"), ("lab", "Anomaly Lab"), ("signals", "Features"),
          ("roc", "Threshold & ROC"), ("model", "MLP"), ("check", "Check your clip")]
 WAIT_MS = 120_000
 # the page's own path in the address bar, a title other than the previous page's, the run over
@@ -51,8 +52,8 @@ def one_server(browser) -> dict[str, float]:
         previous = ""
         for path, title in PAGES:
             start = time.perf_counter()
-            if path == "home":
-                page.goto(f"{url}/{path}")
+            if not path:
+                page.goto(f"{url}/")
             else:
                 page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
             page.wait_for_function(DONE, arg=[path, previous], timeout=WAIT_MS, polling=20)
