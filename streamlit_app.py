@@ -8,9 +8,11 @@ import logging
 
 import streamlit as st
 
-from app_support.runtime import single_threaded_math
+from app_support.runtime import bounded_malloc, single_threaded_math, start_memory_keeper
 
 single_threaded_math()  # before anything can load a math library with a thread pool of its own
+bounded_malloc()
+start_memory_keeper()  # collects closed sessions' cycles (their uploads) every few seconds
 
 from app_support import cache, deeplink, phone, sidebar  # noqa: E402
 from avcore.errors import AvcoreError  # noqa: E402

@@ -47,9 +47,12 @@ def _models() -> Future:
 
 
 def _load_models():
+    from app_support.runtime import freeze_long_lived
     from avcore import scoring
 
-    return scoring.Scorer.load()
+    models = scoring.Scorer.load()
+    freeze_long_lived()
+    return models
 
 
 @st.cache_resource(show_spinner=False)
@@ -127,9 +130,29 @@ def feature_table(dataset_dir: str):
 @st.cache_data(max_entries=32, show_spinner=False)
 def analysis(sha: str, _clip: Clip):
     """What the detector and the sync paths measured on a clip (`avcore.check.Analysis`); the
-    verdict is decided from it on every run, so changing the tolerance costs no decode."""
+    verdict is decided from it on every run, so changing the tolerance costs no decode.
+
+    Kept without the decode it was measured on (60 s of 64x48 grey frames and 16 kHz audio,
+    9 MB): neither the verdict nor the page reads it, and the cache holds one pickled copy and
+    each session that checked the clip another. The allocator is then asked to give the
+    analysis's working memory back (`runtime.give_back_memory`)."""
+    from app_support.runtime import give_back_memory
+
     with as_file(_clip) as path:
-        return scorer().checker.analyse(path)
+        result = scorer().checker.analyse(path)
+    result = slim(result)
+    give_back_memory()
+    return result
+
+
+def slim(result):
+    """An `Analysis` whose decode keeps its facts and notes but no frames or audio."""
+    import dataclasses
+
+    decoded = result.clip.decoded
+    empty_audio = None if decoded.audio is None else decoded.audio[:0].copy()
+    decoded = dataclasses.replace(decoded, frames=decoded.frames[:0].copy(), audio=empty_audio)
+    return dataclasses.replace(result, clip=dataclasses.replace(result.clip, decoded=decoded))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

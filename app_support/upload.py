@@ -4,6 +4,12 @@ Cached analyses are keyed by the sha256 of a clip's bytes and take the clip itse
 argument; only on a cache miss does `as_file` put it on disk, in a temporary folder that is
 removed as soon as the analysis is done. So an upload is never copied into the cache, the
 session or a lingering file.
+
+An upload's bytes are read with `getvalue()`, never `getbuffer()`: an `UploadedFile` is a
+`BytesIO` over the bytes Streamlit's upload manager holds, shared until something asks for a
+writable view, and `getbuffer()` does, so it copied the whole upload (190 MB) on every run that
+hashed or wrote it. `getvalue()` of a shared buffer is the manager's own bytes object, which
+`st.video(uploaded)` then registers too, so the session holds one copy of its clip, not three.
 """
 
 from __future__ import annotations
@@ -35,13 +41,17 @@ def uploader_label(what: str) -> str:
     return f"{what} (up to {max_mb()} MB)"
 
 
+def data(clip: bytes | UploadedFile) -> bytes:
+    """The clip's bytes without a copy (see the module's docstring)."""
+    return clip if isinstance(clip, bytes) else clip.getvalue()
+
+
 def sha256(clip: Clip) -> str:
     if isinstance(clip, str):
         from avcore.features import file_hash  # not at the top: OpenCV, which the first page must not load
 
         return file_hash(clip)
-    data = clip if isinstance(clip, bytes) else clip.getbuffer()
-    return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(data(clip)).hexdigest()
 
 
 def suffix(clip: Clip) -> str:
@@ -60,8 +70,8 @@ def as_file(clip: Clip) -> Iterator[str]:
         return
     with tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
         path = os.path.join(tmp, "clip" + suffix(clip))
-        data = memoryview(clip if isinstance(clip, bytes) else clip.getbuffer())
+        view = memoryview(data(clip))
         with open(path, "wb") as f:
-            for start in range(0, len(data), _CHUNK):
-                f.write(data[start : start + _CHUNK])
+            for start in range(0, len(view), _CHUNK):
+                f.write(view[start : start + _CHUNK])
         yield path

@@ -1,6 +1,6 @@
 """The app's speed and memory bars, measured against a real server in Debian's chromium.
 
-    python bench/bench_app.py [--skip-memory]
+    python bench/bench_app.py [--skip-memory] [--rounds] [--only-rounds]
 
 Prints, for one freshly started server that has no generated data folder (as on Community Cloud):
   1. seconds from starting the server to the Overview rendered in the browser (bar: 3 s). The
@@ -15,6 +15,10 @@ Prints, for one freshly started server that has no generated data folder (as on 
   4. the server's peak RSS while three browser sessions each analyse their own 60 s 1080p clip
      (bar: 1.5 GB), with the peak of it and its ffmpeg children beside it, as PSS (shared pages
      split between the processes that share them);
+  4b. (--rounds) three rounds of three concurrent sessions, each in its own browser context and
+     uploading its own ~190 MB clip (60 s 1080p at 25 Mbit/s) to the Check page: the peak PSS of
+     the server and its ffmpeg children during each round, and their level once the round's
+     contexts are closed and 15 s have passed (bar: under 2 GB during, 1.5 GB after);
   5. figure 1 for a one-line hello-world app with our config, started the same way and timed
      last (so its browser is the warmer one): the floor Streamlit and the browser set on this
      machine at its present load.
@@ -174,10 +178,72 @@ def warmed_up(page, url: str, pid: int) -> None:
             return
 
 
+def big_clips() -> list[Path]:
+    """Three ~190 MB clips (60 s 1080p, constant 25 Mbit/s), the same picture in other bytes."""
+    first = OUT / "testsrc2-60s-1080p-25M.mp4"
+    if not first.is_file():
+        OUT.mkdir(parents=True, exist_ok=True)
+        ffmpeg.run([
+            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
+            "-f", "lavfi", "-i", "sine=frequency=440:beep_factor=4", "-t", "60",
+            "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "25M", "-minrate", "25M", "-maxrate", "25M",
+            "-bufsize", "4M", "-x264-params", "nal-hrd=cbr", "-pix_fmt", "yuv420p", "-c:a", "aac", str(first),
+        ], timeout=900)
+    clips = [first]
+    for i in (2, 3):
+        copy = OUT / f"testsrc2-60s-1080p-25M-{i}.mp4"
+        if not copy.is_file():
+            ffmpeg.run(["-v", "error", "-y", "-i", str(first), "-c", "copy", "-metadata", f"title=session {i}",
+                        str(copy)])
+        clips.append(copy)
+    return clips
+
+
+def tree_pss_kb(pid: int) -> int:
+    return sum(pss_kb(k) for k in [pid, *children(pid)])
+
+
+def memory_rounds(pw, chromium: str, url: str, pid: int, sampler: "RssSampler", rounds: int = 3,
+                  settle_s: float = 15.0) -> None:
+    """Figure 4b: `rounds` rounds of three concurrent sessions, each a fresh browser context that
+    uploads its own ~190 MB clip, waits for the verdict card and the run's end, and is closed."""
+    clips = big_clips()
+    size = clips[0].stat().st_size / 1e6
+    browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    try:
+        print(f"4b. {rounds} rounds of 3 sessions x a {size:.0f} MB clip; server + ffmpeg PSS before "
+              f"{tree_pss_kb(pid) / 1024:.0f} MB", flush=True)
+        for r in range(1, rounds + 1):
+            sampler.peak_server = sampler.peak_tree = 0
+            contexts = [browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in clips]
+            pages = [c.new_page() for c in contexts]
+            start = time.perf_counter()
+            for pg, clip in zip(pages, clips):
+                upload(pg, url, clip)
+            for pg in pages:
+                pg.wait_for_selector(VERDICT, timeout=600_000)
+                wait_idle(pg, 600_000)
+            took = time.perf_counter() - start
+            for c in contexts:
+                c.close()
+            peak = sampler.peak_tree
+            time.sleep(settle_s)
+            after = statistics.median(tree_pss_kb(pid) for _ in range(5) if time.sleep(0.2) is None)
+            print(f"    round {r}: verdicts in {took:.0f} s; peak during {peak / 1024:.0f} MB (bar 2048 MB), "
+                  f"after closing + {settle_s:.0f} s {after / 1024:.0f} MB (bar 1536 MB); "
+                  f"server RSS peak {sampler.peak_server / 1024:.0f} MB", flush=True)
+    finally:
+        browser.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-memory", action="store_true", help="skip the three 60 s 1080p sessions")
+    ap.add_argument("--rounds", action="store_true", help="add figure 4b: three rounds of three ~190 MB uploads")
+    ap.add_argument("--only-rounds", action="store_true", help="figure 4b alone, on a fresh server")
     args = ap.parse_args()
+    if args.only_rounds:
+        return only_rounds()
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
@@ -250,6 +316,10 @@ def main() -> None:
                     print(f"4. memory: 3 sessions x 60 s 1080p clip ({size:.0f} MB each), all verdicts in {took:.0f} s; "
                           f"server RSS before {base / 1024:.0f} MB, peak {sampler.peak_server / 1024:.0f} MB (bar 1536 MB); "
                           f"server + ffmpeg children peak {sampler.peak_tree / 1024:.0f} MB (PSS)")
+                    for pg in pages:
+                        pg.close()
+                if args.rounds:
+                    memory_rounds(p, chromium, url, proc.pid, sampler)
             finally:
                 sampler.running = False
         for pg in browser.pages:  # else they would reconnect to the hello-world server on the same port
@@ -259,6 +329,24 @@ def main() -> None:
         print(f"5. floor, a hello-world app started the same way: health after {hello_health:.2f} s, "
               f"rendered {hello_page:.2f} s after the server started (figure 1 minus this is ours)")
         browser.close()
+
+
+def only_rounds() -> None:
+    """Figure 4b on a fresh server, after its Check page has been opened once."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    big_clips()
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as no_data:
+        with app_server(no_data) as (proc, url, started):
+            sampler = RssSampler(proc.pid)
+            sampler.start()
+            try:
+                memory_rounds(p, chromium, url, proc.pid, sampler)
+            finally:
+                sampler.running = False
+    print(f"load average after the run: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

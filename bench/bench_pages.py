@@ -1,0 +1,94 @@
+"""Presenter mode, cold: each page's first full run on a freshly started server.
+
+    python bench/bench_pages.py [--servers 3]
+
+For each of `--servers` fresh servers (no generated data folder, as on Community Cloud: every
+page draws from assets/), opens the Overview, then visits every other page once, in the
+sidebar's order, by clicking its sidebar link as a presenter does; prints the seconds from the
+click (from page.goto for the Overview) to the page's first run finished: its title drawn, the
+script state `notRunning` and no `stSpinner` left. The median over the servers comes last
+(bar: 1 s a page). One browser serves every server, so from the second server on it has
+Streamlit's static files cached. The load average is printed first: other work on the machine
+slows every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.appserver import CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
+
+# the default page's address is the root
+PAGES = [("", "Overview"), ("data", "Dataset"), ("lab", "Anomaly Lab"), ("signals", "Features"),
+         ("roc", "Threshold & ROC"), ("model", "MLP"), ("check", "Check your clip")]
+WAIT_MS = 120_000
+# the page's own path in the address bar, a title other than the previous page's, the run over
+# and no spinner left on the page
+DONE = """([path, previous]) => {
+    const app = document.querySelector("[data-testid='stApp']");
+    const h1 = document.querySelector("h1");
+    return location.pathname.endsWith("/" + path)
+        && h1 !== null && h1.textContent !== previous
+        && app !== null && app.getAttribute("data-test-script-state") === "notRunning"
+        && document.querySelector("[data-testid='stSpinner']") === null;
+}"""
+
+
+def one_server(browser) -> dict[str, float]:
+    figures = {}
+    with tempfile.TemporaryDirectory() as no_data, app_server(no_data) as (proc, url, started):
+        context = browser.new_context(viewport={"width": 1400, "height": 1200})
+        page = context.new_page()
+        previous = ""
+        for path, title in PAGES:
+            start = time.perf_counter()
+            if not path:
+                page.goto(f"{url}/")
+            else:
+                page.locator(f"[data-testid='stSidebarNav'] a[href$='/{path}']").first.click()
+            page.wait_for_function(DONE, arg=[path, previous], timeout=WAIT_MS, polling=20)
+            figures[title] = time.perf_counter() - start
+            wait_idle(page, WAIT_MS)
+            if page.locator("[data-testid='stSpinner']").count():
+                page.wait_for_selector("[data-testid='stSpinner']", state="detached", timeout=WAIT_MS)
+            previous = page.locator("h1").first.text_content()
+        context.close()
+    return figures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--servers", type=int, default=3, help="fresh servers to time (median printed)")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        raise SystemExit("Debian's chromium is not on PATH")
+    print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    runs = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        for i in range(args.servers):
+            runs.append(one_server(browser))
+            print(f"server {i + 1}: " + ", ".join(f"{t} {s:.2f} s" for t, s in runs[-1].items()), flush=True)
+        browser.close()
+    print(f"first full run of each page on a fresh server, median of {len(runs)} (bar 1 s):")
+    for _, title in PAGES:
+        median = statistics.median(r[title] for r in runs)
+        print(f"  {title:16s} {median:5.2f} s{'  OVER 1 s' if median > 1 else ''}")
+    print(f"load average after the run: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
