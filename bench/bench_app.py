@@ -159,6 +159,17 @@ def timed_verdict(page, url: str, clip: Path, pid: int) -> tuple[tuple[float, fl
     return (took, start), cpu
 
 
+def verdicts_at_once(pages, url: str, clips: list[Path]) -> float:
+    """Seconds from uploading one clip in each page (all at once) to every page's verdict."""
+    start = time.perf_counter()
+    for pg, clip in zip(pages, clips):
+        upload(pg, url, clip)
+    for pg in pages:
+        pg.wait_for_selector(VERDICT, timeout=600_000)
+        wait_idle(pg, 600_000)
+    return time.perf_counter() - start
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its finished children (ffmpeg) so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -217,13 +228,7 @@ def memory_rounds(pw, chromium: str, url: str, pid: int, sampler: "RssSampler", 
             sampler.peak_server = sampler.peak_tree = 0
             contexts = [browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in clips]
             pages = [c.new_page() for c in contexts]
-            start = time.perf_counter()
-            for pg, clip in zip(pages, clips):
-                upload(pg, url, clip)
-            for pg in pages:
-                pg.wait_for_selector(VERDICT, timeout=600_000)
-                wait_idle(pg, 600_000)
-            took = time.perf_counter() - start
+            took = verdicts_at_once(pages, url, clips)
             for c in contexts:
                 c.close()
             peak = sampler.peak_tree
@@ -304,13 +309,7 @@ def main() -> None:
                     base = rss_kb(proc.pid)
                     sampler.peak_server = sampler.peak_tree = 0
                     pages = [browser.new_page() for _ in long_clips]
-                    start = time.perf_counter()
-                    for pg, clip in zip(pages, long_clips):
-                        upload(pg, url, clip)
-                    for pg in pages:
-                        pg.wait_for_selector(VERDICT, timeout=600_000)
-                        wait_idle(pg, 600_000)
-                    took = time.perf_counter() - start
+                    took = verdicts_at_once(pages, url, long_clips)
                     time.sleep(0.5)
                     size = long_clips[0].stat().st_size / 1e6
                     print(f"4. memory: 3 sessions x 60 s 1080p clip ({size:.0f} MB each), all verdicts in {took:.0f} s; "
