@@ -20,6 +20,10 @@ STYLES = {
     MISALIGNED: ("red", ":material/error:", "OUT OF SYNC OR DAMAGED", st.error),
     "unverified": ("gray", ":material/help:", "NOT VERIFIED", st.info),
 }
+# Streamlit serves a player's bytes from memory, copying the range of every request the browser
+# makes: three 188 MB uploads played at once took the server's peak from 1.4-1.6 to 1.7-2.1 GB
+# (bench/bench_app.py --only-rounds), past Community Cloud's memory
+PLAYER_MAX_BYTES = 50 * 10**6
 EVIDENCE_WORDS = {
     "speech": "a speaking face",
     "events": "visible sound events",
@@ -125,8 +129,12 @@ except AvcoreError as exc:
     st.error(str(exc))
     st.stop()
 draw_card(result["name"], verdict, result["method"], result["facts"])
-if uploaded is not None:
+if uploaded is not None and uploaded.size <= PLAYER_MAX_BYTES:
     st.video(uploaded)
+elif uploaded is not None:
+    st.caption(f"No player for clips over {PLAYER_MAX_BYTES // 10**6} MB: the server streams a player's file from "
+               "memory, a copy for every request the browser makes, and three such clips at once would not fit. "
+               "The fixed and the nudged clips below still play.")
 
 if len(verdict.track) > 1:  # a clip longer than one analysis window
     st.plotly_chart(plots.offset_track(verdict.track, verdict.tolerance, verdict.drift_ms_per_min), width="stretch")
