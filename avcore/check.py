@@ -52,9 +52,8 @@ def events_reading(row: dict[str, float], reason: str = "") -> SyncReading:
 def speech_reading(result: SpeechResult | None) -> list[SyncReading]:
     """The speech path's result as the decision reads it; nothing where no face was followed.
 
-    A face that speaks while no lag agrees (`speaks_but_no_lock`) is not taken as a
-    contradiction: on the in-sync GRID sentences that happens too (short clips, weak locks),
-    and a true "misaligned" needs evidence a weak lock cannot give, so it stays unverified.
+    A face that speaks while no lag agrees is no evidence of mismatch: on the in-sync GRID
+    sentences that happens too (short clips, weak locks), so it stays unverified.
     """
     if result is None or not result.face_found:
         return []

@@ -5,8 +5,9 @@ Three states, because a check that cannot see the sync must not say it is fine:
 - ``aligned``: a sync path (a speaking face, or visible events) measured the offset on this
   clip's content, it lies within the tolerance with its whole interval, and no damage was found;
 - ``misaligned``: damage was found (noise, a missing stream, a warped frame clock, a delay's
-  silence), or the measured offset is outside the tolerance with its whole interval, or a face
-  clearly speaks and the sound follows it at no lag (dubbed or swapped sound);
+  silence), or the measured offset is outside the tolerance with its whole interval, or a drift
+  carries it out. A face that speaks while the sound follows it at no lag (dubbed or swapped
+  sound) is not enough: in-sync short clips do that too, so it stays ``unverified``;
 - ``unverified``: no damage found, and nothing in the content could show the sync, or the
   measured offset's interval reaches across the tolerance's edge (too close to call).
 
@@ -75,9 +76,8 @@ DEFAULT_TOLERANCE = Tolerance()
 class SyncReading:
     """What one sync path read from the content, in a form the decision can weigh.
 
-    `locked` is a confident and unambiguous measurement of `offset_ms`; `contradicted` means
-    the content clearly should show the sync (a face that speaks) and the sound follows it at
-    no lag. `summary` names what was followed, for the reasons ("the face at the left").
+    `locked` is a confident and unambiguous measurement of `offset_ms`. `summary` names what
+    was followed, for the reasons ("the face at the left").
     """
 
     path: str  # "speech" or "events"
@@ -85,7 +85,6 @@ class SyncReading:
     offset_ms: float | None
     offset_ci_ms: tuple[float, float] | None
     confidence: float
-    contradicted: bool = False
     reason: str = ""  # why it could not lock, in words for a person
     summary: str = ""
 
@@ -184,8 +183,7 @@ def decide(
     ----------
     damage : what the forensic detector found in the file.
     readings : the sync paths' readings, in order of trust (speech before events): the first
-        that locked gives the offset; a speech path that is contradicted (a face speaks, the
-        sound follows at no lag) counts as evidence of mismatch only when no path locked.
+        that locked gives the offset.
     tolerance : the window of offsets that count as in sync.
     track, drift_ms_per_min : a long clip's windows and the drift through them
         (`avcore.windows`); a drift that carries any window outside the tolerance is
@@ -213,7 +211,6 @@ def decide(
             drift_ms_per_min=drift_ms_per_min, notes=notes,
         )
     locked = next((r for r in readings if r.locked and r.offset_ms is not None), None)
-    contradicted = next((r for r in readings if r.contradicted), None)
     common = dict(tolerance=tolerance, p_damage=damage.p, damage=damage.kind, track=track,
                   drift_ms_per_min=drift_ms_per_min, notes=notes)
     if locked is not None:
@@ -242,13 +239,6 @@ def decide(
             offset_source="leading silence" if exact is not None else "",
             repairable=exact is not None and abs(exact) >= MIN_REPAIR_MS,
             reasons=damage.reasons + tuple(_unlocked(readings)), **common,
-        )
-    if contradicted is not None:
-        return Verdict(
-            state=MISALIGNED, evidence=contradicted.path, offset_ms=None, offset_ci_ms=None, offset_source="",
-            repairable=False, confidence=contradicted.confidence,
-            reasons=(f"{contradicted.summary or 'a face'} speaks, but the sound follows it at no offset "
-                     "(dubbed or swapped sound?)",), **common,
         )
     return Verdict(
         state=UNVERIFIED, evidence="none", offset_ms=None, offset_ci_ms=None, offset_source="", repairable=False,

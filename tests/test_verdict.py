@@ -66,11 +66,13 @@ def test_the_surest_path_gives_the_offset():
     assert v.evidence == "speech" and v.offset_ms == 300.0 and v.state == MISALIGNED
 
 
-def test_a_speaking_face_the_sound_does_not_follow_is_misaligned():
-    swapped = SyncReading(path="speech", locked=False, offset_ms=None, offset_ci_ms=None, confidence=0.4,
-                          contradicted=True, summary="the face in the middle", reason="the sound follows the mouth at no offset")
-    v = decide(CLEAN, [swapped, UNLOCKED])
-    assert v.state == MISALIGNED and v.evidence == "speech" and v.offset_ms is None and not v.repairable
+def test_a_speaking_face_without_a_lock_is_unverified():
+    """A swapped sound's face speaks and no lag fits; so do in-sync short clips: not misaligned."""
+    unlocked_face = SyncReading(path="speech", locked=False, offset_ms=None, offset_ci_ms=None, confidence=0.4,
+                                summary="the face in the middle", reason="the mouth and the speech agree at no offset")
+    v = decide(CLEAN, [unlocked_face, UNLOCKED])
+    assert v.state == UNVERIFIED and v.evidence == "none" and v.offset_ms is None and not v.repairable
+    assert any(r.startswith("speech: the mouth and the speech agree at no offset") for r in v.reasons)
 
 
 def test_json_names_every_state_exactly():
