@@ -38,6 +38,7 @@ LAB_MAX_HEIGHT = 480
 
 # ----- models and librosa: loaded once per server, in the background ---------------------------
 
+
 @st.cache_resource(show_spinner=False)
 def _models() -> Future:
     """Load the models in a background thread. Alone: librosa's first call (seconds of imports
@@ -86,6 +87,7 @@ def scorer():
 
 # ----- shipped results and datasets ------------------------------------------------------------
 
+
 @st.cache_data(show_spinner=False)
 def evaluation() -> dict:
     """The `python -m avcore evaluate --json` report that ships in assets/results."""
@@ -126,6 +128,7 @@ def feature_table(dataset_dir: str):
 
 
 # ----- one clip ---------------------------------------------------------------------------------
+
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def analysis(sha: str, _clip: Clip):
@@ -215,8 +218,13 @@ def frames_view(sha: str, _clip: Clip) -> dict:
     frames = decoded.frames
     grey = (frames @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
     mfcc = features.mfcc(decoded.audio) if decoded.audio is not None else None
-    return {"frames": frames, "grey": grey, "fps": decoded.fps, "mfcc": mfcc,
-            "mfcc_step_s": features.MFCC_HOP / media.AUDIO_RATE}
+    return {
+        "frames": frames,
+        "grey": grey,
+        "fps": decoded.fps,
+        "mfcc": mfcc,
+        "mfcc_step_s": features.MFCC_HOP / media.AUDIO_RATE,
+    }
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
@@ -228,8 +236,10 @@ def lab_render(sha: str, _clip: Clip, kind: str, params: tuple) -> dict:
     with as_file(_clip) as path, tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
         has_audio = media.probe(path).has_audio
         original = media.encode(
-            Path(tmp) / "original.mp4", [["-t", str(LAB_SECONDS), "-i", path]],
-            vf=f"scale=-2:'min({LAB_MAX_HEIGHT},ih)'", audio_map="0:a:0" if has_audio else None,
+            Path(tmp) / "original.mp4",
+            [["-t", str(LAB_SECONDS), "-i", path]],
+            vf=f"scale=-2:'min({LAB_MAX_HEIGHT},ih)'",
+            audio_map="0:a:0" if has_audio else None,
         )
         altered = anomalies.apply(original, Path(tmp) / "altered.mp4", kind, **dict(params))
         return {"original": original.read_bytes(), "altered": altered.read_bytes()}

@@ -18,8 +18,9 @@ def choose_clip(prefix: str, *, allow_upload: bool = True) -> tuple[Clip | None,
     None) until there is one. Widget keys start with the page's `prefix`."""
     origin = st.radio("Clip", [DATASET, UPLOAD], horizontal=True, key=f"{prefix}_origin") if allow_upload else DATASET
     if origin == UPLOAD:
-        uploaded = st.file_uploader(upload.uploader_label("Upload a clip"), type=list(upload.VIDEO_TYPES),
-                                    key=f"{prefix}_upload")
+        uploaded = st.file_uploader(
+            upload.uploader_label("Upload a clip"), type=list(upload.VIDEO_TYPES), key=f"{prefix}_upload"
+        )
         return (uploaded, plain(uploaded.name)) if uploaded is not None else (None, None)
     try:
         table = sidebar.active_dataset().table

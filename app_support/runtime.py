@@ -115,8 +115,11 @@ def _keep() -> None:
                 time.sleep(1.0)  # the closes run on the server's event loop
                 start = time.perf_counter()
                 found = full_collection()
-                _LOG.info("closed sessions' memory: %d objects collected in %.0f ms", found,
-                          (time.perf_counter() - start) * 1000)
+                _LOG.info(
+                    "closed sessions' memory: %d objects collected in %.0f ms",
+                    found,
+                    (time.perf_counter() - start) * 1000,
+                )
         except Exception:  # never let the keeper die; it only frees memory
             _LOG.exception("memory keeper")
 

@@ -56,7 +56,9 @@ def render() -> None:
         st.markdown("### Dataset")
         if datasets.local_data_allowed():
             ave_path = st.text_input(
-                "AVE annotations file or folder", key=KEY_AVE_PATH, placeholder="/path/to/AVE_Dataset",
+                "AVE annotations file or folder",
+                key=KEY_AVE_PATH,
+                placeholder="/path/to/AVE_Dataset",
                 help="Annotations.txt, the folder holding it (videos beside it or in AVE/), or a folder of "
                 "samples cut with `python -m avcore dataset ave-trim`.",
             ).strip()
@@ -65,9 +67,12 @@ def render() -> None:
         if ave_path:  # a choice of one is no control: without an AVE path, the embedded set is named only
             st.radio("Active dataset", [EMBEDDED, AVE], key=KEY_DATASET, horizontal=True, format_func=DATASET_NAMES.get)
         else:
-            st.caption(f"Active dataset: {DATASET_NAMES[EMBEDDED]}",
-                       help=None if datasets.local_data_allowed() else
-                       f"To browse a local copy of AVE, run the app on your machine with {datasets.LOCAL_DATA_ENV}=1.")
+            st.caption(
+                f"Active dataset: {DATASET_NAMES[EMBEDDED]}",
+                help=None
+                if datasets.local_data_allowed()
+                else f"To browse a local copy of AVE, run the app on your machine with {datasets.LOCAL_DATA_ENV}=1.",
+            )
         active = active_dataset()
         if active.name == AVE:  # reading it is what checks the path a visitor typed
             try:
@@ -82,8 +87,11 @@ def render() -> None:
 def active_dataset() -> ActiveDataset:
     """The chosen dataset; its `table` raises AvcoreError when the configured AVE path cannot
     be read. AVE only where local data is allowed (`datasets.local_data_allowed`)."""
-    if (datasets.local_data_allowed() and st.session_state.get(KEY_DATASET) == AVE
-            and st.session_state.get(KEY_AVE_PATH, "").strip()):
+    if (
+        datasets.local_data_allowed()
+        and st.session_state.get(KEY_DATASET) == AVE
+        and st.session_state.get(KEY_AVE_PATH, "").strip()
+    ):
         return ActiveDataset(AVE, os.path.expanduser(st.session_state[KEY_AVE_PATH].strip()))
     return ActiveDataset(EMBEDDED, str(datasets.embedded_dir()))
 

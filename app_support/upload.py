@@ -17,14 +17,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Union
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-Clip = Union[str, bytes, UploadedFile]
+Clip = str | bytes | UploadedFile
 VIDEO_TYPES = ("mp4", "webm", "mov", "mkv", "avi")
 _CHUNK = 1 << 20
 

@@ -23,6 +23,7 @@ DISTORT_SETPTS = "0.75*PTS+sin(N*0.05)*0.05/TB"
 
 # ----- arrays -------------------------------------------------------------------------------
 
+
 def shift_audio(audio: np.ndarray, sr: int, ms: float) -> np.ndarray:
     """Same-length audio whose content comes `ms` late (positive) or early (negative).
 
@@ -59,6 +60,7 @@ def distort_times(times: np.ndarray, strength: float = 1.0) -> np.ndarray:
 
 
 # ----- files --------------------------------------------------------------------------------
+
 
 def time_shift(src, dst, ms: float) -> Path:
     """Delay (ms > 0, the original's adelay) or advance (ms < 0, the audio's start cut off)."""
@@ -113,7 +115,6 @@ def apply(src, dst, kind: str, **params) -> Path:
     if media.probe(src).video is None:
         raise AvcoreError("This file has no video stream, so there is no picture to misalign.")
     return ops[kind](src, dst, **params)
-
 
 
 def check_shift(src, ms: float, verb: str) -> None:

@@ -33,8 +33,16 @@ from avcore.errors import AvcoreError
 
 FIELDS = ("Category", "VideoID", "Quality", "StartTime", "EndTime")
 METADATA_COLUMNS = (
-    "VideoID", "StartTime", "EndTime", "Label", "MisalignmentType",
-    "Category", "FilePath", "Duration", "ShiftMs", "Split",
+    "VideoID",
+    "StartTime",
+    "EndTime",
+    "Label",
+    "MisalignmentType",
+    "Category",
+    "FilePath",
+    "Duration",
+    "ShiftMs",
+    "Split",
 )
 SPLIT_FILES = {"train": "trainSet.txt", "val": "valSet.txt", "test": "testSet.txt"}
 METADATA_FILE = "metadata.csv"
@@ -51,6 +59,7 @@ Progress = Callable[[int, int], None]
 
 
 # ----- annotation files ---------------------------------------------------------------------
+
 
 def parse_annotations(path: str | os.PathLike) -> pd.DataFrame:
     """Rows of an AVE annotation file, with Duration = EndTime - StartTime.
@@ -149,6 +158,7 @@ def _parse_line(line: str, number: int, path) -> tuple:
 
 # ----- a local copy, as one table -----------------------------------------------------------
 
+
 def load_table(path: str | os.PathLike) -> pd.DataFrame:
     """AVE from an annotation file, a folder holding `Annotations.txt` (videos beside it or in
     its `AVE/` subfolder), or a folder of samples cut by `trim_segments` (with `metadata.csv`).
@@ -180,6 +190,7 @@ def _find_video(folders: list[Path], video_id: str) -> str:
 
 
 # ----- the sample-generation rules (pure) ---------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -240,7 +251,9 @@ def _damage(start: float, end: float, rng: np.random.Generator) -> Piece:
     return Piece(start, end, kind)
 
 
-def assign_splits(categories: Mapping[str, str], *, seed: int = 0, train_fraction: float = TRAIN_FRACTION) -> dict[str, str]:
+def assign_splits(
+    categories: Mapping[str, str], *, seed: int = 0, train_fraction: float = TRAIN_FRACTION
+) -> dict[str, str]:
     """Train or test for each video, stratified by its category.
 
     Whole videos are assigned, never single clips: clips cut from one video share picture and
@@ -260,6 +273,7 @@ def assign_splits(categories: Mapping[str, str], *, seed: int = 0, train_fractio
 
 
 # ----- writing the samples ------------------------------------------------------------------
+
 
 def trim_segments(
     annotations_df: pd.DataFrame,
@@ -333,7 +347,9 @@ def sample_path(category: str, video_id: str, piece: Piece) -> str:
     return f"{folder}/{video_id}_{piece.start:.3f}-{piece.end:.3f}.mp4"
 
 
-def _trim_row(row, ave_dir: Path, out_dir: Path, cut: Path, seed: int, sources, records: list, failures: list) -> str | None:
+def _trim_row(
+    row, ave_dir: Path, out_dir: Path, cut: Path, seed: int, sources, records: list, failures: list
+) -> str | None:
     """Write one annotated segment's samples, appending their metadata, or say why there are
     none. A sample ffmpeg fails on is noted in `failures` and the batch goes on: one damaged
     video should not end a run over thousands."""
@@ -356,18 +372,20 @@ def _trim_row(row, ave_dir: Path, out_dir: Path, cut: Path, seed: int, sources, 
         except AvcoreError as exc:
             failures.append(f"{video_id} {piece.start:.3f}-{piece.end:.3f} s ({piece.kind}): {exc}")
             continue
-        records.append({
-            "VideoID": video_id,
-            "StartTime": piece.start,
-            "EndTime": piece.end,
-            "Label": "aligned" if piece.kind == "none" else "misaligned",
-            "MisalignmentType": piece.kind,
-            "Category": row["Category"],
-            "FilePath": rel,
-            "Duration": piece.duration,
-            "ShiftMs": piece.shift_ms,
-            "Split": row.get("Split"),
-        })
+        records.append(
+            {
+                "VideoID": video_id,
+                "StartTime": piece.start,
+                "EndTime": piece.end,
+                "Label": "aligned" if piece.kind == "none" else "misaligned",
+                "MisalignmentType": piece.kind,
+                "Category": row["Category"],
+                "FilePath": rel,
+                "Duration": piece.duration,
+                "ShiftMs": piece.shift_ms,
+                "Split": row.get("Split"),
+            }
+        )
     return None
 
 

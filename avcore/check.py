@@ -62,15 +62,20 @@ def speech_reading(result: SpeechResult | None) -> list[SyncReading]:
     if result.face_box is not None:
         x0, y0, x1, y1 = result.face_box
         where = f" at x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f} px"
-    return [SyncReading(
-        path="speech",
-        locked=locked,
-        offset_ms=result.offset_ms if locked else None,
-        offset_ci_ms=result.offset_ci_ms if locked else None,
-        confidence=float(result.confidence),
-        reason=result.reason,
-        summary=("the speaking face" if result.faces == 1 else f"the face whose mouth agrees best of {result.faces}") + where,
-    )]
+    return [
+        SyncReading(
+            path="speech",
+            locked=locked,
+            offset_ms=result.offset_ms if locked else None,
+            offset_ci_ms=result.offset_ci_ms if locked else None,
+            confidence=float(result.confidence),
+            reason=result.reason,
+            summary=(
+                "the speaking face" if result.faces == 1 else f"the face whose mouth agrees best of {result.faces}"
+            )
+            + where,
+        )
+    ]
 
 
 class Checker:
@@ -87,12 +92,14 @@ class Checker:
             p = float(1.0 - prob[0])
             found = p >= DECISION_THRESHOLD
             delay = detector.delay_silence_s(row)
-            out.append(Damage(
-                p=p,
-                kind=detector.CLASSES[int(np.argmax(prob[1:])) + 1] if found else "aligned",
-                reasons=tuple(detector.damage_reasons(row)) if found else (),
-                delay_ms=None if delay is None else 1000.0 * delay,
-            ))
+            out.append(
+                Damage(
+                    p=p,
+                    kind=detector.CLASSES[int(np.argmax(prob[1:])) + 1] if found else "aligned",
+                    reasons=tuple(detector.damage_reasons(row)) if found else (),
+                    delay_ms=None if delay is None else 1000.0 * delay,
+                )
+            )
         return out
 
     def analyse(self, path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> Analysis:
@@ -103,7 +110,10 @@ class Checker:
         if track is not None and not events.locked and len(track.measured) >= 2:
             # no lag fits the whole clip (a drift smears it), but windows do: their median speaks
             events = dataclasses.replace(
-                events, locked=True, offset_ms=track.offset_ms, offset_ci_ms=track.offset_ci_ms,
+                events,
+                locked=True,
+                offset_ms=track.offset_ms,
+                offset_ci_ms=track.offset_ci_ms,
                 summary=f"sounds and visible motion in {len(track.measured)} of {len(track.windows)} windows",
             )
         readings = (*speech_reading(clip.speech), events)
@@ -113,9 +123,14 @@ class Checker:
     def decide(analysis: Analysis, tolerance: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
         """The verdict from an analysis already made: a new tolerance needs no new decode."""
         track = analysis.track
-        return decide(analysis.damage, list(analysis.readings), tolerance, notes=analysis.clip.decoded.notes,
-                      track=() if track is None else track.windows,
-                      drift_ms_per_min=None if track is None else track.drift_ms_per_min)
+        return decide(
+            analysis.damage,
+            list(analysis.readings),
+            tolerance,
+            notes=analysis.clip.decoded.notes,
+            track=() if track is None else track.windows,
+            drift_ms_per_min=None if track is None else track.drift_ms_per_min,
+        )
 
     def check(self, path: str | os.PathLike, tolerance: Tolerance = DEFAULT_TOLERANCE) -> tuple[Verdict, Analysis]:
         analysis = self.analyse(path)

@@ -60,7 +60,9 @@ def cmd_dataset_ave_csv(args) -> int:
     from avcore import ave
 
     table = ave.annotations_to_csv(args.annotations, args.out)
-    print(f"wrote {len(table)} rows ({table['VideoID'].nunique()} videos, {table['Category'].nunique()} categories) to {args.out}")
+    print(
+        f"wrote {len(table)} rows ({table['VideoID'].nunique()} videos, {table['Category'].nunique()} categories) to {args.out}"
+    )
     return 0
 
 
@@ -69,7 +71,9 @@ def cmd_dataset_ave_trim(args) -> int:
 
     table = ave.parse_annotations(args.annotations)
     out = Path(args.out) if args.out else paths.data_dir() / "ave"
-    meta = ave.trim_segments(table, args.ave_dir, out, seed=args.seed, limit=args.limit, progress=progress_bar("trimming"))
+    meta = ave.trim_segments(
+        table, args.ave_dir, out, seed=args.seed, limit=args.limit, progress=progress_bar("trimming")
+    )
     print(f"wrote {len(meta)} segments and metadata.csv to {out}")
     return 0
 
@@ -103,7 +107,9 @@ def cmd_train(args) -> int:
     models.save(folder / "models")
     for name, mlp in (("seed_mlp (default)", models.mlp), ("seed_mlp (--seed-config)", models.mlp_seed_config)):
         last = mlp.history[-1]
-        print(f"{name}: {mlp.config}\n  last epoch train loss {last['train_loss']:.4f}, val loss {last['val_loss']:.4f}")
+        print(
+            f"{name}: {mlp.config}\n  last epoch train loss {last['train_loss']:.4f}, val loss {last['val_loss']:.4f}"
+        )
     print(f"seed_threshold: sign {models.threshold.sign:+.0f}, threshold {models.threshold.threshold:.4f}")
     print(f"models saved in {folder / 'models'}")
     return 0
@@ -116,8 +122,12 @@ def cmd_evaluate(args) -> int:
         from avcore.verdict import DEFAULT_TOLERANCE, Tolerance
 
         tolerance = Tolerance.parse(args.tolerance_ms) if args.tolerance_ms else DEFAULT_TOLERANCE
-        result = syncbench.run(args.sync, tolerance=tolerance, build_progress=progress_bar("building sync variants"),
-                               score_progress=progress_bar("scoring"))
+        result = syncbench.run(
+            args.sync,
+            tolerance=tolerance,
+            build_progress=progress_bar("building sync variants"),
+            score_progress=progress_bar("scoring"),
+        )
         print(json.dumps(result) if args.json else syncbench.format_table(result))
         return 0
     if args.tolerance_ms:
@@ -127,7 +137,9 @@ def cmd_evaluate(args) -> int:
 
         real_dir = paths.data_dir() / "realbench"
         realbench.build(args.real, real_dir, progress=progress_bar("building real benchmark"))
-        result, _, _ = evaluate.run(real_dir, trained_on=folder, progress=progress_bar("features"), retrain=args.retrain)
+        result, _, _ = evaluate.run(
+            real_dir, trained_on=folder, progress=progress_bar("features"), retrain=args.retrain
+        )
         print(json.dumps(result) if args.json else evaluate.format_table(result))
         return 0
     result, scores, models = evaluate.run(folder, progress=progress_bar("features"), retrain=args.retrain)
@@ -159,7 +171,6 @@ def ship(folder: Path, result: dict, scores, models) -> None:
 
 def cmd_score(args) -> int:
     from avcore import scoring
-
     from avcore.verdict import DEFAULT_TOLERANCE, Tolerance
 
     tolerance = Tolerance.parse(args.tolerance_ms) if args.tolerance_ms else DEFAULT_TOLERANCE
@@ -188,7 +199,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     default_ds = str(paths.default_embedded_dir())
 
-    ds = sub.add_parser("dataset", help="build the embedded dataset or convert/trim AVE").add_subparsers(dest="action", required=True)
+    ds = sub.add_parser("dataset", help="build the embedded dataset or convert/trim AVE").add_subparsers(
+        dest="action", required=True
+    )
     b = ds.add_parser("build", help="write synthetic clips and metadata.csv")
     b.add_argument("--size", type=int, default=dataset.DEFAULT_SIZE, help="number of clips (default %(default)s)")
     b.add_argument("--seed", type=int, default=0)
@@ -225,25 +238,41 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--dataset", default=default_ds, help="dataset folder (default %(default)s)")
         s.set_defaults(func=func)
         if name == "train":
-            s.add_argument("--seed-config", action="store_true", help="save the MLP trained with the original settings as seed_mlp")
+            s.add_argument(
+                "--seed-config", action="store_true", help="save the MLP trained with the original settings as seed_mlp"
+            )
         if name == "evaluate":
             s.add_argument("--json", action="store_true", help="print one JSON object")
             s.add_argument("--retrain", action="store_true", help="train again even if models are saved")
             s.add_argument("--ship", action="store_true", help="also write models and results into assets/ for the app")
             bench = s.add_mutually_exclusive_group()
-            bench.add_argument("--real", metavar="DIR", help="score a benchmark built from the real clips in DIR with models trained on --dataset")
-            bench.add_argument("--sync", metavar="DIR", help="the real-footage sync benchmark: the verdict on the clips in DIR "
-                               "(grid-*, retalk-*, vas-*, vgg-*, ...), shifted and swapped copies of them")
-            s.add_argument("--tolerance-ms", metavar="EARLY,LATE",
-                           help="with --sync: offsets that count as in sync, sound up to EARLY ms early and LATE ms late (default 45,125)")
+            bench.add_argument(
+                "--real",
+                metavar="DIR",
+                help="score a benchmark built from the real clips in DIR with models trained on --dataset",
+            )
+            bench.add_argument(
+                "--sync",
+                metavar="DIR",
+                help="the real-footage sync benchmark: the verdict on the clips in DIR "
+                "(grid-*, retalk-*, vas-*, vgg-*, ...), shifted and swapped copies of them",
+            )
+            s.add_argument(
+                "--tolerance-ms",
+                metavar="EARLY,LATE",
+                help="with --sync: offsets that count as in sync, sound up to EARLY ms early and LATE ms late (default 45,125)",
+            )
 
     sc = sub.add_parser("score", help="verdict for one or more clips")
     sc.add_argument("paths", nargs="+")
     sc.add_argument("--json", action="store_true", help="one JSON object per line")
     sc.add_argument("--method", default="detector", help="detector (default), seed_threshold or seed_mlp")
     sc.add_argument("--models", help="folder of trained models (default: the shipped assets/models)")
-    sc.add_argument("--tolerance-ms", metavar="EARLY,LATE",
-                    help="offsets that count as in sync: sound up to EARLY ms early and LATE ms late (default 45,125, ITU-R BT.1359)")
+    sc.add_argument(
+        "--tolerance-ms",
+        metavar="EARLY,LATE",
+        help="offsets that count as in sync: sound up to EARLY ms early and LATE ms late (default 45,125, ITU-R BT.1359)",
+    )
     sc.set_defaults(func=cmd_score)
 
     r = sub.add_parser("repair", help="re-time the audio by the measured offset, when it was measured exactly")

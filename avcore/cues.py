@@ -78,6 +78,7 @@ def cues(decoded: media.Decoded) -> dict[str, float]:
 
 # ----- audio --------------------------------------------------------------------------------
 
+
 def frame_levels_db(audio: np.ndarray, sr: int, frame_s: float = FRAME_S) -> np.ndarray:
     """RMS level of consecutive frames in dBFS, floored at FLOOR_DBFS (digital silence)."""
     n = int(round(frame_s * sr))
@@ -137,10 +138,17 @@ def floor_hf(power: np.ndarray, level_db: np.ndarray) -> tuple[float, float]:
 def audio_cues(audio: np.ndarray | None, sr: int) -> dict[str, float]:
     if audio is None or audio.size == 0:
         return {
-            "audio_missing": 1.0, "audio_rms_dbfs": FLOOR_DBFS, "audio_active_rms_dbfs": FLOOR_DBFS,
-            "audio_peak_dbfs": FLOOR_DBFS, "audio_level_std_db": 0.0, "silence_ratio": 1.0,
-            "leading_silence_s": 0.0, "trailing_silence_s": 0.0, "spectral_flatness": 0.0,
-            "floor_hf_db": FLOOR_DBFS, "floor_hf_flatness": 0.0,
+            "audio_missing": 1.0,
+            "audio_rms_dbfs": FLOOR_DBFS,
+            "audio_active_rms_dbfs": FLOOR_DBFS,
+            "audio_peak_dbfs": FLOOR_DBFS,
+            "audio_level_std_db": 0.0,
+            "silence_ratio": 1.0,
+            "leading_silence_s": 0.0,
+            "trailing_silence_s": 0.0,
+            "spectral_flatness": 0.0,
+            "floor_hf_db": FLOOR_DBFS,
+            "floor_hf_flatness": 0.0,
         }
     levels = frame_levels_db(audio, sr)
     sound = np.flatnonzero(levels > SILENCE_DBFS)
@@ -184,6 +192,7 @@ def _db(amplitude: float) -> float:
 
 
 # ----- durations and timing -----------------------------------------------------------------
+
 
 def duration_cues(decoded: media.Decoded) -> dict[str, float]:
     info = decoded.info

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,8 +24,17 @@ from avcore.parallel import parallel_map
 from avcore.paths import default_embedded_dir
 
 COLUMNS = [
-    "VideoID", "StartTime", "EndTime", "Label", "MisalignmentType", "Category", "FilePath",
-    "Duration", "ShiftMs", "Split", "Variant",
+    "VideoID",
+    "StartTime",
+    "EndTime",
+    "Label",
+    "MisalignmentType",
+    "Category",
+    "FilePath",
+    "Duration",
+    "ShiftMs",
+    "Split",
+    "Variant",
 ]
 DEFAULT_SIZE = 600
 TEST_SHARE = 0.3
@@ -80,7 +89,11 @@ def plan(size: int = DEFAULT_SIZE, seed: int = 0, out_dir: str | os.PathLike = "
             snr = float(np.round(rng.uniform(-5.0, 10.0), 1))
         elif kind_of_damage == "distort":
             strength = float(np.round(rng.uniform(0.6, 1.4), 2))
-        plans.append(ClipPlan(i, clip_seed, kind, duration, kind_of_damage, variant, shift, snr, strength, splits[i], str(out_dir)))
+        plans.append(
+            ClipPlan(
+                i, clip_seed, kind, duration, kind_of_damage, variant, shift, snr, strength, splits[i], str(out_dir)
+            )
+        )
     return plans
 
 
@@ -166,8 +179,7 @@ def load_metadata(dataset_dir: str | os.PathLike) -> pd.DataFrame:
     csv = Path(dataset_dir) / "metadata.csv"
     if not csv.is_file():
         raise AvcoreError(
-            f"No dataset at {dataset_dir}: metadata.csv is missing. Build one with "
-            "`python -m avcore dataset build`."
+            f"No dataset at {dataset_dir}: metadata.csv is missing. Build one with `python -m avcore dataset build`."
         )
     meta = pd.read_csv(csv)
     missing = set(COLUMNS[:7]) - set(meta.columns)

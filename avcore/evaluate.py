@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ METRICS = ("accuracy", "precision", "recall", "f1", "auc")
 
 # ----- features for every clip ----------------------------------------------------------------
 
+
 def seed_summary(job: tuple[str, str]) -> tuple[np.ndarray, float]:
     """What the seed methods need of one clip: the MLP's input and the threshold distance."""
     path, cache_dir = job
@@ -55,11 +57,17 @@ class FeatureTable:
     def save(self, path: Path) -> None:
         names = sorted(self.detector_rows[0])
         det = np.array([[r[n] for n in names] for r in self.detector_rows])
-        np.savez_compressed(path, mlp_x=self.mlp_x.astype(np.float16), distance=self.distance,
-                            detector_names=np.array(names), detector_x=det, version=TABLE_VERSION)
+        np.savez_compressed(
+            path,
+            mlp_x=self.mlp_x.astype(np.float16),
+            distance=self.distance,
+            detector_names=np.array(names),
+            detector_x=det,
+            version=TABLE_VERSION,
+        )
 
     @classmethod
-    def load(cls, path: Path) -> "FeatureTable | None":
+    def load(cls, path: Path) -> FeatureTable | None:
         with np.load(path) as z:
             if "version" not in z.files or str(z["version"]) != TABLE_VERSION:
                 return None
@@ -88,6 +96,7 @@ def feature_table(
 
 
 # ----- models ---------------------------------------------------------------------------------
+
 
 class SavedMLP:
     """A seed MLP left in its file until first used, then standing in for it. Reading it imports
@@ -125,7 +134,7 @@ class Models:
         modelfiles.remember(folder)
 
     @classmethod
-    def load(cls, folder: Path) -> "Models":
+    def load(cls, folder: Path) -> Models:
         """The models in `folder`, refused (AvcoreError) unless every file is there and the
         detector's pickle is one avcore wrote (`avcore.modelfiles`)."""
         modelfiles.check_folder(folder)
@@ -153,6 +162,7 @@ def train(meta: pd.DataFrame, table: FeatureTable, *, with_seed_config: bool = T
 
 
 # ----- metrics ----------------------------------------------------------------------------------
+
 
 def metric_row(y: np.ndarray, pred: np.ndarray, score: np.ndarray) -> dict[str, float]:
     auc = roc_auc_score(y, score) if len(set(y)) == 2 else float("nan")
@@ -194,9 +204,17 @@ def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.D
 
 def report(scores: pd.DataFrame, dataset: str) -> dict:
     """The table `evaluate` prints: one metrics row per method and recall per anomaly type."""
-    methods = [c for c in ("always_aligned", "seed_threshold", "seed_mlp", "seed_mlp_seed_config", "detector") if c in scores]
+    methods = [
+        c for c in ("always_aligned", "seed_threshold", "seed_mlp", "seed_mlp_seed_config", "detector") if c in scores
+    ]
     y = scores["y"].to_numpy()
-    result = {"dataset": dataset, "n_test": int(len(scores)), "methods": {}, "per_type_recall": {}, "per_variant_flagged": {}}
+    result = {
+        "dataset": dataset,
+        "n_test": int(len(scores)),
+        "methods": {},
+        "per_type_recall": {},
+        "per_variant_flagged": {},
+    }
     for m in methods:
         p = scores[m].to_numpy()
         pred = (p >= DECISION_THRESHOLD).astype(int)
@@ -236,7 +254,9 @@ def offset_report(scores: pd.DataFrame) -> dict:
         "within_40ms": float((err <= 40).mean()),
         "within_80ms": float((err <= 80).mean()),
         "reliable_share": float(shifts["offset_reliable"].mean()),
-        "reliable_within_40ms": float((err[shifts["offset_reliable"]] <= 40).mean()) if shifts["offset_reliable"].any() else float("nan"),
+        "reliable_within_40ms": float((err[shifts["offset_reliable"]] <= 40).mean())
+        if shifts["offset_reliable"].any()
+        else float("nan"),
         "aligned_synchronizable_share": float(scores.loc[scores["y"] == 0, "synchronizable"].mean()),
     }
 
@@ -254,14 +274,22 @@ def format_table(result: dict) -> str:
     lines += ["", "share flagged misaligned per type/variant (false-alarm rate on none/*)"]
     lines.append(f"{'type/variant':<28}" + "".join(f"{m[:14]:>15}" for m in result["per_variant_flagged"]))
     for v in variants:
-        lines.append(f"{v:<28}" + "".join(f"{r.get(v, float('nan')):>15.3f}" for r in result["per_variant_flagged"].values()))
+        lines.append(
+            f"{v:<28}" + "".join(f"{r.get(v, float('nan')):>15.3f}" for r in result["per_variant_flagged"].values())
+        )
     if result.get("verdict_shares"):
-        lines += ["", "the product's verdict (detector + sync paths) per type/variant",
-                  f"{'type/variant':<28}{'n':>5}" + "".join(f"{s:>12}" for s in STATES)]
+        lines += [
+            "",
+            "the product's verdict (detector + sync paths) per type/variant",
+            f"{'type/variant':<28}{'n':>5}" + "".join(f"{s:>12}" for s in STATES),
+        ]
         for group, shares in result["verdict_shares"].items():
             lines.append(f"{group:<28}{shares['n']:>5}" + "".join(f"{shares[s]:>12.3f}" for s in STATES))
     if result.get("offset"):
-        lines += ["", "detector offsets on time shifts: " + ", ".join(f"{k} {v:.3f}" for k, v in result["offset"].items())]
+        lines += [
+            "",
+            "detector offsets on time shifts: " + ", ".join(f"{k} {v:.3f}" for k, v in result["offset"].items()),
+        ]
     return "\n".join(lines)
 
 

@@ -83,6 +83,7 @@ class Landmarks:
 
 # ----- networks -----------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def _nets() -> tuple[cv2.dnn.Net, cv2.dnn.Net]:
     """The detector and landmark networks, loaded once (80 ms). The classic engine: the
@@ -104,6 +105,7 @@ def _run(net: cv2.dnn.Net, image: np.ndarray, scale: float, shift: float, output
 
 # ----- detection ----------------------------------------------------------------------------
 
+
 def ssd_anchors() -> np.ndarray:
     """(896, 2) anchor centres (x, y) in [0, 1] of the detector's input, in its output order:
     layer by layer, row by row, the anchors of one cell together."""
@@ -122,8 +124,9 @@ def ssd_anchors() -> np.ndarray:
 _ANCHORS = ssd_anchors()
 
 
-def decode_boxes(regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray = _ANCHORS,
-                 min_score: float = DETECTION_SCORE) -> list[Detection]:
+def decode_boxes(
+    regressors: np.ndarray, logits: np.ndarray, anchors: np.ndarray = _ANCHORS, min_score: float = DETECTION_SCORE
+) -> list[Detection]:
     """Detections in [0, 1] input coordinates from the raw outputs (896, 16) and (896,).
 
     Each regressor row is the box centre offset, width and height, then six keypoints, all in
@@ -188,6 +191,7 @@ def _merge(found: list[Detection]) -> list[Detection]:
 
 # ----- landmarks ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Roi:
     """A rotated square crop: centre (x, y), side and rotation (radians, the eye line's
@@ -234,7 +238,9 @@ class Roi:
 def landmarks(frame: np.ndarray, roi: Roi) -> Landmarks:
     """The face mesh of the face in `roi` of an RGB frame (H, W, 3) uint8."""
     m = roi.to_crop(LANDMARK_SIZE)
-    crop = cv2.warpAffine(frame, m, (LANDMARK_SIZE, LANDMARK_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    crop = cv2.warpAffine(
+        frame, m, (LANDMARK_SIZE, LANDMARK_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+    )
     presence, mesh = _run(_nets()[1], crop, 1 / 255.0, 0.0, ("conv2d_31", "conv2d_21"))
     pts = mesh.reshape(468, 3).astype(np.float64)
     inv = cv2.invertAffineTransform(m)

@@ -85,7 +85,9 @@ def file_hash(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def cached_seed_features(path: str | os.PathLike, cache_dir: str | os.PathLike, label: int | None = None) -> SeedFeatures:
+def cached_seed_features(
+    path: str | os.PathLike, cache_dir: str | os.PathLike, label: int | None = None
+) -> SeedFeatures:
     """Seed features stored as the original's .npz (audio, visual, label), keyed by the file's
     hash and FEATURE_VERSION so that a changed recipe never reads stale features."""
     cache = Path(cache_dir) / f"{file_hash(path)[:20]}-{FEATURE_VERSION}.npz"

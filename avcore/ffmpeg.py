@@ -9,8 +9,8 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 import imageio_ffmpeg
 
@@ -47,9 +47,10 @@ def run(
     """
     cmd = [exe(), "-hide_banner", "-nostdin", *args]
     pieces: list[bytes] = []
-    with tempfile.TemporaryFile() as err, subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
-    ) as proc:
+    with (
+        tempfile.TemporaryFile() as err,
+        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err) as proc,
+    ):
         with _running_lock:
             _running.add(proc)
         expired = threading.Event()

@@ -13,10 +13,10 @@ import re
 import shutil
 import tempfile
 import wave
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -28,10 +28,7 @@ DEFAULT_MAX_SECONDS = 60.0
 # containers that hold what `encode` writes (H.264 and AAC); WebM, GIF or WAV cannot
 OUTPUT_TYPES = (".mp4", ".mov", ".mkv")
 
-_NOT_MEDIA = (
-    "This file could not be read as a video. It is not a media file, or it is empty, "
-    "truncated or corrupt."
-)
+_NOT_MEDIA = "This file could not be read as a video. It is not a media file, or it is empty, truncated or corrupt."
 
 
 @dataclass(frozen=True)
@@ -206,10 +203,23 @@ def decode(
     # one filter thread: the graph's own threads cost 0.04 CPU-s and 0.035 s of a 10 s 720p
     # clip's decode for frames this small, and the output is the same to the byte
     video_args = [
-        "-nostats", "-filter_threads", "1", *([] if deblock else ["-skip_loop_filter", "all"]),
-        "-i", path, "-map", "0:V:0", "-t", f"{max_seconds:.3f}",
-        "-vf", f"fps={fps}:start_time=0,scale={width}:{height}:flags=area",
-        "-pix_fmt", pix_fmt, "-f", "rawvideo", "pipe:1",
+        "-nostats",
+        "-filter_threads",
+        "1",
+        *([] if deblock else ["-skip_loop_filter", "all"]),
+        "-i",
+        path,
+        "-map",
+        "0:V:0",
+        "-t",
+        f"{max_seconds:.3f}",
+        "-vf",
+        f"fps={fps}:start_time=0,scale={width}:{height}:flags=area",
+        "-pix_fmt",
+        pix_fmt,
+        "-f",
+        "rawvideo",
+        "pipe:1",
     ]
     with tempfile.TemporaryDirectory(prefix="avcore-") as tmp, ThreadPoolExecutor(max_workers=2) as pool:
         listing = Path(tmp) / "packets.crc"
@@ -218,8 +228,13 @@ def decode(
         handed = _WholeFrames(frame_bytes, shape, on_frames) if on_frames else None
         keep = keep_frames or handed is None
         video_job = pool.submit(
-            ffmpeg.run, video_args, timeout=timeout, check=False, what="Decoding the video",
-            on_output=handed, keep_output=keep,
+            ffmpeg.run,
+            video_args,
+            timeout=timeout,
+            check=False,
+            what="Decoding the video",
+            on_output=handed,
+            keep_output=keep,
         )
         audio_job = pool.submit(_decode_audio, path, max_seconds, timeout) if info is None or info.has_audio else None
         video_proc = video_job.result()
@@ -237,9 +252,7 @@ def decode(
     seconds = min(info.duration, max_seconds)
     notes = []
     if info.duration > max_seconds + 0.05:
-        notes.append(
-            f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed."
-        )
+        notes.append(f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed.")
     n = len(video_proc.stdout) // frame_bytes if keep else handed.frames
     video_seconds = min(info.video.duration, seconds)
     if n == 0 or n < 0.9 * video_seconds * fps - fps * 0.5:
@@ -274,7 +287,9 @@ class _WholeFrames:
             del self.pending[:whole]
 
 
-def read_audio(path: str | os.PathLike, *, max_seconds: float = DEFAULT_MAX_SECONDS, timeout: float = 120.0) -> np.ndarray | None:
+def read_audio(
+    path: str | os.PathLike, *, max_seconds: float = DEFAULT_MAX_SECONDS, timeout: float = 120.0
+) -> np.ndarray | None:
     """Only the 16 kHz mono audio of a clip (None when it has no audio stream)."""
     info = probe(path, timeout=timeout)
     if not info.has_audio:
@@ -290,8 +305,21 @@ def _decode_audio(path, seconds: float, timeout: float) -> tuple[np.ndarray | No
     earlier and faking an offset.
     """
     args = [
-        "-v", "error", "-t", f"{seconds:.3f}", "-i", str(path), "-map", "0:a:0",
-        "-af", f"aresample={AUDIO_RATE}:async=1:first_pts=0", "-ac", "1", "-f", "f32le", "pipe:1",
+        "-v",
+        "error",
+        "-t",
+        f"{seconds:.3f}",
+        "-i",
+        str(path),
+        "-map",
+        "0:a:0",
+        "-af",
+        f"aresample={AUDIO_RATE}:async=1:first_pts=0",
+        "-ac",
+        "1",
+        "-f",
+        "f32le",
+        "pipe:1",
     ]
     proc = ffmpeg.run(args, timeout=timeout, check=False, what="Decoding the audio")
     audio = np.frombuffer(proc.stdout[: len(proc.stdout) // 4 * 4], np.float32)
@@ -413,9 +441,7 @@ def _existing(path: str | os.PathLike) -> str:
 
 def require_video(info: MediaInfo) -> None:
     if info.video is None:
-        raise AvcoreError(
-            "This file has no video stream (it looks like audio only). Upload a video with a picture."
-        )
+        raise AvcoreError("This file has no video stream (it looks like audio only). Upload a video with a picture.")
 
 
 def _parse_banner(text: str) -> dict[int, tuple[str, str]]:

@@ -71,9 +71,14 @@ class MouthTrack:
             return None
         pick = lambda xs: [xs[i] for i in keep]
         return replace(
-            self, first=max(self.first - a, 0), key_frames=[self.key_frames[i] - a for i in keep],
-            opening=pick(self.opening), presence=pick(self.presence),
-            plausible=pick(self.plausible), boxes=pick(self.boxes), transforms=pick(self.transforms),
+            self,
+            first=max(self.first - a, 0),
+            key_frames=[self.key_frames[i] - a for i in keep],
+            opening=pick(self.opening),
+            presence=pick(self.presence),
+            plausible=pick(self.plausible),
+            boxes=pick(self.boxes),
+            transforms=pick(self.transforms),
             patches=None if self.patches is None else self.patches[a:b],
         )
 
@@ -139,7 +144,11 @@ class MouthTracker:
                     continue
                 # a face found again where one was lost goes on in that face's track, so a
                 # face the mesh loses now and then does not pile up tracks
-                lost = [k for k, t in enumerate(self.tracks) if not t.active and _iou(d.box, self._rois[k].box()) > SAME_FACE_IOU]
+                lost = [
+                    k
+                    for k, t in enumerate(self.tracks)
+                    if not t.active and _iou(d.box, self._rois[k].box()) > SAME_FACE_IOU
+                ]
                 if lost:
                     k = lost[-1]
                     self.tracks[k].active = True

@@ -11,9 +11,9 @@ the sound are made only where the segment is not silent throughout.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,22 @@ CONTEXT_S = 1.0  # room kept around a segment for the content-only shifts
 # The original's commands, verbatim but for input and output names.
 ORIGINAL_RECIPES = {
     "time_shift": lambda src, dst, ms: ["-i", src, "-af", f"adelay={ms}|{ms}", "-c:v", "copy", dst],
-    "noise": lambda src, dst, ms: ["-i", src, "-f", "lavfi", "-i", "anoisesrc=color=white", "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-shortest", dst],
+    "noise": lambda src, dst, ms: [
+        "-i",
+        src,
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=color=white",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "copy",
+        "-shortest",
+        dst,
+    ],
     "mute": lambda src, dst, ms: ["-i", src, "-an", "-c:v", "copy", dst],
     "distort": lambda src, dst, ms: ["-i", src, "-vf", "setpts='0.75*PTS+sin(N*0.05)*0.05/TB'", "-c:a", "copy", dst],
 }
@@ -74,10 +89,17 @@ def segments(media_dir: str | os.PathLike) -> list[Segment]:
 
 def _row(seg: Segment, variant: str, kind: str, shift_ms: float, rel: str) -> dict:
     return {
-        "VideoID": f"{seg.name}-{variant}", "StartTime": seg.start, "EndTime": seg.end,
-        "Label": "aligned" if kind == "none" else "misaligned", "MisalignmentType": kind,
-        "Category": Path(seg.source).name, "FilePath": rel, "Duration": round(seg.end - seg.start, 3),
-        "ShiftMs": shift_ms, "Split": "test", "Variant": variant,
+        "VideoID": f"{seg.name}-{variant}",
+        "StartTime": seg.start,
+        "EndTime": seg.end,
+        "Label": "aligned" if kind == "none" else "misaligned",
+        "MisalignmentType": kind,
+        "Category": Path(seg.source).name,
+        "FilePath": rel,
+        "Duration": round(seg.end - seg.start, 3),
+        "ShiftMs": shift_ms,
+        "Split": "test",
+        "Variant": variant,
     }
 
 
@@ -121,12 +143,18 @@ def make_segment(job: tuple[Segment, str, int]) -> list[dict]:
         for sign in (-1, 1):
             d = sign * rng.uniform(0.3, 1.0)
             dst = out / f"{seg.name}-content{'+' if sign > 0 else '-'}.mp4"
-            media.encode(dst, [
-                ["-ss", f"{seg.start}", "-t", f"{length}", "-i", seg.source],
-                ["-ss", f"{seg.start + d:.3f}", "-t", f"{length}", "-i", seg.source],
-            ], audio_map="1:a:0")
+            media.encode(
+                dst,
+                [
+                    ["-ss", f"{seg.start}", "-t", f"{length}", "-i", seg.source],
+                    ["-ss", f"{seg.start + d:.3f}", "-t", f"{length}", "-i", seg.source],
+                ],
+                audio_map="1:a:0",
+            )
             # audio taken from later (d > 0) plays each sound early: a negative offset
-            rows.append(_row(seg, f"content{'+' if sign > 0 else '-'}", "time_shift", round(-d * 1000), f"clips/{dst.name}"))
+            rows.append(
+                _row(seg, f"content{'+' if sign > 0 else '-'}", "time_shift", round(-d * 1000), f"clips/{dst.name}")
+            )
     return rows
 
 
@@ -152,7 +180,9 @@ def build(
     if stamp.is_file() and stamp.read_text() == key and (out / "metadata.csv").is_file():
         return pd.read_csv(out / "metadata.csv")
     (out / "clips").mkdir(parents=True, exist_ok=True)
-    rows = [r for group in parallel_map(make_segment, [(s, str(out), seed) for s in segs], progress=progress) for r in group]
+    rows = [
+        r for group in parallel_map(make_segment, [(s, str(out), seed) for s in segs], progress=progress) for r in group
+    ]
     meta = pd.DataFrame(rows, columns=COLUMNS)
     meta.to_csv(out / "metadata.csv", index=False)
     stamp.write_text(key)

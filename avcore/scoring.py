@@ -30,7 +30,7 @@ class Scorer:
         self.checker = Checker(models.detector)
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> "Scorer":
+    def load(cls, folder: Path | None = None) -> Scorer:
         folder = folder or ASSETS / "models"
         if not (folder / "detector.pkl").is_file():
             raise AvcoreError(
@@ -38,7 +38,9 @@ class Scorer:
             )
         return cls(Models.load(folder))
 
-    def score(self, path: str | os.PathLike, method: str = "detector", tolerance: Tolerance = DEFAULT_TOLERANCE) -> dict:
+    def score(
+        self, path: str | os.PathLike, method: str = "detector", tolerance: Tolerance = DEFAULT_TOLERANCE
+    ) -> dict:
         """The verdict as `score --json` prints it (without the path)."""
         if method not in METHODS:
             raise AvcoreError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")

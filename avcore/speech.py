@@ -132,6 +132,7 @@ class SpeechResult:
 
 # ----- curves -------------------------------------------------------------------------------
 
+
 def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
     """Speech-band curves of 16 kHz mono audio, one value per frame interval.
 
@@ -204,6 +205,7 @@ def _per_frame_opening(patches: np.ndarray, keys: np.ndarray, opening: np.ndarra
 
 # ----- lag ----------------------------------------------------------------------------------
 
+
 def _pairs(m: MouthCurves, a: SpeechCurves) -> list[tuple[np.ndarray, np.ndarray]]:
     """(mouth curve, audio curve) pairs that should rise together: an open mouth (by its
     mesh, by its dark cavity) with a loud syllable, a changing mouth picture with a
@@ -261,7 +263,9 @@ def surrogate_confidence(pairs, lags: np.ndarray, peak: float, fps: float) -> fl
     ta = pairs[0][1].size
     block = int(np.clip(ta / 10, 3, sync.SURROGATE_BLOCK_S * fps))
     order = np.arange(ta)
-    shuffles = np.stack([sync._block_shuffle(np.roll(order, rng.integers(ta)), block, rng) for _ in range(sync.SURROGATES)])
+    shuffles = np.stack(
+        [sync._block_shuffle(np.roll(order, rng.integers(ta)), block, rng) for _ in range(sync.SURROGATES)]
+    )
     peaks = fused_score([(v, a[shuffles]) for v, a in pairs], lags)[0].max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9))
 
@@ -301,8 +305,9 @@ def _pair_agreement(pairs, lags: np.ndarray, i: int) -> int:
     return sum(abs(j - i) <= sync.PEAK_HALF_WIDTH for j in own)
 
 
-def lock(m: MouthCurves, a: SpeechCurves, fps: float, max_lag_s: float = MAX_LAG_S, *,
-         with_confidence: bool = True) -> _Lock | None:
+def lock(
+    m: MouthCurves, a: SpeechCurves, fps: float, max_lag_s: float = MAX_LAG_S, *, with_confidence: bool = True
+) -> _Lock | None:
     """The lag where one face's mouth and the speech agree best (None: too short to say).
 
     The interval is where a parabola through the peak's score drops by one standard error of
@@ -334,14 +339,20 @@ def lock(m: MouthCurves, a: SpeechCurves, fps: float, max_lag_s: float = MAX_LAG
     zero = np.flatnonzero(lags == 0)
     return _Lock(
         agreement=_pair_agreement(pairs, lags + to_audio, i),
-        offset_ms=float(offset), ci_ms=(float(offset - half), float(offset + half)), peak_score=float(score[i]),
-        confidence=confidence, margin=margin, peak_corr=float(corr[i]),
+        offset_ms=float(offset),
+        ci_ms=(float(offset - half), float(offset + half)),
+        peak_score=float(score[i]),
+        confidence=confidence,
+        margin=margin,
+        peak_corr=float(corr[i]),
         zero_lag_corr=float(corr[zero[0]]) if zero.size else float("nan"),
-        lags_ms=lags * ms, score=score,
+        lags_ms=lags * ms,
+        score=score,
     )
 
 
 # ----- verdict ------------------------------------------------------------------------------
+
 
 def is_face(track: MouthTrack, fps: float) -> bool:
     """A followed "face" that is a person's: the landmark model is sure of it on average, its
@@ -387,7 +398,9 @@ def analyse_tracks(
     """
     faces = [t for t in tracks if is_face(t, fps)]
     if not faces:
-        return _none(False, False, "no face" if not tracks else "nothing face-like enough to read lips from", len(faces))
+        return _none(
+            False, False, "no face" if not tracks else "nothing face-like enough to read lips from", len(faces)
+        )
     if audio is None or not audio.size or float(np.max(np.abs(audio))) < sync.SILENCE_RMS:
         return _none(True, False, "no audio" if audio is None or not audio.size else "the audio is silent", len(faces))
     a = speech_curves(audio, sr, fps)
@@ -419,21 +432,43 @@ def analyse_tracks(
     else:
         reason = "several offsets fit about equally well"
     return SpeechResult(
-        face_found=True, speaking=speaking, measured=measured,
+        face_found=True,
+        speaking=speaking,
+        measured=measured,
         speaks_but_no_lock=speaking and not clear,
         offset_ms=found.offset_ms,
         offset_ci_ms=found.ci_ms,
-        confidence=found.confidence, margin=found.margin, agreement=found.agreement,
-        peak_corr=found.peak_corr, zero_lag_corr=found.zero_lag_corr,
-        face_box=tuple(float(v) * scale for v in track.box), faces=len(faces), reason=reason, fps=fps,
-        lags_ms=found.lags_ms, score=found.score, mouth_opening=m.opening, mouth_start=m.start,
+        confidence=found.confidence,
+        margin=found.margin,
+        agreement=found.agreement,
+        peak_corr=found.peak_corr,
+        zero_lag_corr=found.zero_lag_corr,
+        face_box=tuple(float(v) * scale for v in track.box),
+        faces=len(faces),
+        reason=reason,
+        fps=fps,
+        lags_ms=found.lags_ms,
+        score=found.score,
+        mouth_opening=m.opening,
+        mouth_start=m.start,
         speech_envelope=a.envelope,
     )
 
 
 def _none(face_found: bool, speaking: bool, reason: str, faces: int) -> SpeechResult:
     return SpeechResult(
-        face_found=face_found, speaking=speaking, measured=False, speaks_but_no_lock=False,
-        offset_ms=None, offset_ci_ms=None, confidence=0.0, margin=0.0, agreement=0, peak_corr=0.0,
-        zero_lag_corr=float("nan"), face_box=None, faces=faces, reason=reason,
+        face_found=face_found,
+        speaking=speaking,
+        measured=False,
+        speaks_but_no_lock=False,
+        offset_ms=None,
+        offset_ci_ms=None,
+        confidence=0.0,
+        margin=0.0,
+        agreement=0,
+        peak_corr=0.0,
+        zero_lag_corr=float("nan"),
+        face_box=None,
+        faces=faces,
+        reason=reason,
     )

@@ -43,7 +43,8 @@ def headline_markdown(report: dict) -> str:
     base = report["methods"][BASELINE]
     rows = [
         [name(m), r["accuracy"], base["accuracy"], r["precision"], r["recall"], r["f1"], base["f1"], r["auc"]]
-        for m, r in report["methods"].items() if m != BASELINE
+        for m, r in report["methods"].items()
+        if m != BASELINE
     ]
     header = ["method", "accuracy", "baseline accuracy", "precision", "recall", "F1", "baseline F1", "ROC AUC"]
     return _markdown_table(header, rows, digits=3)

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -197,6 +197,7 @@ class SyncResult:
 
 # ----- curves -------------------------------------------------------------------------------
 
+
 def measure(
     path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, on_colour: Callable[[np.ndarray], None] | None = None
 ) -> tuple[media.Decoded, SyncCurves]:
@@ -216,14 +217,24 @@ def measure(
     def take(frames: np.ndarray) -> None:
         if on_colour is not None:
             on_colour(frames)
-        small = np.stack([cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), SYNC_SIZE, interpolation=cv2.INTER_AREA)
-                          for f in frames])
+        small = np.stack(
+            [cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), SYNC_SIZE, interpolation=cv2.INTER_AREA) for f in frames]
+        )
         grey.append(small)
         picture.add(small)
 
     size = colour_size(info.video.width, info.video.height)
-    decoded = media.decode(path, SYNC_FPS, size, color=True, info=info, max_seconds=max_seconds,
-                           on_frames=take, keep_frames=False, deblock=False)
+    decoded = media.decode(
+        path,
+        SYNC_FPS,
+        size,
+        color=True,
+        info=info,
+        max_seconds=max_seconds,
+        on_frames=take,
+        keep_frames=False,
+        deblock=False,
+    )
     frames = np.concatenate(grey) if grey else np.zeros((0, SYNC_SIZE[1], SYNC_SIZE[0]), np.uint8)
     decoded = dataclasses.replace(decoded, frames=frames)
     return decoded, _sync_curves(decoded, picture)
@@ -389,6 +400,7 @@ def band_loudness(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, n
 
 # ----- correlation --------------------------------------------------------------------------
 
+
 def lagged_pearson(v: np.ndarray, a: np.ndarray, lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pearson r between each column of v (T, C) and a (Ta,) delayed by each lag, computed
     over only the samples both have at that lag (no zero padding dragging r towards 0).
@@ -466,10 +478,23 @@ def _block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.nd
 
 def _no_result(c: SyncCurves, reason: str, motion_activity: float, audio_activity: float) -> SyncResult:
     return SyncResult(
-        offset_ms=None, offset_ci_ms=None, ambiguous=False, confidence=0.0, synchronizable=False, reason=reason,
-        lags_ms=np.zeros(0), correlation=np.zeros(0), source_map=np.zeros(c.grid),
-        best_region=None, peak_lag_ms=None, peak_corr=0.0, zero_lag_corr=float("nan"),
-        peak_z=0.0, margin=0.0, audio_activity=audio_activity, motion_activity=motion_activity,
+        offset_ms=None,
+        offset_ci_ms=None,
+        ambiguous=False,
+        confidence=0.0,
+        synchronizable=False,
+        reason=reason,
+        lags_ms=np.zeros(0),
+        correlation=np.zeros(0),
+        source_map=np.zeros(c.grid),
+        best_region=None,
+        peak_lag_ms=None,
+        peak_corr=0.0,
+        zero_lag_corr=float("nan"),
+        peak_z=0.0,
+        margin=0.0,
+        audio_activity=audio_activity,
+        motion_activity=motion_activity,
     )
 
 
@@ -629,7 +654,9 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     )
 
 
-def _surrogate_z(channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float) -> tuple[float, float]:
+def _surrogate_z(
+    channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float
+) -> tuple[float, float]:
     """The peak score against the peak scores reached when the onset curve is cut into
     SURROGATE_BLOCK_S blocks and shuffled (same events, same texture, no relation to the
     picture), and the chance spread of the score at one lag (the median over lags of its
@@ -637,7 +664,9 @@ def _surrogate_z(channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak
     rng = np.random.default_rng(0)
     block = int(np.clip(onset.size / 10, 3, SURROGATE_BLOCK_S * fps))
     order = np.arange(onset.size)
-    shuffles = np.stack([_block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)])
+    shuffles = np.stack(
+        [_block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)]
+    )
     scores = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1]
     peaks = scores.max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9)), float(np.median(scores.std(axis=0)))

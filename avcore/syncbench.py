@@ -25,9 +25,9 @@ import hashlib
 import math
 import os
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -45,9 +45,19 @@ MEDIA_SUFFIXES = (".mp4", ".mpg", ".mpeg", ".mov", ".mkv", ".webm", ".avi")
 # usual talking-face corpora (LRS2/3, VoxCeleb, HDTF, MEAD); events: VAS and AVE clips, where
 # a visible action makes the sound; wild: VGGSound's YouTube excerpts.
 PREFIX_GROUPS = (
-    ("grid-", "talking"), ("retalk-", "talking"), ("latentsync-", "talking"), ("lrs2-", "talking"),
-    ("lrs3-", "talking"), ("vox-", "talking"), ("voxceleb-", "talking"), ("hdtf-", "talking"),
-    ("mead-", "talking"), ("vas-", "events"), ("ave-", "events"), ("vgg-", "wild"), ("vggsound-", "wild"),
+    ("grid-", "talking"),
+    ("retalk-", "talking"),
+    ("latentsync-", "talking"),
+    ("lrs2-", "talking"),
+    ("lrs3-", "talking"),
+    ("vox-", "talking"),
+    ("voxceleb-", "talking"),
+    ("hdtf-", "talking"),
+    ("mead-", "talking"),
+    ("vas-", "events"),
+    ("ave-", "events"),
+    ("vgg-", "wild"),
+    ("vggsound-", "wild"),
 )
 OTHER = "other"  # clips of an unknown prefix are scored in a group of their own
 GROUPS = ("talking", "events", "wild", OTHER)
@@ -189,15 +199,26 @@ def plan(clip_list: list[Clip], *, seed: int = SEED, cache_dir: str | os.PathLik
         group = by_group[clip.group]
         if len(group) > 1:
             other = group[(group.index(clip) + 1) % len(group)]
-            cases.append(_made(folder, clip, SWAP, None, (clip.path, 0.0), (other.path, 0.0), min(clip.length, other.length)))
+            cases.append(
+                _made(folder, clip, SWAP, None, (clip.path, 0.0), (other.path, 0.0), min(clip.length, other.length))
+            )
     return cases
 
 
 def _made(folder: Path, clip: Clip, variant: str, offset_ms: float | None, picture, sound, length: float) -> Case:
     """A case written to a file named by its recipe, so that a changed recipe is a new file."""
     sources = sorted({picture[0], sound[0]})
-    recipe = repr((RECIPE_VERSION, variant, [Path(p).name for p in (picture[0], sound[0])], picture[1], sound[1],
-                   length, [os.path.getsize(p) for p in sources]))
+    recipe = repr(
+        (
+            RECIPE_VERSION,
+            variant,
+            [Path(p).name for p in (picture[0], sound[0])],
+            picture[1],
+            sound[1],
+            length,
+            [os.path.getsize(p) for p in sources],
+        )
+    )
     key = hashlib.sha256(recipe.encode()).hexdigest()[:12]
     path = folder / "clips" / f"{Path(clip.name).stem}-{variant}-{key}.mp4"
     return Case(clip.name, clip.group, variant, offset_ms, str(path), picture, sound, length)
@@ -285,7 +306,9 @@ def summarize(cases: list[Case], verdicts: list[Verdict | str]) -> dict:
         if not mine:
             continue
         variants = {name: _state_row([p for p in mine if p[0].variant == name], name) for name in VARIANTS}
-        variants.update({fam: _state_row([p for p in mine if p[0].variant in members], fam) for fam, members in FAMILIES.items()})
+        variants.update(
+            {fam: _state_row([p for p in mine if p[0].variant in members], fam) for fam, members in FAMILIES.items()}
+        )
         offsets = {fam: _offset_row([p for p in mine if p[0].variant in members]) for fam, members in FAMILIES.items()}
         out[group] = {
             "n_clips": len({c.clip for c, _ in mine}),
@@ -347,7 +370,9 @@ def run(
     """
     clip_list, skipped = clips(media_dir)
     if not clip_list:
-        raise AvcoreError(f"No usable clips in {media_dir}: need clips with audio and video, {MIN_LENGTH_S:.0f} s or longer.")
+        raise AvcoreError(
+            f"No usable clips in {media_dir}: need clips with audio and video, {MIN_LENGTH_S:.0f} s or longer."
+        )
     planned = plan(clip_list, seed=seed, cache_dir=cache_dir)
     written, failed = build(planned, progress=build_progress)
     cases = [c for c in planned if c.path not in failed]
@@ -373,8 +398,13 @@ def run(
 
 
 def _detail(case: Case, verdict: Verdict | str) -> dict:
-    row = {"clip": case.clip, "group": case.group, "variant": case.variant, "true_offset_ms": case.true_offset_ms,
-           "path": case.path}
+    row = {
+        "clip": case.clip,
+        "group": case.group,
+        "variant": case.variant,
+        "true_offset_ms": case.true_offset_ms,
+        "path": case.path,
+    }
     if isinstance(verdict, str):
         return {**row, "error": verdict}
     return {**row, "state": verdict.state, "offset_ms": _offset(verdict), "verdict": verdict.to_json()}
@@ -395,7 +425,9 @@ def format_table(result: dict) -> str:
         f"seed {result['seed']}   tolerance: {tol[0]:g} ms early, {tol[1]:g} ms late",
         "misaligned on asis/reencode is the false-alarm rate; on the other variants, the recall",
     ]
-    skipped = [f"skipped {' '.join(filter(None, (s['clip'], s.get('variant'))))}: {s['why']}" for s in result["skipped"]]
+    skipped = [
+        f"skipped {' '.join(filter(None, (s['clip'], s.get('variant'))))}: {s['why']}" for s in result["skipped"]
+    ]
     for note in result["notes"] + skipped:
         lines.append(f"  note: {note}")
     states = ("aligned", "misaligned", "unverified", "not_aligned")
@@ -407,12 +439,18 @@ def format_table(result: dict) -> str:
             cells = "".join(f"{_cell(row[s]) if s in row else '':>16}" for s in states)
             lines.append(f"{name:<20}{row['n']:>4}{cells}" + (f"   errors {row['errors']}" if row["errors"] else ""))
         within = [f"within_{ms:.0f}ms" for ms in WITHIN_MS]
-        lines.append(f"{'offsets':<20}{'n':>4}{'with offset':>16}" + "".join(f"{w.replace('_', ' '):>16}" for w in within)
-                     + f"{'median |err| ms':>18}")
+        lines.append(
+            f"{'offsets':<20}{'n':>4}{'with offset':>16}"
+            + "".join(f"{w.replace('_', ' '):>16}" for w in within)
+            + f"{'median |err| ms':>18}"
+        )
         for name, row in figures["offsets"].items():
             median = "-" if row["median_abs_error_ms"] is None else f"{row['median_abs_error_ms']:.0f}"
-            lines.append(f"{name:<20}{row['n']:>4}{_cell(row['with_offset']):>16}"
-                         + "".join(f"{_cell(row[w]):>16}" for w in within) + f"{median:>18}")
+            lines.append(
+                f"{name:<20}{row['n']:>4}{_cell(row['with_offset']):>16}"
+                + "".join(f"{_cell(row[w]):>16}" for w in within)
+                + f"{median:>18}"
+            )
     return "\n".join(lines)
 
 

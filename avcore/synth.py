@@ -11,9 +11,10 @@ another slice of the same track: no silent gap, same length, only the timing cha
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -50,8 +51,15 @@ class _Scene(NamedTuple):
     sounds: list[_Sound]
 
 
-def render(seed: int, *, kind: str | None = None, duration: float | None = None, audio_offset_s: float = 0.0,
-           size: tuple[int, int] = (160, 120), fps: float = 25.0) -> SynthClip:
+def render(
+    seed: int,
+    *,
+    kind: str | None = None,
+    duration: float | None = None,
+    audio_offset_s: float = 0.0,
+    size: tuple[int, int] = (160, 120),
+    fps: float = 25.0,
+) -> SynthClip:
     """One clip; `audio_offset_s` > 0 makes every sound late by that much (< 0: early).
 
     Kind and duration are always drawn from the seed, then overridden, so naming the kind the
@@ -85,6 +93,7 @@ def render(seed: int, *, kind: str | None = None, duration: float | None = None,
 
 # ----- timing -------------------------------------------------------------------------------
 
+
 def _timeline(rng: np.random.Generator, span: tuple[float, float], lo: float = 0.25, hi: float = 0.9) -> np.ndarray:
     gaps = rng.uniform(lo, hi, int((span[1] - span[0]) / lo) + 2)
     times = span[0] + rng.uniform(0, hi) + np.concatenate([[0.0], np.cumsum(gaps)])
@@ -111,6 +120,7 @@ def _opening(since, seconds: float, attack: float = 0.04):
 
 
 # ----- pictures -----------------------------------------------------------------------------
+
 
 def _color(rng: np.random.Generator, value=(0.15, 0.9), sat=(0.3, 1.0)) -> tuple:
     r, g, b = colorsys.hsv_to_rgb(rng.uniform(), rng.uniform(*sat), rng.uniform(*value))
@@ -173,6 +183,7 @@ def _sensor_noise(rng: np.random.Generator, frames: np.ndarray) -> None:
 
 
 # ----- sounds -------------------------------------------------------------------------------
+
 
 def _t(seconds: float) -> np.ndarray:
     return np.arange(int(seconds * SR)) / SR
@@ -262,6 +273,7 @@ def _soundtrack(rng: np.random.Generator, sounds: list[_Sound], duration: float,
 
 
 # ----- scenes: each draws its static parts into `bg` and returns a _Scene ----------------------
+
 
 def _balls(rng, bg, span) -> _Scene:
     """One or two balls bouncing on a floor. Hop height grows with the square of the gap

@@ -57,12 +57,14 @@ class Tolerance:
         return -self.early_ms <= offset_ms <= self.late_ms
 
     @classmethod
-    def parse(cls, text: str) -> "Tolerance":
+    def parse(cls, text: str) -> Tolerance:
         """From "EARLY,LATE" in ms, as `--tolerance-ms` takes it."""
         try:
             early, late = (float(part) for part in text.split(","))
         except ValueError:
-            raise AvcoreError(f"The tolerance {text!r} is not two numbers of ms: write EARLY,LATE, e.g. 45,125.") from None
+            raise AvcoreError(
+                f"The tolerance {text!r} is not two numbers of ms: write EARLY,LATE, e.g. 45,125."
+            ) from None
         return cls(early, late)
 
     def describe(self) -> str:
@@ -149,8 +151,12 @@ class Verdict:
             "damage": self.damage,
             "drift_ms_per_min": _round(self.drift_ms_per_min),
             "track": [
-                {"time_s": round(w.centre_s, 2), "offset_ms": _round(w.offset_ms), "confidence": _round(w.confidence, 2),
-                 "measured": w.measured}
+                {
+                    "time_s": round(w.centre_s, 2),
+                    "offset_ms": _round(w.offset_ms),
+                    "confidence": _round(w.confidence, 2),
+                    "measured": w.measured,
+                }
                 for w in self.track
             ],
             "reasons": list(self.notes) + list(self.reasons),
@@ -162,7 +168,7 @@ def _round(x: float | None, digits: int = 1) -> float | None:
 
 
 def describe_offset(offset_ms: float) -> str:
-    """"the sound is about 180 ms late" / "... early"; under 10 ms, "sound and picture line up"."""
+    """ "the sound is about 180 ms late" / "... early"; under 10 ms, "sound and picture line up"."""
     if abs(offset_ms) < 10:
         return "sound and picture line up"
     return f"the sound is about {abs(offset_ms):.0f} ms {'late' if offset_ms > 0 else 'early'}"
@@ -203,16 +209,33 @@ def decide(
     if drifting and not damage.found:
         worst = max(measured, key=lambda w: abs(w.offset_ms))
         return Verdict(
-            state=MISALIGNED, evidence="events", offset_ms=worst.offset_ms, offset_ci_ms=worst.offset_ci_ms,
-            offset_source="events, per window", repairable=False, confidence=worst.confidence,
-            reasons=(f"the sound drifts by {drift_ms_per_min:+.0f} ms per minute: "
-                     f"{describe_offset(worst.offset_ms)} at {worst.centre_s:.0f} s (one re-timing cannot fix a drift)",),
-            tolerance=tolerance, p_damage=damage.p, damage=damage.kind, track=track,
-            drift_ms_per_min=drift_ms_per_min, notes=notes,
+            state=MISALIGNED,
+            evidence="events",
+            offset_ms=worst.offset_ms,
+            offset_ci_ms=worst.offset_ci_ms,
+            offset_source="events, per window",
+            repairable=False,
+            confidence=worst.confidence,
+            reasons=(
+                f"the sound drifts by {drift_ms_per_min:+.0f} ms per minute: "
+                f"{describe_offset(worst.offset_ms)} at {worst.centre_s:.0f} s (one re-timing cannot fix a drift)",
+            ),
+            tolerance=tolerance,
+            p_damage=damage.p,
+            damage=damage.kind,
+            track=track,
+            drift_ms_per_min=drift_ms_per_min,
+            notes=notes,
         )
     locked = next((r for r in readings if r.locked and r.offset_ms is not None), None)
-    common = dict(tolerance=tolerance, p_damage=damage.p, damage=damage.kind, track=track,
-                  drift_ms_per_min=drift_ms_per_min, notes=notes)
+    common = dict(
+        tolerance=tolerance,
+        p_damage=damage.p,
+        damage=damage.kind,
+        track=track,
+        drift_ms_per_min=drift_ms_per_min,
+        notes=notes,
+    )
     if locked is not None:
         low, high = locked.offset_ci_ms or (locked.offset_ms, locked.offset_ms)
         inside = tolerance.contains(low) and tolerance.contains(high)
@@ -224,25 +247,43 @@ def decide(
         else:
             # the interval reaches across the tolerance's edge: the measurement cannot say which side
             state = UNVERIFIED
-            said += (f", but it may lie anywhere from {low:+.0f} to {high:+.0f} ms, across the tolerance's edge "
-                     f"({tolerance.describe()}): too close to call")
+            said += (
+                f", but it may lie anywhere from {low:+.0f} to {high:+.0f} ms, across the tolerance's edge "
+                f"({tolerance.describe()}): too close to call"
+            )
         evidence = "damage" if damage.found and not outside else locked.path if state != UNVERIFIED else "none"
         return Verdict(
-            state=state, evidence=evidence, offset_ms=locked.offset_ms, offset_ci_ms=locked.offset_ci_ms,
-            offset_source=locked.path, repairable=state == MISALIGNED and abs(locked.offset_ms) >= MIN_REPAIR_MS,
-            reasons=(said, *(damage.reasons if damage.found else ())), confidence=locked.confidence, **common,
+            state=state,
+            evidence=evidence,
+            offset_ms=locked.offset_ms,
+            offset_ci_ms=locked.offset_ci_ms,
+            offset_source=locked.path,
+            repairable=state == MISALIGNED and abs(locked.offset_ms) >= MIN_REPAIR_MS,
+            reasons=(said, *(damage.reasons if damage.found else ())),
+            confidence=locked.confidence,
+            **common,
         )
     if damage.found:
         exact = damage.delay_ms
         return Verdict(
-            state=MISALIGNED, evidence="damage", offset_ms=exact, offset_ci_ms=None,
+            state=MISALIGNED,
+            evidence="damage",
+            offset_ms=exact,
+            offset_ci_ms=None,
             offset_source="leading silence" if exact is not None else "",
             repairable=exact is not None and abs(exact) >= MIN_REPAIR_MS,
-            reasons=damage.reasons + tuple(_unlocked(readings)), **common,
+            reasons=damage.reasons + tuple(_unlocked(readings)),
+            **common,
         )
     return Verdict(
-        state=UNVERIFIED, evidence="none", offset_ms=None, offset_ci_ms=None, offset_source="", repairable=False,
-        reasons=("no damage found in the file", *_unlocked(readings)), **common,
+        state=UNVERIFIED,
+        evidence="none",
+        offset_ms=None,
+        offset_ci_ms=None,
+        offset_source="",
+        repairable=False,
+        reasons=("no damage found in the file", *_unlocked(readings)),
+        **common,
     )
 
 

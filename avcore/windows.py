@@ -13,8 +13,8 @@ Sign convention as in `avcore.sync`: a positive offset means the audio is late.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -72,9 +72,15 @@ class OffsetTrack:
         """JSON-ready."""
         return {
             "windows": [
-                {"start_s": w.start_s, "end_s": w.end_s, "centre_s": w.centre_s, "offset_ms": w.offset_ms,
-                 "offset_ci_ms": None if w.offset_ci_ms is None else list(w.offset_ci_ms),
-                 "confidence": w.confidence, "measured": w.measured}
+                {
+                    "start_s": w.start_s,
+                    "end_s": w.end_s,
+                    "centre_s": w.centre_s,
+                    "offset_ms": w.offset_ms,
+                    "offset_ci_ms": None if w.offset_ci_ms is None else list(w.offset_ci_ms),
+                    "confidence": w.confidence,
+                    "measured": w.measured,
+                }
                 for w in self.windows
             ],
             "drift_ms_per_min": self.drift_ms_per_min,

@@ -76,11 +76,33 @@ def make_clip(name: str, seconds: int, size: str, tone: int) -> Path:
     out = OUT / name
     if not out.is_file():
         OUT.mkdir(parents=True, exist_ok=True)
-        ffmpeg.run([
-            "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25",
-            "-f", "lavfi", "-i", f"sine=frequency={tone}:beep_factor=4", "-t", str(seconds),
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out),
-        ], timeout=900)
+        ffmpeg.run(
+            [
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size={size}:rate=25",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency={tone}:beep_factor=4",
+                "-t",
+                str(seconds),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                str(out),
+            ],
+            timeout=900,
+        )
     return out
 
 
@@ -194,18 +216,50 @@ def big_clips() -> list[Path]:
     first = OUT / "testsrc2-60s-1080p-25M.mp4"
     if not first.is_file():
         OUT.mkdir(parents=True, exist_ok=True)
-        ffmpeg.run([
-            "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25",
-            "-f", "lavfi", "-i", "sine=frequency=440:beep_factor=4", "-t", "60",
-            "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "25M", "-minrate", "25M", "-maxrate", "25M",
-            "-bufsize", "4M", "-x264-params", "nal-hrd=cbr", "-pix_fmt", "yuv420p", "-c:a", "aac", str(first),
-        ], timeout=900)
+        ffmpeg.run(
+            [
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=1920x1080:rate=25",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:beep_factor=4",
+                "-t",
+                "60",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-b:v",
+                "25M",
+                "-minrate",
+                "25M",
+                "-maxrate",
+                "25M",
+                "-bufsize",
+                "4M",
+                "-x264-params",
+                "nal-hrd=cbr",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                str(first),
+            ],
+            timeout=900,
+        )
     clips = [first]
     for i in (2, 3):
         copy = OUT / f"testsrc2-60s-1080p-25M-{i}.mp4"
         if not copy.is_file():
-            ffmpeg.run(["-v", "error", "-y", "-i", str(first), "-c", "copy", "-metadata", f"title=session {i}",
-                        str(copy)])
+            ffmpeg.run(
+                ["-v", "error", "-y", "-i", str(first), "-c", "copy", "-metadata", f"title=session {i}", str(copy)]
+            )
         clips.append(copy)
     return clips
 
@@ -214,16 +268,20 @@ def tree_pss_kb(pid: int) -> int:
     return sum(pss_kb(k) for k in [pid, *children(pid)])
 
 
-def memory_rounds(pw, chromium: str, url: str, pid: int, sampler: "RssSampler", rounds: int = 3,
-                  settle_s: float = 15.0) -> None:
+def memory_rounds(
+    pw, chromium: str, url: str, pid: int, sampler: RssSampler, rounds: int = 3, settle_s: float = 15.0
+) -> None:
     """Figure 4b: `rounds` rounds of three concurrent sessions, each a fresh browser context that
     uploads its own ~190 MB clip, waits for the verdict card and the run's end, and is closed."""
     clips = big_clips()
     size = clips[0].stat().st_size / 1e6
     browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
     try:
-        print(f"4b. {rounds} rounds of 3 sessions x a {size:.0f} MB clip; server + ffmpeg PSS before "
-              f"{tree_pss_kb(pid) / 1024:.0f} MB", flush=True)
+        print(
+            f"4b. {rounds} rounds of 3 sessions x a {size:.0f} MB clip; server + ffmpeg PSS before "
+            f"{tree_pss_kb(pid) / 1024:.0f} MB",
+            flush=True,
+        )
         for r in range(1, rounds + 1):
             sampler.peak_server = sampler.peak_tree = 0
             contexts = [browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in clips]
@@ -234,9 +292,12 @@ def memory_rounds(pw, chromium: str, url: str, pid: int, sampler: "RssSampler", 
             peak = sampler.peak_tree
             time.sleep(settle_s)
             after = statistics.median(tree_pss_kb(pid) for _ in range(5) if time.sleep(0.2) is None)
-            print(f"    round {r}: verdicts in {took:.0f} s; peak during {peak / 1024:.0f} MB (bar 2048 MB), "
-                  f"after closing + {settle_s:.0f} s {after / 1024:.0f} MB (bar 1536 MB); "
-                  f"server RSS peak {sampler.peak_server / 1024:.0f} MB", flush=True)
+            print(
+                f"    round {r}: verdicts in {took:.0f} s; peak during {peak / 1024:.0f} MB (bar 2048 MB), "
+                f"after closing + {settle_s:.0f} s {after / 1024:.0f} MB (bar 1536 MB); "
+                f"server RSS peak {sampler.peak_server / 1024:.0f} MB",
+                flush=True,
+            )
     finally:
         browser.close()
 
@@ -262,14 +323,27 @@ def main() -> None:
         if long_clips:
             copy = OUT / f"testsrc2-60s-1080p-{i}.mp4"
             if not copy.is_file():
-                ffmpeg.run(["-v", "error", "-y", "-i", str(long_clips[0]), "-c", "copy", "-metadata",
-                            f"title=session {i} tone {tone}", str(copy)])
+                ffmpeg.run(
+                    [
+                        "-v",
+                        "error",
+                        "-y",
+                        "-i",
+                        str(long_clips[0]),
+                        "-c",
+                        "copy",
+                        "-metadata",
+                        f"title=session {i} tone {tone}",
+                        str(copy),
+                    ]
+                )
             long_clips.append(copy)
 
     with sync_playwright() as p, tempfile.TemporaryDirectory() as no_data:
         returning = PROFILE.is_dir()
-        browser = p.chromium.launch_persistent_context(str(PROFILE), executable_path=chromium, args=CHROMIUM_ARGS,
-                                                       viewport={"width": 1400, "height": 1200})
+        browser = p.chromium.launch_persistent_context(
+            str(PROFILE), executable_path=chromium, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1200}
+        )
         page = browser.new_page()
         port = BENCH_PORT if port_free(BENCH_PORT) else None
         with app_server(no_data, port=port) as (proc, url, started):
@@ -278,12 +352,16 @@ def main() -> None:
             try:
                 health, first_page = first_render(page, (proc, url, started))
                 who = "returning browser (static files cached)" if returning else "fresh browser profile"
-                print(f"1. first page, {who}: health after {health:.2f} s, Overview rendered {first_page:.2f} s "
-                      f"after the server started (bar 3 s); server CPU by then {cpu_seconds(proc.pid):.2f} s")
+                print(
+                    f"1. first page, {who}: health after {health:.2f} s, Overview rendered {first_page:.2f} s "
+                    f"after the server started (bar 3 s); server CPU by then {cpu_seconds(proc.pid):.2f} s"
+                )
 
                 cold, cold_cpu = timed_verdict(page, url, clip10, proc.pid)
-                print(f"2. first verdict on a 10 s 1080p clip, uploaded {cold[1] - started:.1f} s after the server "
-                      f"started (models still warming): {cold[0]:.2f} s (bar 3 s), server CPU {cold_cpu:.2f} s")
+                print(
+                    f"2. first verdict on a 10 s 1080p clip, uploaded {cold[1] - started:.1f} s after the server "
+                    f"started (models still warming): {cold[0]:.2f} s (bar 3 s), server CPU {cold_cpu:.2f} s"
+                )
                 warmed_up(page, url, proc.pid)
                 warm, warm_cpu = timed_verdict(page, url, clip10_other, proc.pid)
                 print(f"   the next new 10 s 1080p clip, warm: {warm[0]:.2f} s, server CPU {warm_cpu:.2f} s")
@@ -302,8 +380,10 @@ def main() -> None:
                     trips.append((time.perf_counter() - start) * 1000)
                     wait_idle(page, WAIT_MS)
                 cpu_ms = (cpu_seconds(proc.pid) - cpu_start) * 100  # per step: 10 steps, in ms
-                print(f"3. threshold step: {cpu_ms:.0f} ms of server CPU time per step, mean of 10 (bar 100 ms); "
-                      f"browser round trip median {statistics.median(trips):.0f} ms, max {max(trips):.0f} ms")
+                print(
+                    f"3. threshold step: {cpu_ms:.0f} ms of server CPU time per step, mean of 10 (bar 100 ms); "
+                    f"browser round trip median {statistics.median(trips):.0f} ms, max {max(trips):.0f} ms"
+                )
 
                 if long_clips:
                     base = rss_kb(proc.pid)
@@ -312,9 +392,11 @@ def main() -> None:
                     took = verdicts_at_once(pages, url, long_clips)
                     time.sleep(0.5)
                     size = long_clips[0].stat().st_size / 1e6
-                    print(f"4. memory: 3 sessions x 60 s 1080p clip ({size:.0f} MB each), all verdicts in {took:.0f} s; "
-                          f"server RSS before {base / 1024:.0f} MB, peak {sampler.peak_server / 1024:.0f} MB (bar 1536 MB); "
-                          f"server + ffmpeg children peak {sampler.peak_tree / 1024:.0f} MB (PSS)")
+                    print(
+                        f"4. memory: 3 sessions x 60 s 1080p clip ({size:.0f} MB each), all verdicts in {took:.0f} s; "
+                        f"server RSS before {base / 1024:.0f} MB, peak {sampler.peak_server / 1024:.0f} MB (bar 1536 MB); "
+                        f"server + ffmpeg children peak {sampler.peak_tree / 1024:.0f} MB (PSS)"
+                    )
                     for pg in pages:
                         pg.close()
                 if args.rounds:
@@ -325,8 +407,10 @@ def main() -> None:
             pg.close()
         with app_server(no_data, port=port, app_dir=hello_app(Path(no_data) / "hello")) as hello:
             hello_health, hello_page = first_render(browser.new_page(), hello)
-        print(f"5. floor, a hello-world app started the same way: health after {hello_health:.2f} s, "
-              f"rendered {hello_page:.2f} s after the server started (figure 1 minus this is ours)")
+        print(
+            f"5. floor, a hello-world app started the same way: health after {hello_health:.2f} s, "
+            f"rendered {hello_page:.2f} s after the server started (figure 1 minus this is ours)"
+        )
         browser.close()
 
 

@@ -24,10 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_features import decode_only, make_720p_clip  # noqa: E402
+
 from avcore import ffmpeg  # noqa: E402
 from avcore.check import Checker  # noqa: E402
 from avcore.scoring import Scorer  # noqa: E402
-from bench_features import decode_only, make_720p_clip  # noqa: E402
 
 TALKING = Path(__file__).resolve().parents[2] / "shared" / "media" / "sync" / "retalk-2.mp4"
 
@@ -38,14 +39,33 @@ def make_talking_720p(folder: Path) -> Path | None:
     if not TALKING.is_file():
         return None
     out = folder / "talking720p.mp4"
-    ffmpeg.run(["-v", "error", "-stream_loop", "1", "-i", str(TALKING), "-t", "10",
-                "-vf", "scale=720:720,pad=1280:720:280:0", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", str(out)])
+    ffmpeg.run(
+        [
+            "-v",
+            "error",
+            "-stream_loop",
+            "1",
+            "-i",
+            str(TALKING),
+            "-t",
+            "10",
+            "-vf",
+            "scale=720:720,pad=1280:720:280:0",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            str(out),
+        ]
+    )
     return out
 
 
 def wall_and_cpu(fn, *args) -> tuple[float, float, float]:
     """Wall time, and CPU time of ffmpeg (children) and of this process."""
+
     def cpu(who: int) -> float:
         r = resource.getrusage(who)
         return r.ru_utime + r.ru_stime
@@ -71,7 +91,11 @@ def cold(path: Path) -> float:
         "from avcore.check import check_clip; check_clip(sys.argv[1]); print(time.perf_counter()-t)"
     )
     root = Path(__file__).resolve().parents[1]
-    return float(subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True, cwd=root).stdout)
+    return float(
+        subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True, cwd=root
+        ).stdout
+    )
 
 
 def main() -> None:
@@ -95,10 +119,13 @@ def main() -> None:
             s, s_ffmpeg, s_python = (statistics.median(column) for column in zip(*scored))
             print(f"\n{name}: 10 s 1280x720 clip, median of {args.repeats} interleaved runs")
             print(f"  ffmpeg decode-only   {b:6.3f} s   CPU: ffmpeg {b_ffmpeg:.3f} s")
-            print(f"  verdict              {s:6.3f} s   {s / b:4.2f}x decode-only (target <= 1.5x)   "
-                  f"CPU: ffmpeg {s_ffmpeg:.3f} s, Python {s_python:.3f} s")
+            print(
+                f"  verdict              {s:6.3f} s   {s / b:4.2f}x decode-only (target <= 1.5x)   "
+                f"CPU: ffmpeg {s_ffmpeg:.3f} s, Python {s_python:.3f} s"
+            )
             for stage in parts[0]:
                 print(f"    {stage:<36} {statistics.median(p[stage] for p in parts):6.3f} s")
+
 
 if __name__ == "__main__":
     main()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import dataset, ffmpeg, features, synth  # noqa: E402
+from avcore import dataset, features, ffmpeg, synth  # noqa: E402
 
 SHARED_CLIP = Path(__file__).resolve().parents[2] / "shared" / "media" / "smpte-countdown.mp4"
 
@@ -31,9 +31,20 @@ def make_720p_clip(folder: Path) -> Path:
         inputs = ["-i", str(SHARED_CLIP)]
         maps = ["-map", "0:v:0", "-map", "0:a:0", "-vf", "scale=1280:720"]
     else:
-        inputs = ["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi", "-i", "sine=frequency=500:beep_factor=4"]
+        inputs = [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=500:beep_factor=4",
+        ]
         maps = []
-    ffmpeg.run(["-v", "error", *inputs, *maps, "-t", "10", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out)])
+    ffmpeg.run(
+        ["-v", "error", *inputs, *maps, "-t", "10", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out)]
+    )
     return out
 
 
@@ -92,12 +103,16 @@ def main() -> None:
         start = time.perf_counter()
         meta = dataset.build(build_dir, size=args.build_size, seed=7)
         build_s = time.perf_counter() - start
-        print(f"\ndataset build: {args.build_size} clips in {build_s:.1f} s "
-              f"({build_s / args.build_size * 1000:.0f} ms a clip; {dataset.DEFAULT_SIZE} clips ~ "
-              f"{build_s / args.build_size * dataset.DEFAULT_SIZE:.0f} s on this machine)")
+        print(
+            f"\ndataset build: {args.build_size} clips in {build_s:.1f} s "
+            f"({build_s / args.build_size * 1000:.0f} ms a clip; {dataset.DEFAULT_SIZE} clips ~ "
+            f"{build_s / args.build_size * dataset.DEFAULT_SIZE:.0f} s on this machine)"
+        )
         per_clip = [timed(features.seed_features, p) for p in list(build_dir.glob("clips/*.mp4"))[:20]]
-        print(f"seed features per embedded clip (mean {meta['Duration'].mean():.1f} s long): "
-              f"median {statistics.median(per_clip) * 1000:.0f} ms over {len(per_clip)} clips")
+        print(
+            f"seed features per embedded clip (mean {meta['Duration'].mean():.1f} s long): "
+            f"median {statistics.median(per_clip) * 1000:.0f} ms over {len(per_clip)} clips"
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,15 @@ sys.path.insert(0, str(ROOT))
 from tests.appserver import CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
 
 # the default page's address is the root
-PAGES = [("", "Overview"), ("data", "Dataset"), ("lab", "Anomaly Lab"), ("signals", "Features"),
-         ("roc", "Threshold & ROC"), ("model", "MLP"), ("check", "Check your clip")]
+PAGES = [
+    ("", "Overview"),
+    ("data", "Dataset"),
+    ("lab", "Anomaly Lab"),
+    ("signals", "Features"),
+    ("roc", "Threshold & ROC"),
+    ("model", "MLP"),
+    ("check", "Check your clip"),
+]
 WAIT_MS = 120_000
 # the page's own path in the address bar, a title other than the previous page's, the run over
 # and no spinner left on the page

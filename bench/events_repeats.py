@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import media, synth, sync  # noqa: E402
+from avcore import media, sync, synth  # noqa: E402
 
 SHIFT_RANGE_S = (0.2, 1.0)
 DURATION_S = 6.0
@@ -51,8 +51,10 @@ def main() -> None:
         claimed = np.array([s for _, s in rows])
         ok = np.abs(err) <= 40  # NaN (no offset) compares False
         right = np.sum(claimed & (np.abs(err) <= 80))
-        print(f"| {name} | {ok.mean():.3f} ({ok.sum()}/{len(rows)}) | {claimed.sum()} | {right}/{claimed.sum()} | "
-              f"{np.nanmedian(err):+.1f} |")
+        print(
+            f"| {name} | {ok.mean():.3f} ({ok.sum()}/{len(rows)}) | {claimed.sum()} | {right}/{claimed.sum()} | "
+            f"{np.nanmedian(err):+.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -35,9 +35,12 @@ WIDTH = 320
 def _cut(src: Path, dst: Path, picture_start: float, sound_start: float, length: float) -> Path:
     return media.encode(
         dst,
-        [["-ss", f"{picture_start:.3f}", "-t", f"{length:.3f}", "-i", str(src)],
-         ["-ss", f"{sound_start:.3f}", "-t", f"{length:.3f}", "-i", str(src)]],
-        audio_map="1:a:0", vf=f"scale={WIDTH}:-2",
+        [
+            ["-ss", f"{picture_start:.3f}", "-t", f"{length:.3f}", "-i", str(src)],
+            ["-ss", f"{sound_start:.3f}", "-t", f"{length:.3f}", "-i", str(src)],
+        ],
+        audio_map="1:a:0",
+        vf=f"scale={WIDTH}:-2",
     )
 
 
@@ -70,8 +73,11 @@ def main() -> None:
                 path = _cut(clip, Path(tmp) / f"{clip.stem}-{k}.mp4", picture_start, sound_start, span)
                 r = sync.analyse(sync.measure(path)[1])
                 rows.append((true_ms, r))
-                print(f"{clip.stem:28s} {_fmt(true_ms):>6s} {_fmt(r.offset_ms):>6s} {r.confidence:5.1f} "
-                      f"{r.margin:6.2f} {str(r.synchronizable):7s}  {r.reason}", flush=True)
+                print(
+                    f"{clip.stem:28s} {_fmt(true_ms):>6s} {_fmt(r.offset_ms):>6s} {r.confidence:5.1f} "
+                    f"{r.margin:6.2f} {str(r.synchronizable):7s}  {r.reason}",
+                    flush=True,
+                )
 
     lo, hi = LOCK_TOLERANCE_MS
     plain = [r for t, r in rows if t is None]
@@ -81,13 +87,17 @@ def main() -> None:
     wrong = sum(r.synchronizable and abs(r.offset_ms - t) > RECALL_MS for t, r in shifted)
     ambiguous = sum(r.offset_ms is None for _, r in shifted)
     print()
-    print(f"| set | clips | confident locks | within tolerance | false claims | no offset given |")
-    print(f"|---|---|---|---|---|---|")
-    print(f"| as published | {len(plain)} | {sum(r.synchronizable for r in plain)} | "
-          f"{sum(r.synchronizable for r in plain) - false_plain} ({lo:+.0f}..{hi:+.0f} ms) | {false_plain} | "
-          f"{sum(r.offset_ms is None for r in plain)} |")
-    print(f"| shifted 0.3-1.0 s | {len(shifted)} | {right + wrong} | {right} (recall {right / len(shifted):.2f}, "
-          f"within {RECALL_MS:.0f} ms) | {wrong} | {ambiguous} |")
+    print("| set | clips | confident locks | within tolerance | false claims | no offset given |")
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| as published | {len(plain)} | {sum(r.synchronizable for r in plain)} | "
+        f"{sum(r.synchronizable for r in plain) - false_plain} ({lo:+.0f}..{hi:+.0f} ms) | {false_plain} | "
+        f"{sum(r.offset_ms is None for r in plain)} |"
+    )
+    print(
+        f"| shifted 0.3-1.0 s | {len(shifted)} | {right + wrong} | {right} (recall {right / len(shifted):.2f}, "
+        f"within {RECALL_MS:.0f} ms) | {wrong} | {ambiguous} |"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,14 @@ COLUMNS = {  # name: (where it is in the report, whether a higher value is bette
     "false-alarm rate": (lambda r: r["per_variant_flagged"]["detector"]["none/none"], False),
 }
 REAL_COLUMNS = {
-    "real false alarms": (lambda r: max(r["per_variant_flagged"]["detector"][v] for v in ("none/asis", "none/reencode")), False),
-    "real recipes, worst": (lambda r: min(x for v, x in r["per_variant_flagged"]["detector"].items() if "recipe_" in v), True),
+    "real false alarms": (
+        lambda r: max(r["per_variant_flagged"]["detector"][v] for v in ("none/asis", "none/reencode")),
+        False,
+    ),
+    "real recipes, worst": (
+        lambda r: min(x for v, x in r["per_variant_flagged"]["detector"].items() if "recipe_" in v),
+        True,
+    ),
     "real noise mix": (lambda r: r["per_variant_flagged"]["detector"]["noise/mix"], True),
 }
 

@@ -80,11 +80,31 @@ def shifts_for(name: str) -> list[float]:
 def ffmpeg_shift(src: Path, d: float, out: Path) -> Path:
     """The content shift d of a file, made with ffmpeg's trim filters."""
     v0, a0 = (d, 0.0) if d > 0 else (0.0, -d)
-    graph = (f"[0:v]trim=start={v0:.4f},setpts=PTS-STARTPTS[v];"
-             f"[0:a]atrim=start={a0:.4f},asetpts=PTS-STARTPTS[a]")
-    ffmpeg.run(["-y", "-i", str(src), "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-                "-shortest", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-c:a", "aac",
-                str(out)], what="Making a shifted clip")
+    graph = f"[0:v]trim=start={v0:.4f},setpts=PTS-STARTPTS[v];[0:a]atrim=start={a0:.4f},asetpts=PTS-STARTPTS[a]"
+    ffmpeg.run(
+        [
+            "-y",
+            "-i",
+            str(src),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-map",
+            "[a]",
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "18",
+            "-c:a",
+            "aac",
+            str(out),
+        ],
+        what="Making a shifted clip",
+    )
     return out
 
 
@@ -116,11 +136,15 @@ def main() -> None:
                 tr = [c for t in ta if (c := t.cut(0, n)) is not None]
                 swaps.append((a, b, speech.analyse_tracks(tr, ab[: int(round(n / FPS * SR))], SR, FPS)))
 
-    print(f"speech path, landmarks every {args.landmark_every} frames, speaker lead {speech.SPEAKER_LEAD_MS:+.0f} ms removed")
+    print(
+        f"speech path, landmarks every {args.landmark_every} frames, speaker lead {speech.SPEAKER_LEAD_MS:+.0f} ms removed"
+    )
     print(f"{'clip':18s} {'shift ms':>8s} {'offset':>7s} {'error':>6s} {'conf':>5s} {'margin':>6s} measured  reason")
     for name, d, r in rows:
         off = np.nan if r.offset_ms is None else r.offset_ms
-        print(f"{name:18s} {d * 1000:8.0f} {off:7.0f} {off - d * 1000:6.0f} {r.confidence:5.1f} {r.margin:6.1f} {int(r.measured):^8d}  {r.reason}")
+        print(
+            f"{name:18s} {d * 1000:8.0f} {off:7.0f} {off - d * 1000:6.0f} {r.confidence:5.1f} {r.margin:6.1f} {int(r.measured):^8d}  {r.reason}"
+        )
 
     def err(r, d):
         return np.inf if r.offset_ms is None else abs(r.offset_ms - d * 1000)
@@ -129,10 +153,14 @@ def main() -> None:
     for label, (lo, hi) in (("0.13-0.25 s", SMALL), ("0.3-1.0 s", LARGE)):
         sel = [(d, r) for _, d, r in rows if lo <= abs(d) <= hi]
         e = np.array([err(r, d) for d, r in sel])
-        print(f"  {label}: within 40 ms {share(e <= 40)}, within 80 ms {share(e <= 80)}, median |error| {np.median(e):.0f} ms,"
-              f" measured {share([r.measured for _, r in sel])}, measured and within 80 ms {share([r.measured and x <= 80 for (d, r), x in zip(sel, e)])}")
-    print("each clip's own offset (median of estimate minus shift over its cases; the folder takes the clips as"
-          " in sync as published, which nobody measured)")
+        print(
+            f"  {label}: within 40 ms {share(e <= 40)}, within 80 ms {share(e <= 80)}, median |error| {np.median(e):.0f} ms,"
+            f" measured {share([r.measured for _, r in sel])}, measured and within 80 ms {share([r.measured and x <= 80 for (d, r), x in zip(sel, e)])}"
+        )
+    print(
+        "each clip's own offset (median of estimate minus shift over its cases; the folder takes the clips as"
+        " in sync as published, which nobody measured)"
+    )
     for name in data:
         own = np.median([r.offset_ms - d * 1000 for n, d, r in rows if n == name and r.offset_ms is not None])
         e = np.array([err(r, d + own / 1000) for n, d, r in rows if n == name and LARGE[0] <= abs(d)])
@@ -140,23 +168,31 @@ def main() -> None:
     zero = [(n, r) for n, d, r in rows if d == 0]
     raw = np.array([np.nan if r.offset_ms is None else r.offset_ms for _, r in zero])
     false = [r.measured and not (TOLERANCE_MS[0] <= r.offset_ms <= TOLERANCE_MS[1]) for _, r in zero]
-    print(f"unshifted: offsets {np.round(raw).astype(int).tolist()} ms (median {np.nanmedian(raw):.0f}),"
-          f" measured {share([r.measured for _, r in zero])}, false claims {share(false)}")
+    print(
+        f"unshifted: offsets {np.round(raw).astype(int).tolist()} ms (median {np.nanmedian(raw):.0f}),"
+        f" measured {share([r.measured for _, r in zero])}, false claims {share(false)}"
+    )
     signed = np.array([r.offset_ms - d * 1000 for _, d, r in rows if err(r, d) <= 80])
-    print(f"signed error of the estimates within 80 ms: median {np.median(signed):+.1f} ms over {signed.size} cases"
-          f" (the speaker's lead left after SPEAKER_LEAD_MS)")
+    print(
+        f"signed error of the estimates within 80 ms: median {np.median(signed):+.1f} ms over {signed.size} cases"
+        f" (the speaker's lead left after SPEAKER_LEAD_MS)"
+    )
     wrong = [r.measured and not (err(r, d) <= 80) for _, d, r in rows]
     print(f"all cases measured with an error over 80 ms: {share(wrong)}")
     in_sync = [r.measured and TOLERANCE_MS[0] <= r.offset_ms <= TOLERANCE_MS[1] for _, _, r in swaps]
-    print(f"swapped sound: measured (any offset) {share([r.measured for *_, r in swaps])}, measured as in sync {share(in_sync)},"
-          f" NOT called in sync {share(np.logical_not(in_sync))}, speaks_but_no_lock {share([r.speaks_but_no_lock for *_, r in swaps])}")
+    print(
+        f"swapped sound: measured (any offset) {share([r.measured for *_, r in swaps])}, measured as in sync {share(in_sync)},"
+        f" NOT called in sync {share(np.logical_not(in_sync))}, speaks_but_no_lock {share([r.speaks_but_no_lock for *_, r in swaps])}"
+    )
 
     if args.no_files:
         return
     print("\nother clips (no speech lock expected)")
     for p in others:
         r = detector.analyse(p).speech
-        print(f"  {p.name:24s} face {int(r.face_found)} speaking {int(r.speaking)} measured {int(r.measured)} conf {r.confidence:4.1f}  {r.reason}")
+        print(
+            f"  {p.name:24s} face {int(r.face_found)} speaking {int(r.speaking)} measured {int(r.measured)} conf {r.confidence:4.1f}  {r.reason}"
+        )
 
     print("\nffmpeg-made shifts against the array cuts")
     with tempfile.TemporaryDirectory() as tmp:
@@ -165,22 +201,32 @@ def main() -> None:
         for name, d in picks:
             r = detector.analyse(ffmpeg_shift(MEDIA / name, d, Path(tmp) / f"{name}.{d:+.3f}.mp4")).speech
             array = next(x for n, dd, x in rows if n == name and dd == d)
-            print(f"  {name:18s} shift {d * 1000:6.0f} ms: file {r.offset_ms:6.0f} ms, arrays {array.offset_ms:6.0f} ms")
+            print(
+                f"  {name:18s} shift {d * 1000:6.0f} ms: file {r.offset_ms:6.0f} ms, arrays {array.offset_ms:6.0f} ms"
+            )
 
-    print("\ntiming: detector.analyse (every path) against ffmpeg decoding the clip at full size (median of 3; wall"
-          " time, and CPU time of this process and its ffmpeg children, which a busy machine inflates less)")
+    print(
+        "\ntiming: detector.analyse (every path) against ffmpeg decoding the clip at full size (median of 3; wall"
+        " time, and CPU time of this process and its ffmpeg children, which a busy machine inflates less)"
+    )
     ratios, cpu_ratios, per10 = [], [], []
     for p in talking + others:
         info = media.probe(p)
-        full, full_cpu = _timed(lambda: ffmpeg.run(["-i", str(p), "-map", "0:V:0", "-f", "null", "-"], what="decode"))
-        ours, ours_cpu = _timed(lambda: detector.analyse(p))
+        full, full_cpu = _timed(
+            lambda p=p: ffmpeg.run(["-i", str(p), "-map", "0:V:0", "-f", "null", "-"], what="decode")
+        )
+        ours, ours_cpu = _timed(lambda p=p: detector.analyse(p))
         ratios.append(ours / full)
         cpu_ratios.append(ours_cpu / full_cpu)
         per10.append(ours / info.duration * 10)
-        print(f"  {p.name:24s} {info.video.width}x{info.video.height} {info.duration:5.1f} s: full decode {full:.2f} s"
-              f" ({full_cpu:.2f} CPU-s), speech path {ours:.2f} s ({ours_cpu:.2f} CPU-s): {ours / full:.2f}x wall, {ours_cpu / full_cpu:.2f}x CPU")
-    print(f"  median {np.median(ratios):.2f}x the full-size decode's wall time, {np.median(cpu_ratios):.2f}x its CPU time;"
-          f" {np.median(per10):.2f} s per 10 s of video; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"  {p.name:24s} {info.video.width}x{info.video.height} {info.duration:5.1f} s: full decode {full:.2f} s"
+            f" ({full_cpu:.2f} CPU-s), speech path {ours:.2f} s ({ours_cpu:.2f} CPU-s): {ours / full:.2f}x wall, {ours_cpu / full_cpu:.2f}x CPU"
+        )
+    print(
+        f"  median {np.median(ratios):.2f}x the full-size decode's wall time, {np.median(cpu_ratios):.2f}x its CPU time;"
+        f" {np.median(per10):.2f} s per 10 s of video; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
 
 def _timed(fn, runs: int = 3) -> tuple[float, float]:
@@ -191,7 +237,16 @@ def _timed(fn, runs: int = 3) -> tuple[float, float]:
         fn()
         c2 = os.times()
         walls.append(time.perf_counter() - t)
-        cpus.append(c2.user + c2.system + c2.children_user + c2.children_system - c.user - c.system - c.children_user - c.children_system)
+        cpus.append(
+            c2.user
+            + c2.system
+            + c2.children_user
+            + c2.children_system
+            - c.user
+            - c.system
+            - c.children_user
+            - c.children_system
+        )
     return float(np.median(walls)), float(np.median(cpus))
 
 

@@ -22,14 +22,15 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from avcore import sync  # noqa: E402
-from avcore.paths import data_dir  # noqa: E402
 from avcore.models import detector  # noqa: E402
+from avcore.paths import data_dir  # noqa: E402
 
 
 def mismatched(a: sync.SyncCurves, b: sync.SyncCurves) -> sync.SyncCurves:
     n = min(len(a.motion), len(b.onset))
-    return dataclasses.replace(a, motion=a.motion[:n], accel=a.accel[:n], onset=b.onset[:n], rms=b.rms[:n],
-                               repeated=a.repeated[:n])
+    return dataclasses.replace(
+        a, motion=a.motion[:n], accel=a.accel[:n], onset=b.onset[:n], rms=b.rms[:n], repeated=a.repeated[:n]
+    )
 
 
 def main() -> None:
@@ -50,13 +51,17 @@ def main() -> None:
             results.append(sync.analyse(mismatched(curves[picture], curves[sound])))
     conf = np.array([r.confidence for r in results])
     far = np.array([r.offset_ms is not None and abs(r.offset_ms) >= detector.MIN_SHIFT_MS for r in results])
-    print(f"{len(results)} mismatched pairs from {len(curves)} aligned training clips; "
-          f"{sum(r.synchronizable for r in results)} claimed synchronizable")
+    print(
+        f"{len(results)} mismatched pairs from {len(curves)} aligned training clips; "
+        f"{sum(r.synchronizable for r in results)} claimed synchronizable"
+    )
     for q in (0.5, 0.8, 0.9, 0.95, 0.99):
         print(f"  confidence at the {q:.0%} quantile: {np.quantile(conf, q):.2f}")
     floor = detector.WEAK_SYNC_FLOOR
-    print(f"  pairs whose lag is >= {detector.MIN_SHIFT_MS:.0f} ms with confidence above WEAK_SYNC_FLOOR "
-          f"({floor}): {int((far & (conf > floor)).sum())} of {len(results)}")
+    print(
+        f"  pairs whose lag is >= {detector.MIN_SHIFT_MS:.0f} ms with confidence above WEAK_SYNC_FLOOR "
+        f"({floor}): {int((far & (conf > floor)).sum())} of {len(results)}"
+    )
 
 
 if __name__ == "__main__":

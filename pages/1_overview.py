@@ -31,17 +31,23 @@ st.graphviz_chart(summary.pipeline_dot(), width="stretch")
 
 report = cache.evaluation()
 st.subheader("Headline results")
-st.caption(f"The {report['n_test']} clips of the **{report['dataset']}** dataset held out for testing; a clip "
-           f"counts as misaligned when the method's p(misaligned) is at least {DECISION_THRESHOLD}. {glossary.SHARES} "
-           "The baseline columns are the answer 'always aligned'.",
-           help="\n\n".join([glossary.P_MISALIGNED, *(f"{k}: {v}" for k, v in glossary.METRICS.items())]))
+st.caption(
+    f"The {report['n_test']} clips of the **{report['dataset']}** dataset held out for testing; a clip "
+    f"counts as misaligned when the method's p(misaligned) is at least {DECISION_THRESHOLD}. {glossary.SHARES} "
+    "The baseline columns are the answer 'always aligned'.",
+    help="\n\n".join([glossary.P_MISALIGNED, *(f"{k}: {v}" for k, v in glossary.METRICS.items())]),
+)
 st.markdown(summary.headline_markdown(report))
 st.markdown("**Recall per anomaly type**: the share of each kind of damage each method catches (1 = all of it).")
 st.markdown(summary.per_type_markdown(report))
 if "offset" in report:
     o = report["offset"]
-    st.markdown(f"**Offsets**: on the {o['n_shifts']} time-shifted test clips the detector measured the shift with "
-                f"confidence on {o['synchronizable_share']:.0%}, with a median error of "
-                f"{o['median_abs_error_ms']:.0f} ms; elsewhere it says \"cannot tell\" rather than guess.")
-st.caption("Walk through the pages in order: the data, the damage, the features, the decision, the "
-           "model, and finally your own clip.")
+    st.markdown(
+        f"**Offsets**: on the {o['n_shifts']} time-shifted test clips the detector measured the shift with "
+        f"confidence on {o['synchronizable_share']:.0%}, with a median error of "
+        f'{o["median_abs_error_ms"]:.0f} ms; elsewhere it says "cannot tell" rather than guess.'
+    )
+st.caption(
+    "Walk through the pages in order: the data, the damage, the features, the decision, the "
+    "model, and finally your own clip."
+)

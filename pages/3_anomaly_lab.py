@@ -12,9 +12,11 @@ KINDS = {"time_shift": "Time shift", "noise": "Noise", "mute": "Mute", "distort"
 
 st.title("Anomaly Lab")
 cache.start_mfcc_warm_up()
-st.markdown("Pick a clip and one kind of damage, render it, and compare the two side by side. "
-            f"The lab works on the first {cache.LAB_SECONDS} s of a clip at up to {cache.LAB_MAX_HEIGHT} p, "
-            "so rendering takes seconds.")
+st.markdown(
+    "Pick a clip and one kind of damage, render it, and compare the two side by side. "
+    f"The lab works on the first {cache.LAB_SECONDS} s of a clip at up to {cache.LAB_MAX_HEIGHT} p, "
+    "so rendering takes seconds."
+)
 
 source_col, damage_col = st.columns(2)
 with source_col:
@@ -43,8 +45,13 @@ if render and clip is not None:
         with st.spinner("Rendering both clips..."):
             pair = cache.lab_render(controls[0], clip, kind, params)
         st.session_state["lab_result"] = {
-            "controls": controls, "label": label, "kind": kind, "params": dict(params), **pair,
-            "sha_original": upload.sha256(pair["original"]), "sha_altered": upload.sha256(pair["altered"]),
+            "controls": controls,
+            "label": label,
+            "kind": kind,
+            "params": dict(params),
+            **pair,
+            "sha_original": upload.sha256(pair["original"]),
+            "sha_altered": upload.sha256(pair["altered"]),
         }
     except AvcoreError as exc:
         st.error(str(exc))
@@ -63,21 +70,33 @@ if result:
     left.video(result["original"])
     right.markdown("**Altered**")
     right.video(result["altered"])
-    right.download_button("Download the altered clip", result["altered"], file_name=f"altered-{result['kind']}.mp4",
-                          mime="video/mp4", on_click="ignore", key="lab_download")
+    right.download_button(
+        "Download the altered clip",
+        result["altered"],
+        file_name=f"altered-{result['kind']}.mp4",
+        mime="video/mp4",
+        on_click="ignore",
+        key="lab_download",
+    )
     try:
         with st.spinner("Checking both clips..."):
-            analyses = {"original": cache.analysis(result["sha_original"], result["original"]),
-                        "altered": cache.analysis(result["sha_altered"], result["altered"])}
+            analyses = {
+                "original": cache.analysis(result["sha_original"], result["original"]),
+                "altered": cache.analysis(result["sha_altered"], result["altered"]),
+            }
         for col, (name, analysis) in zip((left, right), analyses.items()):
             verdict = Checker.decide(analysis)
             box = col.success if verdict.state == ALIGNED else col.error if verdict.state == MISALIGNED else col.info
-            box(f"The detector on the {name} clip: **{verdict.state}**. {verdict.headline()[0].upper()}"
-                f"{verdict.headline()[1:]}.")
+            box(
+                f"The detector on the {name} clip: **{verdict.state}**. {verdict.headline()[0].upper()}"
+                f"{verdict.headline()[1:]}."
+            )
             col.caption("; ".join(verdict.reasons))
         st.plotly_chart(plots.sync_curves({name: a.clip.curves for name, a in analyses.items()}), width="stretch")
-        st.caption("Each curve is scaled to its own peak. A time shift slides the orange sound curve along "
-                   "the blue one; noise flattens its peaks; mute removes it; distort squeezes the motion curve.")
+        st.caption(
+            "Each curve is scaled to its own peak. A time shift slides the orange sound curve along "
+            "the blue one; noise flattens its peaks; mute removes it; distort squeezes the motion curve."
+        )
     except AvcoreError as exc:
         st.error(str(exc))
     st.page_link("pages/4_features.py", label="See the features of both clips", icon=":material/insights:")

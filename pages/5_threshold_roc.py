@@ -16,14 +16,21 @@ st.title("Threshold & ROC")
 scores = cache.test_scores()
 methods = [c for c in scores.columns if c in summary.METHOD_NAMES and c != summary.BASELINE]
 active = sidebar.active_method()
-method = st.selectbox("Method", methods, index=methods.index(active) if active in methods else 0,
-                      format_func=summary.name, key="roc_method")
+method = st.selectbox(
+    "Method",
+    methods,
+    index=methods.index(active) if active in methods else 0,
+    format_func=summary.name,
+    key="roc_method",
+)
 y = scores["y"].to_numpy()
 p = scores[method].to_numpy()
 baseline = float((y == 0).mean())
-st.caption(f"The method's p(misaligned) for each of the {len(y)} test clips it never trained on, {int(y.sum())} of "
-           f"them misaligned. Answering 'always aligned' scores accuracy {baseline:.3f}. {glossary.SHARES}",
-           help=glossary.P_MISALIGNED)
+st.caption(
+    f"The method's p(misaligned) for each of the {len(y)} test clips it never trained on, {int(y.sum())} of "
+    f"them misaligned. Answering 'always aligned' scores accuracy {baseline:.3f}. {glossary.SHARES}",
+    help=glossary.P_MISALIGNED,
+)
 
 
 def _to_youden(threshold: float) -> None:
@@ -35,16 +42,24 @@ def operating_point(y: np.ndarray, p: np.ndarray) -> None:
     youden = plots.youden_threshold(y, p)
     slider, button = st.columns([4, 1], vertical_alignment="bottom")
     st.session_state.setdefault("roc_threshold", DECISION_THRESHOLD)
-    threshold = slider.slider("Threshold: a clip is called misaligned when p(misaligned) is at least",
-                              0.0, 1.0, step=0.01, key="roc_threshold", help=glossary.P_MISALIGNED)
-    button.button(f"Youden optimum ({youden:.2f})", on_click=_to_youden, args=(youden,), key="roc_youden",
-                  help=glossary.YOUDEN)
+    threshold = slider.slider(
+        "Threshold: a clip is called misaligned when p(misaligned) is at least",
+        0.0,
+        1.0,
+        step=0.01,
+        key="roc_threshold",
+        help=glossary.P_MISALIGNED,
+    )
+    button.button(
+        f"Youden optimum ({youden:.2f})", on_click=_to_youden, args=(youden,), key="roc_youden", help=glossary.YOUDEN
+    )
     pred = (p >= threshold).astype(int)
     m = metric_row(y, pred, p)
     cells = st.columns(5)
     help_ = glossary.METRICS
-    cells[0].metric("Accuracy", f"{m['accuracy']:.3f}", f"{m['accuracy'] - baseline:+.3f} vs always aligned",
-                    help=help_["Accuracy"])
+    cells[0].metric(
+        "Accuracy", f"{m['accuracy']:.3f}", f"{m['accuracy'] - baseline:+.3f} vs always aligned", help=help_["Accuracy"]
+    )
     cells[1].metric("Precision", f"{m['precision']:.3f}", help=help_["Precision"])
     cells[2].metric("Recall", f"{m['recall']:.3f}", help=help_["Recall"])
     cells[3].metric("F1", f"{m['f1']:.3f}", help=help_["F1"])

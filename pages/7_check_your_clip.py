@@ -43,31 +43,50 @@ def draw_card(name: str, verdict: Verdict, method: str, facts: dict | None) -> N
         interval = None
         if verdict.offset_ci_ms is not None:
             interval = f"likely {verdict.offset_ci_ms[0]:+.0f} to {verdict.offset_ci_ms[1]:+.0f} ms"
-        cells[0].metric("Offset (sound vs picture)", shown, interval, delta_color="off", delta_arrow="off",
-                        help="How late the sound is against the picture, in milliseconds; negative: the sound "
-                             "comes early.")
-        cells[1].metric("Decided by", EVIDENCE_WORDS[verdict.evidence],
-                        help="What in the clip decided the verdict: a face whose mouth the sound follows, sound "
-                             "events with a visible cause, or traces that damage leaves in a file.")
-        cells[2].metric("Damage found", "none" if verdict.damage == "aligned" else verdict.damage.replace("_", " "),
-                        f"{verdict.p_damage:.0%} likely", delta_color="off", delta_arrow="off",
-                        help="The damage detector's reading of the file itself: missing or replaced sound, a "
-                             "delay's silence, a warped frame clock. Finding none does not mean the clip is in sync.")
+        cells[0].metric(
+            "Offset (sound vs picture)",
+            shown,
+            interval,
+            delta_color="off",
+            delta_arrow="off",
+            help="How late the sound is against the picture, in milliseconds; negative: the sound comes early.",
+        )
+        cells[1].metric(
+            "Decided by",
+            EVIDENCE_WORDS[verdict.evidence],
+            help="What in the clip decided the verdict: a face whose mouth the sound follows, sound "
+            "events with a visible cause, or traces that damage leaves in a file.",
+        )
+        cells[2].metric(
+            "Damage found",
+            "none" if verdict.damage == "aligned" else verdict.damage.replace("_", " "),
+            f"{verdict.p_damage:.0%} likely",
+            delta_color="off",
+            delta_arrow="off",
+            help="The damage detector's reading of the file itself: missing or replaced sound, a "
+            "delay's silence, a warped frame clock. Finding none does not mean the clip is in sync.",
+        )
         st.markdown("\n".join(f"- {r[0].upper() + r[1:]}" for r in verdict.reasons))
         st.caption(f"Tolerance: {verdict.tolerance.describe()}.")
         if facts:
-            st.caption(f"{facts['duration_s']} s · {facts['resolution']} · {facts['fps']} fps · audio: {facts['audio']}")
+            st.caption(
+                f"{facts['duration_s']} s · {facts['resolution']} · {facts['fps']} fps · audio: {facts['audio']}"
+            )
 
 
 def tolerance_control() -> Tolerance:
     with st.expander("Tolerance", icon=":material/tune:"):
-        st.caption("How far the sound may be off and still count as in sync. The default is ITU-R BT.1359's "
-                   "detectability window: viewers notice sound more than 45 ms early or 125 ms late.")
+        st.caption(
+            "How far the sound may be off and still count as in sync. The default is ITU-R BT.1359's "
+            "detectability window: viewers notice sound more than 45 ms early or 125 ms late."
+        )
         early, late = st.columns(2)
-        e = early.number_input("Sound early by at most (ms)", 0, 500, int(DEFAULT_TOLERANCE.early_ms), 5,
-                               key="check_tol_early")
-        lt = late.number_input("Sound late by at most (ms)", 0, 500, int(DEFAULT_TOLERANCE.late_ms), 5,
-                               key="check_tol_late")
+        e = early.number_input(
+            "Sound early by at most (ms)", 0, 500, int(DEFAULT_TOLERANCE.early_ms), 5, key="check_tol_early"
+        )
+        lt = late.number_input(
+            "Sound late by at most (ms)", 0, 500, int(DEFAULT_TOLERANCE.late_ms), 5, key="check_tol_late"
+        )
     return Tolerance(float(e), float(lt))
 
 
@@ -81,8 +100,14 @@ def analyse(uploaded, method: str, status) -> None:
             analysis = cache.analysis(sha, path)
             status.write("Reading the clip's facts...")
             facts = cache.clip_facts(sha, path)
-        st.session_state["check_result"] = {"key": (uploaded.file_id, method), "name": uploaded.name, "sha": sha,
-                                            "analysis": analysis, "facts": facts, "method": method}
+        st.session_state["check_result"] = {
+            "key": (uploaded.file_id, method),
+            "name": uploaded.name,
+            "sha": sha,
+            "analysis": analysis,
+            "facts": facts,
+            "method": method,
+        }
         status.update(label=f"{plain(uploaded.name)}: analysis complete", state="complete", expanded=False)
     except AvcoreError as exc:
         status.update(label=f"{plain(uploaded.name)}: could not be analysed", state="error", expanded=False)
@@ -104,9 +129,11 @@ def verdict_of(result: dict, uploaded, tolerance: Tolerance) -> Verdict:
 
 st.title("Check your clip")
 cap_mb = upload.max_mb()
-st.markdown(f"Upload an **mp4, webm, mov, mkv or avi** file of up to **{cap_mb} MB**. The first "
-            f"{DEFAULT_MAX_SECONDS:.0f} s are analysed. Your file is deleted from the server as soon as "
-            "the analysis is done.")
+st.markdown(
+    f"Upload an **mp4, webm, mov, mkv or avi** file of up to **{cap_mb} MB**. The first "
+    f"{DEFAULT_MAX_SECONDS:.0f} s are analysed. Your file is deleted from the server as soon as "
+    "the analysis is done."
+)
 uploaded = st.file_uploader(upload.uploader_label("Your clip"), type=list(upload.VIDEO_TYPES), key="check_upload")
 method = sidebar.active_method()
 tolerance = tolerance_control()
@@ -118,8 +145,10 @@ if new_clip:
 result = st.session_state.get("check_result")
 if result is None:
     if uploaded is None:
-        st.info(f"No clip yet. A file over {cap_mb} MB is refused before it is sent (a red mark on its name). "
-                "Tip: damage a clip in the Anomaly Lab, download it, and check it here.")
+        st.info(
+            f"No clip yet. A file over {cap_mb} MB is refused before it is sent (a red mark on its name). "
+            "Tip: damage a clip in the Anomaly Lab, download it, and check it here."
+        )
     st.stop()
 if uploaded is None:
     st.caption(f"Last clip checked: {plain(result['name'])} (upload it again to prepare a fixed copy).")
@@ -132,9 +161,11 @@ draw_card(result["name"], verdict, result["method"], result["facts"])
 if uploaded is not None and uploaded.size <= PLAYER_MAX_BYTES:
     st.video(uploaded)
 elif uploaded is not None:
-    st.caption(f"No player for clips over {PLAYER_MAX_BYTES // 10**6} MB: the server streams a player's file from "
-               "memory, a copy for every request the browser makes, and three such clips at once would not fit. "
-               "The fixed and the nudged clips below still play.")
+    st.caption(
+        f"No player for clips over {PLAYER_MAX_BYTES // 10**6} MB: the server streams a player's file from "
+        "memory, a copy for every request the browser makes, and three such clips at once would not fit. "
+        "The fixed and the nudged clips below still play."
+    )
 
 if len(verdict.track) > 1:  # a clip longer than one analysis window
     st.plotly_chart(plots.offset_track(verdict.track, verdict.tolerance, verdict.drift_ms_per_min), width="stretch")
@@ -143,7 +174,9 @@ events = clip.sync
 left, right = st.columns([3, 2])
 left.plotly_chart(plots.sync_curves({"your clip": clip.curves}), width="stretch")
 if events.best_region is not None:
-    right.plotly_chart(plots.source_map(result["facts"]["frame"], events.source_map, events.best_region), width="stretch")
+    right.plotly_chart(
+        plots.source_map(result["facts"]["frame"], events.source_map, events.best_region), width="stretch"
+    )
     marked = verdict.offset_ms if verdict.evidence == "events" else None
     left.plotly_chart(plots.cross_correlation(events.lags_ms, events.correlation, marked), width="stretch")
 else:
@@ -153,10 +186,13 @@ if spoken is not None and spoken.lags_ms.size:
     # the speaking face's own lag curve; its marker is the verdict's offset, which has the
     # speaker's natural lead taken off, so it sits a few ms from the curve's peak
     marked = verdict.offset_ms if verdict.evidence == "speech" else None
-    st.plotly_chart(plots.cross_correlation(spoken.lags_ms, spoken.score, marked, "mouth against speech"),
-                    width="stretch")
-    st.caption("How well the speaking face's mouth agrees with the speech band of the sound at each lag "
-               "(a mean Fisher-transformed correlation); a clear single peak means a measured offset.")
+    st.plotly_chart(
+        plots.cross_correlation(spoken.lags_ms, spoken.score, marked, "mouth against speech"), width="stretch"
+    )
+    st.caption(
+        "How well the speaking face's mouth agrees with the speech band of the sound at each lag "
+        "(a mean Fisher-transformed correlation); a clear single peak means a measured offset."
+    )
 
 if uploaded is None:
     st.stop()
@@ -179,26 +215,52 @@ with fix_col:
         if fix and fix["key"] == result["key"]:
             st.video(fix["data"])
             _, _, word, box = STYLES[fix["recheck"].state]
-            box(f"Checked again: {word.lower()}. {fix['recheck'].headline()[0].upper()}{fix['recheck'].headline()[1:]}.")
-            st.download_button("Download the fixed clip", fix["data"], file_name=f"fixed-{result['name']}",
-                               mime="video/mp4", on_click="ignore", key="check_fix_download")
+            box(
+                f"Checked again: {word.lower()}. {fix['recheck'].headline()[0].upper()}{fix['recheck'].headline()[1:]}."
+            )
+            st.download_button(
+                "Download the fixed clip",
+                fix["data"],
+                file_name=f"fixed-{result['name']}",
+                mime="video/mp4",
+                on_click="ignore",
+                key="check_fix_download",
+            )
     else:
-        st.caption("A fix is offered only when the offset was measured exactly: a wrong fix would damage a "
-                   "good clip. You can still move the sound by hand.")
+        st.caption(
+            "A fix is offered only when the offset was measured exactly: a wrong fix would damage a "
+            "good clip. You can still move the sound by hand."
+        )
 with nudge_col:
     st.subheader("Move the sound by hand")
-    nudge = st.slider("Move the sound (ms; above 0: later, below 0: earlier)", -1000, 1000, 0, 10, key="check_nudge",
-                      help="Preview the clip with its sound moved by this much, and download it.")
+    nudge = st.slider(
+        "Move the sound (ms; above 0: later, below 0: earlier)",
+        -1000,
+        1000,
+        0,
+        10,
+        key="check_nudge",
+        help="Preview the clip with its sound moved by this much, and download it.",
+    )
     if st.button("Preview", key="check_nudge_button", disabled=nudge == 0):
         try:
             with st.spinner("Re-encoding with the sound moved..."):
-                st.session_state["check_nudged"] = {"key": result["key"], "ms": nudge,
-                                                    "data": cache.retimed_clip(result["sha"], uploaded, float(nudge))}
+                st.session_state["check_nudged"] = {
+                    "key": result["key"],
+                    "ms": nudge,
+                    "data": cache.retimed_clip(result["sha"], uploaded, float(nudge)),
+                }
         except AvcoreError as exc:
             st.error(str(exc))
     nudged = st.session_state.get("check_nudged")
     if nudged and nudged["key"] == result["key"]:
         st.caption(f"The sound moved {abs(nudged['ms'])} ms {'later' if nudged['ms'] > 0 else 'earlier'}:")
         st.video(nudged["data"])
-        st.download_button("Download this version", nudged["data"], file_name=f"moved-{nudged['ms']:+d}ms-{result['name']}",
-                           mime="video/mp4", on_click="ignore", key="check_nudge_download")
+        st.download_button(
+            "Download this version",
+            nudged["data"],
+            file_name=f"moved-{nudged['ms']:+d}ms-{result['name']}",
+            mime="video/mp4",
+            on_click="ignore",
+            key="check_nudge_download",
+        )

@@ -13,14 +13,20 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 START_TIMEOUT_S = 60
@@ -39,8 +45,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(data_dir: str | os.PathLike, *, port: int | None = None, log: Path | None = None,
-               app_dir: Path = ROOT) -> Iterator[AppServer]:
+def app_server(
+    data_dir: str | os.PathLike, *, port: int | None = None, log: Path | None = None, app_dir: Path = ROOT
+) -> Iterator[AppServer]:
     """A fresh `streamlit run streamlit_app.py` in `app_dir` with AVCORE_DATA at `data_dir`,
     yielded once it answers its health check and always stopped afterwards. Its output goes to
     `log` (else nowhere), which the error names when the server does not come up. The benchmark
@@ -50,9 +57,21 @@ def app_server(data_dir: str | os.PathLike, *, port: int | None = None, log: Pat
     with open(log or os.devnull, "w") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-             "--server.port", str(port)],
-            cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "streamlit_app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+            ],
+            cwd=app_dir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             url = f"http://127.0.0.1:{port}"

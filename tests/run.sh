@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command (README, CI): a fresh virtualenv with everything the tests need, then pytest.
+# The one test command (README, CI): a fresh virtualenv with everything the tests need, the
+# linter and the formatter check (configured in pyproject.toml), then pytest.
 # Browser tests drive Debian's chromium; it is installed with apt when missing and we are root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,4 +9,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
 exec .venv/bin/python -m pytest "$@"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import real_clip
 
 from avcore import AvcoreError, anomalies, media
-from conftest import real_clip
 
 
 def _best_lag_ms(ref: np.ndarray, shifted: np.ndarray, max_ms: float = 1500) -> float:

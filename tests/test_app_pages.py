@@ -10,9 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT, SHARED, real_clip
+from streamlit.testing.v1 import AppTest
 
 UNEXPECTED = "Something went wrong on this page"
 
@@ -68,8 +67,9 @@ print(" ".join(m for m in ("numpy", "pandas", "pyarrow", "cv2") if m in sys.modu
 def test_first_page_loads_no_heavy_library():
     """The Overview must render within 3 s of the server starting; importing pandas alone took
     0.4 s of that. In a fresh interpreter: this one has long imported everything."""
-    run = subprocess.run([sys.executable, "-c", FIRST_PAGE_PROBE], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_PAGE_PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == ""
 
@@ -240,8 +240,12 @@ def upload_page(app: AppTest, name: str, data: bytes) -> AppTest:
 
 def card_word(at: AppTest) -> str:
     """The verdict card's headline word, matched whole: "ALIGNED" is inside "MISALIGNED"."""
-    words = [w for m in at.markdown for w in ("IN SYNC", "OUT OF SYNC OR DAMAGED", "NOT VERIFIED")
-             if m.value.startswith("## ") and m.value.endswith(f" {w}]")]
+    words = [
+        w
+        for m in at.markdown
+        for w in ("IN SYNC", "OUT OF SYNC OR DAMAGED", "NOT VERIFIED")
+        if m.value.startswith("## ") and m.value.endswith(f" {w}]")
+    ]
     assert len(words) == 1, [m.value for m in at.markdown]
     return words[0]
 
@@ -366,8 +370,9 @@ def test_lab_shows_an_upload_name_as_plain_text(app):
 
     at = open_page(app, "3_anomaly_lab")
     at.radio(key="lab_origin").set_value("Upload").run()
-    at.file_uploader(key="lab_upload").set_value((MARKDOWN_NAME, real_clip("short-480p-24fps.mp4").read_bytes(),
-                                                  "video/mp4")).run()
+    at.file_uploader(key="lab_upload").set_value(
+        (MARKDOWN_NAME, real_clip("short-480p-24fps.mp4").read_bytes(), "video/mp4")
+    ).run()
     at.radio(key="lab_kind").set_value("mute").run()
     clean(at.button(key="lab_render").click().run())
     assert at.subheader[0].value.startswith(f"{plain(MARKDOWN_NAME)}: Mute")

@@ -13,14 +13,15 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import AVE, MEDIA
 
 from avcore import AvcoreError, anomalies, ave, media
-from conftest import AVE, MEDIA
 
 TOL_S = 0.15  # frame and audio-packet rounding of a cut
 
 
 # ----- the real annotation file -------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def real_annotations() -> pd.DataFrame:
@@ -66,6 +67,7 @@ def test_csv_round_trip_keeps_commas(real_annotations, tmp_path):
 
 
 # ----- a made annotation file ---------------------------------------------------------------
+
 
 def _write(tmp_path, text: str, name: str = "Annotations.txt"):
     path = tmp_path / name
@@ -145,6 +147,7 @@ def test_folder_instead_of_file_is_an_error(tmp_path):
 
 # ----- a local copy as one table ------------------------------------------------------------
 
+
 def test_load_table_finds_each_video_beside_the_file_or_in_AVE(tmp_path):
     _write(tmp_path, "Bark&beside&good&0&2\nGoat&inside&good&1&4\nCat&absent&good&0&3\n")
     (tmp_path / "AVE").mkdir()
@@ -165,6 +168,7 @@ def test_load_table_of_nothing_is_an_error(tmp_path):
 
 
 # ----- the generation rules, without ffmpeg -------------------------------------------------
+
 
 @pytest.mark.parametrize("start, end", [(0, 10), (3, 9.64), (1, 4), (0, 2), (7, 8), (2, 3.5)])
 def test_plan_tiles_the_segment_with_pieces_of_at_least_1s(start, end):
@@ -263,7 +267,10 @@ def trimmed(fake_ave, tmp_path_factory):
     calls = []
     out = tmp_path_factory.mktemp("samples")
     df = ave.trim_segments(
-        ave.parse_annotations(fake_ave / "Annotations.txt"), fake_ave, out, seed=11,
+        ave.parse_annotations(fake_ave / "Annotations.txt"),
+        fake_ave,
+        out,
+        seed=11,
         progress=lambda done, total: calls.append((done, total)),
     )
     return df, out, calls
@@ -297,8 +304,12 @@ def test_trim_pieces_lie_inside_their_segment_and_tile_it(trimmed, fake_ave):
     segments = segments[segments["Duration"] > 0]
     assert len(segments) == 5
     for seg in segments.itertuples():
-        mine = df[(df["VideoID"] == seg.VideoID) & (df["Category"] == seg.Category)
-                  & (df["StartTime"] >= seg.StartTime) & (df["EndTime"] <= seg.End + 1e-3)]
+        mine = df[
+            (df["VideoID"] == seg.VideoID)
+            & (df["Category"] == seg.Category)
+            & (df["StartTime"] >= seg.StartTime)
+            & (df["EndTime"] <= seg.End + 1e-3)
+        ]
         mine = mine.sort_values("StartTime")
         assert 1 <= len(mine) <= 3
         assert mine["StartTime"].iloc[0] == pytest.approx(seg.StartTime)
@@ -307,8 +318,14 @@ def test_trim_pieces_lie_inside_their_segment_and_tile_it(trimmed, fake_ave):
         if seg.End - seg.StartTime < 2:
             assert len(mine) == 1
     assert len(df) == sum(
-        len(df[(df["VideoID"] == s.VideoID) & (df["Category"] == s.Category)
-               & (df["StartTime"] >= s.StartTime) & (df["EndTime"] <= s.End + 1e-3)])
+        len(
+            df[
+                (df["VideoID"] == s.VideoID)
+                & (df["Category"] == s.Category)
+                & (df["StartTime"] >= s.StartTime)
+                & (df["EndTime"] <= s.End + 1e-3)
+            ]
+        )
         for s in segments.itertuples()
     )
     assert (df["EndTime"] - df["StartTime"] >= 1 - 1e-9).all()

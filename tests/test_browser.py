@@ -9,14 +9,21 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from appserver import CHROMIUM_ARGS, app_server, wait_idle
 from conftest import ROOT, real_clip
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-PAGES = {"home": "", "data": "data", "lab": "lab", "signals": "signals", "roc": "roc", "model": "model", "check": "check"}
+PAGES = {
+    "home": "",
+    "data": "data",
+    "lab": "lab",
+    "signals": "signals",
+    "roc": "roc",
+    "model": "model",
+    "check": "check",
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +62,9 @@ def phone(browser):
     context.close()
 
 
-CHARTS_DRAWN = ("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
-                ".every(c => c.querySelector('.main-svg'))")
+CHARTS_DRAWN = (
+    "() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")].every(c => c.querySelector('.main-svg'))"
+)
 
 
 VERDICT_WORDS = ("IN SYNC", "OUT OF SYNC OR DAMAGED", "NOT VERIFIED")
@@ -182,8 +190,10 @@ def test_nudge_previews_the_sound_moved(server, page, click_clip):
     thumb.focus()
     for _ in range(25):  # 10 ms a step
         thumb.press("ArrowRight")
-    page.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stSlider']\")]"
-                           ".some(s => s.innerText.includes('250'))", timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll(\"[data-testid='stSlider']\")].some(s => s.innerText.includes('250'))",
+        timeout=30_000,
+    )
     settle(page)
     page.get_by_role("button", name="Preview").click()
     page.get_by_text("The sound moved 250 ms later:").wait_for(timeout=90_000)
@@ -206,14 +216,16 @@ def test_threshold_slider_changes_the_metrics(server, page):
     open_page(page, server, "roc")
     page.wait_for_function(  # each score has its tooltip
         "document.querySelectorAll(\"[data-testid='stMetric'] [data-testid='stTooltipIcon']\").length === 5",
-        timeout=30_000)
+        timeout=30_000,
+    )
     before = metric_values(page)
     thumb = page.locator("[data-testid='stSlider'] input[type='range']").first
     thumb.focus()
     thumb.press("End")  # threshold 1.0: (almost) nothing is called misaligned any more
     page.wait_for_function(
         "before => [...document.querySelectorAll(\"[data-testid='stMetricValue']\")].map(e => e.innerText).join('|') !== before",
-        arg="|".join(before), timeout=30_000,
+        arg="|".join(before),
+        timeout=30_000,
     )
     settle(page)
     assert metric_values(page) != before
@@ -254,8 +266,9 @@ def test_mlp_loss_curve_grows_while_training(server, page):
     epochs = page.locator("[data-testid='stSlider'] input[type='range']").first
     epochs.focus()
     epochs.press("End")  # 200 epochs: long enough to watch the curve grow
-    page.wait_for_function("() => document.querySelector(\"[data-testid='stSlider']\").innerText.includes('200')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-testid='stSlider']\").innerText.includes('200')", timeout=30_000
+    )
     wait_idle(page)
     page.get_by_role("button", name="Train").click()
     first = page.wait_for_function(LIVE_CURVE, timeout=120_000, polling=100).json_value()
@@ -281,9 +294,11 @@ TABLE_BOXES = """() => [...document.querySelectorAll("[data-testid='stMain'] tab
 def test_phone_sidebar_closes_and_tables_scroll(server, phone):
     open_page(phone, server, "home")
     # the style rides in the sidebar's Markdown, which can arrive after the page's tables
-    phone.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stMain'] table\")].some(t => "
-                            "getComputedStyle(t.closest(\"[data-testid='stMarkdownContainer']\")).overflowX === 'auto')",
-                            timeout=30_000)
+    phone.wait_for_function(
+        "() => [...document.querySelectorAll(\"[data-testid='stMain'] table\")].some(t => "
+        "getComputedStyle(t.closest(\"[data-testid='stMarkdownContainer']\")).overflowX === 'auto')",
+        timeout=30_000,
+    )
     boxes = phone.evaluate(TABLE_BOXES)
     assert boxes and any(b["scrollWidth"] > b["clientWidth"] for b in boxes), boxes  # the results table is wider
     for box in boxes:
@@ -300,8 +315,10 @@ def test_phone_sidebar_closes_and_tables_scroll(server, phone):
     phone.wait_for_function("() => document.querySelector('h1')?.innerText === 'Threshold & ROC'", timeout=60_000)
     settle(phone)
     phone.wait_for_function(f"({SIDEBAR_RIGHT})() <= 0", timeout=30_000)
-    charts = phone.evaluate("() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
-                            ".map(c => c.getBoundingClientRect().right)")
+    charts = phone.evaluate(
+        "() => [...document.querySelectorAll(\"[data-testid='stPlotlyChart']\")]"
+        ".map(c => c.getBoundingClientRect().right)"
+    )
     assert charts and max(charts) <= 390, charts  # the figures fit the screen
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SHARED
 
 from avcore import syncbench
 from avcore.check import check_clip
-from conftest import SHARED
 
 SYNC_MEDIA = SHARED / "media" / "sync"
 
@@ -29,8 +29,16 @@ def test_sound_early_on_a_talking_head_is_measured_by_its_face(tmp_path):
     heard 850 ms before the mouth says it. The music-free room gives the events path nothing."""
     src = talking("retalk-2.mp4")
     length = 5.0 - 0.85
-    case = syncbench.Case("retalk-2.mp4", "talking", "shift", -850.0, str(tmp_path / "early.mp4"),
-                          (str(src), 0.0), (str(src), 0.85), length)
+    case = syncbench.Case(
+        "retalk-2.mp4",
+        "talking",
+        "shift",
+        -850.0,
+        str(tmp_path / "early.mp4"),
+        (str(src), 0.0),
+        (str(src), 0.85),
+        length,
+    )
     assert syncbench.make_case(case) is None
     v = check_clip(case.path)
     assert v.state == "misaligned" and v.evidence == "speech", v

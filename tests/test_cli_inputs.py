@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from avcore.cli import main
-from conftest import ROOT
 
 
 def cli(*args, tmpdir: Path | None = None) -> subprocess.CompletedProcess:
@@ -44,6 +44,7 @@ def refused(proc: subprocess.CompletedProcess, words: str) -> str:
 
 # ----- AVE annotation files ---------------------------------------------------------------------
 
+
 def test_ave_errors_never_quote_the_file(tmp_path):
     secret = "TOP-SECRET-LINE=42"
     path = tmp_path / "notes.txt"
@@ -69,6 +70,7 @@ def test_ave_refuses_a_huge_file(tmp_path):
 
 
 # ----- clips -------------------------------------------------------------------------------------
+
 
 def short_clip(path: Path, frames: int = 10) -> Path:
     import numpy as np
@@ -106,6 +108,7 @@ def test_a_still_image_is_not_a_video(tmp_path, ext):
 
 
 # ----- output paths ----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
@@ -157,8 +160,19 @@ def test_other_h264_containers_are_written(tmp_path, clip, ext):
 
 # ----- amounts -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("option, value", [("--ms", "nan"), ("--ms", "inf"), ("--snr-db", "nan"), ("--snr-db", "inf"),
-                                           ("--snr-db", "-inf"), ("--strength", "nan"), ("--strength", "inf")])
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--ms", "nan"),
+        ("--ms", "inf"),
+        ("--snr-db", "nan"),
+        ("--snr-db", "inf"),
+        ("--snr-db", "-inf"),
+        ("--strength", "nan"),
+        ("--strength", "inf"),
+    ],
+)
 def test_non_finite_amounts_are_refused(tmp_path, clip, option, value):
     kind = {"--ms": "time_shift", "--snr-db": "noise", "--strength": "distort"}[option]
     proc = cli("anomaly", clip, tmp_path / "out.mp4", "--type", kind, f"{option}={value}")
@@ -171,11 +185,14 @@ def test_a_shift_as_long_as_the_clip_is_refused_at_once(tmp_path, clip, ms):
     import time
 
     start = time.monotonic()
-    refused(cli("anomaly", clip, tmp_path / "out.mp4", "--type", "time_shift", f"--ms={ms}"), "not shorter than the clip")
+    refused(
+        cli("anomaly", clip, tmp_path / "out.mp4", "--type", "time_shift", f"--ms={ms}"), "not shorter than the clip"
+    )
     assert time.monotonic() - start < 10
 
 
 # ----- being stopped ---------------------------------------------------------------------------
+
 
 def ffmpeg_children(marker: str) -> list[int]:
     """Processes whose command line names `marker` (the test's own temporary folder)."""
@@ -201,13 +218,39 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
     from avcore import ffmpeg
 
     long_clip = tmp_path / "long.mp4"
-    ffmpeg.run(["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine",
-                "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(long_clip)])
+    ffmpeg.run(
+        [
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine",
+            "-t",
+            "40",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            str(long_clip),
+        ]
+    )
     temp = tmp_path / "temp"
     temp.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "avcore", "anomaly", str(long_clip), str(tmp_path / "out.mp4"),
-                             "--type", "distort"], cwd=ROOT, env={**os.environ, "TMPDIR": str(temp)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "avcore", "anomaly", str(long_clip), str(tmp_path / "out.mp4"), "--type", "distort"],
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(temp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not ffmpeg_children(f"{temp}/avcore-") and time.monotonic() < deadline:  # the encode is under way
         time.sleep(0.1)
@@ -221,6 +264,7 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
 
 
 # ----- model folders ---------------------------------------------------------------------------
+
 
 class Payload:
     """Unpickling this creates the file `marker`: what a hostile model file could do instead."""
@@ -284,4 +328,7 @@ def test_a_torch_file_is_read_as_weights_only(tmp_path, clip):
 def test_a_models_folder_missing_a_file_is_a_message(tmp_path, clip, missing):
     folder = models_copy(tmp_path / "models")
     (folder / missing).unlink()
-    refused(cli("score", clip, "--models", folder), "No trained models" if missing == "detector.pkl" else f"has no {missing}")
+    refused(
+        cli("score", clip, "--models", folder),
+        "No trained models" if missing == "detector.pkl" else f"has no {missing}",
+    )

@@ -18,7 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_metadata_columns_and_balance(tiny_dataset):
     meta = pd.read_csv(tiny_dataset / "metadata.csv")
-    for col in ["VideoID", "StartTime", "EndTime", "Label", "MisalignmentType", "Category", "FilePath", "Duration", "ShiftMs", "Split"]:
+    for col in [
+        "VideoID",
+        "StartTime",
+        "EndTime",
+        "Label",
+        "MisalignmentType",
+        "Category",
+        "FilePath",
+        "Duration",
+        "ShiftMs",
+        "Split",
+    ]:
         assert col in meta.columns
     assert (meta["Label"] == "aligned").mean() == pytest.approx(0.5, abs=0.05)
     counts = meta.loc[meta["Label"] == "misaligned", "MisalignmentType"].value_counts()
@@ -52,8 +63,14 @@ def test_plan_is_the_same_in_every_process():
     """Each process hashes strings with its own seed; the plan must not depend on it."""
     code = "from avcore import dataset; print([(p.seed, p.anomaly, p.split) for p in dataset.plan(40, seed=5)])"
     plans = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                       env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        ).stdout
         for hash_seed in ("1", "2", "3")
     }
     assert len(plans) == 1

@@ -6,11 +6,11 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import real_clip
 
 from avcore import anomalies, cues, sync
 from avcore.models import detector
 from avcore.scoring import Scorer
-from conftest import real_clip
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +72,20 @@ def test_an_advance_is_measured_from_the_missing_audio_start(scorer, damaged):
 
 def _row(**values) -> dict[str, float]:
     """A measurement row of a clean clip where sync cannot tell, with `values` changed."""
-    base = {k: 0.0 for k in ("audio_missing", "leading_silence_s", "spectral_flatness", "floor_hf_flatness",
-                             "av_duration_diff_s", "sync_peak_minus_zero", "sync_synchronizable", "sync_confidence",
-                             "silence_ratio")}
+    base = {
+        k: 0.0
+        for k in (
+            "audio_missing",
+            "leading_silence_s",
+            "spectral_flatness",
+            "floor_hf_flatness",
+            "av_duration_diff_s",
+            "sync_peak_minus_zero",
+            "sync_synchronizable",
+            "sync_confidence",
+            "silence_ratio",
+        )
+    }
     base.update(av_duration_ratio=1.0, floor_hf_db=-60.0, sync_abs_offset_ms=np.nan, sync_offset_ms=np.nan)
     return base | values
 
@@ -115,7 +126,9 @@ def test_cannot_tell_is_not_evidence():
 def test_an_unclaimed_lag_counts_only_above_chance():
     far = _row(sync_abs_offset_ms=900.0, sync_offset_ms=900.0)
     assert detector.evidence(far | {"sync_confidence": 2.0})["weak_shift"] == 0
-    assert detector.evidence(far | {"sync_confidence": 3.5})["weak_shift"] == pytest.approx(3.5 - detector.WEAK_SYNC_FLOOR)
+    assert detector.evidence(far | {"sync_confidence": 3.5})["weak_shift"] == pytest.approx(
+        3.5 - detector.WEAK_SYNC_FLOOR
+    )
     near = _row(sync_abs_offset_ms=40.0, sync_offset_ms=40.0, sync_confidence=3.5)
     assert detector.evidence(near)["weak_shift"] == 0  # a lag this small is no shift
     claimed = far | {"sync_confidence": 5.0, "sync_synchronizable": 1.0}

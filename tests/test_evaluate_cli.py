@@ -8,16 +8,18 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import ROOT, real_clip
 
 from avcore import evaluate
-from conftest import ROOT, real_clip
 
 
 def cli(*args, env_data=None):
     import os
 
     env = {**os.environ}
-    return subprocess.run([sys.executable, "-m", "avcore", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "avcore", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +68,15 @@ def test_score_json_real_and_bad_files(tiny_dataset, evaluated, tmp_path):
     bad = tmp_path / "notes.mp4"
     bad.write_text("hello")
     clip = real_clip("chaplin.mp4")
-    proc = cli("score", str(clip), str(bad), "--json", "--models", str(tiny_dataset / "models"), "--method", "seed_threshold")
+    proc = cli(
+        "score", str(clip), str(bad), "--json", "--models", str(tiny_dataset / "models"), "--method", "seed_threshold"
+    )
     assert proc.returncode == 1
     good, failed = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert good["path"] == str(clip) and good["verdict"] in ("unverified", "misaligned")  # a seed method never measures sync
+    assert good["path"] == str(clip) and good["verdict"] in (
+        "unverified",
+        "misaligned",
+    )  # a seed method never measures sync
     assert 0 <= good["p_damage"] <= 1 and good["method"] == "seed_threshold"
     assert failed["path"] == str(bad) and "not a media file" in failed["error"]
     assert "Traceback" not in proc.stderr
@@ -101,4 +108,6 @@ def test_anomaly_cli_writes_file(tmp_path):
     assert proc.returncode == 0, proc.stderr
     from avcore import media
 
-    assert media.probe(out).audio.duration == pytest.approx(media.probe(real_clip("short-480p-24fps.mp4")).audio.duration - 0.3, abs=0.06)
+    assert media.probe(out).audio.duration == pytest.approx(
+        media.probe(real_clip("short-480p-24fps.mp4")).audio.duration - 0.3, abs=0.06
+    )

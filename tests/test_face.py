@@ -7,9 +7,9 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import MEDIA
 
 from avcore import face
-from conftest import MEDIA
 
 SYNC_MEDIA = MEDIA / "sync"
 

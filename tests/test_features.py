@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import real_clip
 
 from avcore import features
 from avcore.features import SeedFeatures
 from avcore.models import seed_mlp
 from avcore.models.seed_threshold import SeedThreshold, distance
-from conftest import real_clip
 
 
 def test_seed_feature_shapes_follow_the_recipe():

@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 import pytest
+from conftest import MEDIA, real_clip
 
 from avcore import AvcoreError, ffmpeg, media
-from conftest import MEDIA, real_clip
 
 NO_AUDIO = {"no-audio-480p.mp4", "no-audio-1x1.mp4"}
 CLIPS = sorted(p.name for p in MEDIA.glob("*") if p.suffix in (".mp4", ".webm")) if MEDIA.is_dir() else []
@@ -44,7 +44,9 @@ def test_variable_frame_rate_clip():
     info = media.probe(real_clip("fire.mp4"))
     gaps = np.diff(info.video.frame_times)
     assert gaps.std() > 0.002  # really variable
-    assert info.video.fps == pytest.approx(len(gaps) / (info.video.frame_times[-1] - info.video.frame_times[0]), rel=0.1)
+    assert info.video.fps == pytest.approx(
+        len(gaps) / (info.video.frame_times[-1] - info.video.frame_times[0]), rel=0.1
+    )
     clip = media.decode(real_clip("fire.mp4"), 25, (32, 32))
     assert abs(len(clip.frames) - 25 * info.video.duration) <= 2
 
@@ -93,12 +95,33 @@ def test_long_clip_is_cut_and_says_so():
 def test_any_channel_layout_and_rate(tmp_path, channels, rate):
     """Mono, stereo and 5.1 at any rate come back as 16 kHz mono of the right length."""
     dst = tmp_path / "multi.mkv"
-    ffmpeg.run([
-        "-v", "error", "-f", "lavfi", "-i", "testsrc=size=97x55:rate=30:duration=2",
-        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate={rate}:duration=2",
-        "-filter_complex", f"[1:a]pan={'mono' if channels == 1 else 'stereo' if channels == 2 else '5.1'}|" + "|".join(f"c{i}=c0" for i in range(channels)) + "[a]",
-        "-map", "0:v", "-map", "[a]", "-c:v", "libx264", "-c:a", "aac", str(dst),
-    ])
+    ffmpeg.run(
+        [
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=97x55:rate=30:duration=2",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate={rate}:duration=2",
+            "-filter_complex",
+            f"[1:a]pan={'mono' if channels == 1 else 'stereo' if channels == 2 else '5.1'}|"
+            + "|".join(f"c{i}=c0" for i in range(channels))
+            + "[a]",
+            "-map",
+            "0:v",
+            "-map",
+            "[a]",
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+            str(dst),
+        ]
+    )
     info = media.probe(dst)
     assert info.audio.channels == channels and info.audio.sample_rate == rate
     clip = media.decode(dst, 25, (32, 32))
@@ -107,11 +130,30 @@ def test_any_channel_layout_and_rate(tmp_path, channels, rate):
     assert np.argmax(spectrum) * media.AUDIO_RATE / clip.audio.size == pytest.approx(440, abs=5)
 
 
-@pytest.mark.parametrize("ext,vcodec,acodec", [(".mov", "libx264", "aac"), (".avi", "mpeg4", "libmp3lame"), (".webm", "libvpx", "libvorbis")])
+@pytest.mark.parametrize(
+    "ext,vcodec,acodec", [(".mov", "libx264", "aac"), (".avi", "mpeg4", "libmp3lame"), (".webm", "libvpx", "libvorbis")]
+)
 def test_containers(tmp_path, ext, vcodec, acodec):
     dst = tmp_path / f"c{ext}"
-    ffmpeg.run(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=161x121:rate=25:duration=1.5",
-                "-f", "lavfi", "-i", "sine=duration=1.5", "-c:v", vcodec, "-c:a", acodec, str(dst)])
+    ffmpeg.run(
+        [
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=161x121:rate=25:duration=1.5",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=1.5",
+            "-c:v",
+            vcodec,
+            "-c:a",
+            acodec,
+            str(dst),
+        ]
+    )
     clip = media.decode(dst, 25, (40, 30))
     assert len(clip.frames) == pytest.approx(37, abs=2) and clip.audio is not None
 
@@ -174,8 +216,21 @@ def test_truncated_audio_only_file_says_truncated(tmp_path):
     """The video pass cannot start on it, so no packet listing comes back with the frames; the
     probe's verdict must still be the one a user sees, as for any other file."""
     full = tmp_path / "sound.m4a"
-    ffmpeg.run(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=20", "-c:a", "aac",
-                "-movflags", "+faststart", str(full)])
+    ffmpeg.run(
+        [
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=20",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+            str(full),
+        ]
+    )
     cut = tmp_path / "cut.m4a"
     cut.write_bytes(full.read_bytes()[: int(full.stat().st_size * 0.55)])
     with pytest.raises(AvcoreError, match="truncated"):

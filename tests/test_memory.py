@@ -25,11 +25,10 @@ def test_an_upload_is_hashed_and_written_without_a_copy(tmp_path):
 
 
 def test_a_cached_analysis_keeps_no_decode(click_clip):
+    from app_support.cache import slim
     from avcore import scoring
     from avcore.check import Checker
     from avcore.verdict import DEFAULT_TOLERANCE
-
-    from app_support.cache import slim
 
     full = scoring.Scorer.load().checker.analyse(str(click_clip))
     kept = slim(full)

@@ -18,8 +18,9 @@ def scores():
 
 
 def test_dataset_figures():
-    table = pd.DataFrame({"Duration": [2.0, 3.5, 5.0, 4.0], "Label": ["aligned", "misaligned"] * 2,
-                          "Category": list("abcd")})
+    table = pd.DataFrame(
+        {"Duration": [2.0, 3.5, 5.0, 4.0], "Label": ["aligned", "misaligned"] * 2, "Category": list("abcd")}
+    )
     assert len(plots.duration_histogram(table, "Label").data) == 2
     assert len(plots.duration_histogram(table).data) == 1
     bars = plots.count_bar(pd.Series([f"c{i % 28}" for i in range(100)]), "28 categories")
@@ -47,8 +48,10 @@ def test_clip_figures(click_clip):
     result = sync.analyse(curves)
     fig = plots.sync_curves({"original": curves, "altered": curves})
     assert len(fig.data) == 4
-    assert isinstance(plots.cross_correlation(result.lags_ms, result.correlation, result.offset_ms,
-                                              confident=result.synchronizable), go.Figure)
+    assert isinstance(
+        plots.cross_correlation(result.lags_ms, result.correlation, result.offset_ms, confident=result.synchronizable),
+        go.Figure,
+    )
     frame = media.decode(click_clip, 1.0, (160, 120), color=True, max_seconds=1.0).frames[-1]
     assert isinstance(plots.source_map(frame, result.source_map, result.best_region), go.Figure)
 
@@ -69,8 +72,11 @@ def test_offset_track_leaves_out_unmeasured_windows():
     from avcore.verdict import DEFAULT_TOLERANCE
     from avcore.windows import WindowResult
 
-    track = [WindowResult(0.0, 10.0, 100.0, (90.0, 115.0), 6.0, True), WindowResult(5.0, 15.0, None, None, 1.0, False),
-             WindowResult(10.0, 20.0, 160.0, None, 5.0, True)]
+    track = [
+        WindowResult(0.0, 10.0, 100.0, (90.0, 115.0), 6.0, True),
+        WindowResult(5.0, 15.0, None, None, 1.0, False),
+        WindowResult(10.0, 20.0, 160.0, None, 5.0, True),
+    ]
     fig = plots.offset_track(track, DEFAULT_TOLERANCE, drift_ms_per_min=120.0)
     points = fig.data[0]
     assert list(points.x) == [5.0, 15.0] and list(points.y) == [100.0, 160.0]

@@ -6,10 +6,10 @@ import shutil
 
 import numpy as np
 import pytest
-
-from avcore import media, realbench, synth
 from conftest import real_clip
 from test_anomalies import _best_lag_ms
+
+from avcore import media, realbench, synth
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,15 @@ def test_segments_and_variants(bench):
     assert meta["Duration"].between(2, 6).all()
     per_segment = meta.groupby(["Category", "StartTime"])["Variant"].apply(set)
     for variants in per_segment:
-        assert {"asis", "reencode", "mix", "recipe_time_shift", "recipe_noise", "recipe_mute", "recipe_distort"} <= variants
+        assert {
+            "asis",
+            "reencode",
+            "mix",
+            "recipe_time_shift",
+            "recipe_noise",
+            "recipe_mute",
+            "recipe_distort",
+        } <= variants
     long_segments = ((meta["Category"] == "chaplin.mp4") & (meta["Variant"] == "asis")).sum()
     assert long_segments >= 2
     assert (meta["Variant"].str.startswith("content")).sum() == 2 * long_segments  # the 2 s clip has no room
@@ -43,7 +51,9 @@ def test_variants_carry_their_damage(bench):
     warped = media.probe(out / rows["recipe_distort"].FilePath)
     assert warped.video.duration == pytest.approx(0.75 * base.video.duration, abs=0.15)
     delayed = media.probe(out / rows["recipe_time_shift"].FilePath)
-    assert delayed.audio.duration == pytest.approx(base.audio.duration + rows["recipe_time_shift"].ShiftMs / 1000, abs=0.06)
+    assert delayed.audio.duration == pytest.approx(
+        base.audio.duration + rows["recipe_time_shift"].ShiftMs / 1000, abs=0.06
+    )
     clean = media.read_audio(out / rows["asis"].FilePath)
     for variant in ("content+", "content-"):
         shifted = media.read_audio(out / rows[variant].FilePath)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import real_clip
 
 from avcore import AvcoreError, anomalies, media, sync
 from avcore.repair import repair
-from conftest import real_clip
 
 
 def offset_after(path) -> float:

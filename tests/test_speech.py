@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import MEDIA
 
 from avcore import media, speech, sync
 from avcore.models import detector
 from avcore.mouth import MouthTrack, MouthTracker
-from conftest import MEDIA
 
 SYNC_MEDIA = MEDIA / "sync"
 FPS, SR = 25.0, media.AUDIO_RATE
 
 
 # ----- synthetic ----------------------------------------------------------------------------
+
 
 def _tone(freq: float, start: float, stop: float, seconds: float = 3.0) -> np.ndarray:
     t = np.arange(int(seconds * SR)) / SR
@@ -49,7 +50,9 @@ def _pair(fine: np.ndarray, delay: int, rate: int, seed: int = 1):
     k = margin + rate * np.arange(n)
     video, audio = fine[k], fine[k - delay]
     noise = lambda: 0.2 * rng.standard_normal(n) * video.std()
-    m = speech.MouthCurves(start=0, opening=video + noise(), darkness=video + noise(), change=np.abs(np.gradient(video)) + noise())
+    m = speech.MouthCurves(
+        start=0, opening=video + noise(), darkness=video + noise(), change=np.abs(np.gradient(video)) + noise()
+    )
     env = audio + noise()
     onset = np.r_[0, np.maximum(np.diff(env), 0)]
     return m, speech.SpeechCurves(env, onset, np.ones(n))
@@ -76,7 +79,10 @@ def test_lags_leave_enough_overlap():
     lags = speech.search_lags(75, 75, 0, FPS, max_lag_s=1.2)
     assert lags.min() < 0 < lags.max() and np.abs(lags).max() <= 30
     assert 75 - np.abs(lags).max() >= 25  # at least a second in common
-    assert speech.search_lags(20, 20, 0, FPS).size == 0 or 20 - np.abs(speech.search_lags(20, 20, 0, FPS)).max() >= 20 * 0.35
+    assert (
+        speech.search_lags(20, 20, 0, FPS).size == 0
+        or 20 - np.abs(speech.search_lags(20, 20, 0, FPS)).max() >= 20 * 0.35
+    )
 
 
 def test_mouth_curves_time_base():
@@ -85,9 +91,15 @@ def test_mouth_curves_time_base():
     patches[8:12, 8:16, 10:22] = 20.0  # the lips part on frames 8-11
     patches[:2] = np.nan  # the face is found on frame 2
     keys = list(range(2, n, 4))
-    track = MouthTrack(first=2, key_frames=keys, opening=[0.1 if 8 <= k < 12 else 0.0 for k in keys],
-                       presence=[1.0] * len(keys), plausible=[True] * len(keys),
-                       boxes=[(0, 0, 1, 1)] * len(keys), patches=patches)
+    track = MouthTrack(
+        first=2,
+        key_frames=keys,
+        opening=[0.1 if 8 <= k < 12 else 0.0 for k in keys],
+        presence=[1.0] * len(keys),
+        plausible=[True] * len(keys),
+        boxes=[(0, 0, 1, 1)] * len(keys),
+        patches=patches,
+    )
     m = speech.mouth_curves(track)
     assert m.start == 3  # sample k needs frames k-1 and k
     samples = m.start + np.arange(m.change.size)
@@ -102,6 +114,7 @@ def test_mouth_curves_time_base():
 
 
 # ----- real clips ---------------------------------------------------------------------------
+
 
 def _followed(name: str):
     path = SYNC_MEDIA / name
@@ -156,7 +169,9 @@ def test_swapped_sound_is_not_called_in_sync(retalk, grid):
     tracks, _, n = retalk
     _, other, _ = grid
     keep = min(n, int(other.size / SR * FPS))
-    r = speech.analyse_tracks([c for t in tracks if (c := t.cut(0, keep)) is not None], other[: int(keep / FPS * SR)], SR, FPS)
+    r = speech.analyse_tracks(
+        [c for t in tracks if (c := t.cut(0, keep)) is not None], other[: int(keep / FPS * SR)], SR, FPS
+    )
     assert r.face_found
     assert not (r.measured and -45 <= r.offset_ms <= 125)
 

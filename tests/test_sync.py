@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from avcore import anomalies, media, synth, sync
 from conftest import real_clip
+
+from avcore import anomalies, media, sync, synth
 
 FPS = sync.SYNC_FPS
 SR = media.AUDIO_RATE
@@ -61,6 +61,7 @@ def _event_clip(seed: int, seconds: float = 6.0, period: float | None = None) ->
 
 # ----- the time base ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
 def test_picture_change_and_sound_onset_land_on_the_same_sample(where):
     """A change between frames 9 and 10 and a click inside that frame interval must peak on
@@ -80,6 +81,7 @@ def test_picture_change_and_sound_onset_land_on_the_same_sample(where):
 
 
 # ----- the correlation ----------------------------------------------------------------------
+
 
 def test_lagged_pearson_is_pearson_over_the_overlap():
     """Against the definition, at lags with full, partial and no overlap, for one audio curve
@@ -115,6 +117,7 @@ def test_flow_is_in_pixels_of_the_sync_frame():
 
 
 # ----- known shifts -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def click_decoded(click_clip) -> media.Decoded:
@@ -184,6 +187,7 @@ def test_sub_frame_precision_on_procedural_clips():
 
 # ----- repeated frames ----------------------------------------------------------------------
 
+
 def test_repeated_frames_are_shared_not_still():
     """Every other frame repeated, as a 12.5 fps source decoded at 25 fps: the repeats are
     marked, and the change into the next frame is shared by both samples, so the motion curve
@@ -191,7 +195,10 @@ def test_repeated_frames_are_shared_not_still():
     d = _event_clip(3)
     doubled = d.frames.copy()
     doubled[1::2] = doubled[0:-1:2]
-    plain, c = sync.curves(d), sync.curves(_with_audio(media.Decoded(doubled, d.fps, d.audio, None, d.seconds), d.audio))
+    plain, c = (
+        sync.curves(d),
+        sync.curves(_with_audio(media.Decoded(doubled, d.fps, d.audio, None, d.seconds), d.audio)),
+    )
     assert plain.repeated.mean() < 0.05  # a lamp lit for two frames looks like one, rarely
     k = np.flatnonzero(c.repeated)
     assert k.size >= 0.4 * len(doubled) and np.all(k % 2 == 1)
@@ -234,6 +241,7 @@ def test_offset_is_found_through_repeated_frames(tmp_path):
 
 
 # ----- cannot tell --------------------------------------------------------------------------
+
 
 def test_no_audio_cannot_tell(click_decoded):
     r = sync.analyse(_with_audio(click_decoded, None))
@@ -334,6 +342,7 @@ def test_film_with_music_makes_no_false_claim(small_chaplin, tmp_path, ms):
 
 # ----- outputs ------------------------------------------------------------------------------
 
+
 def test_result_exports_are_stable_and_serialisable(click_decoded):
     r = sync.analyse(click_decoded)
     feats = r.features()
@@ -343,4 +352,3 @@ def test_result_exports_are_stable_and_serialisable(click_decoded):
     assert d["offset_ci_ms"][0] <= d["offset_ms"] <= d["offset_ci_ms"][1] and d["ambiguous"] is False
     assert len(d["lags_ms"]) == len(d["correlation"]) and np.array(d["source_map"]).shape == sync.GRID
     assert d["lags_ms"][0] >= -sync.MAX_LAG_S * 1000 and d["lags_ms"][-1] <= sync.MAX_LAG_S * 1000
-

@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
-from avcore import media, syncbench, synth
-from avcore.verdict import DEFAULT_TOLERANCE, Verdict
 from conftest import real_clip
 from test_anomalies import _best_lag_ms
 from test_evaluate_cli import cli
+
+from avcore import media, syncbench, synth
+from avcore.verdict import DEFAULT_TOLERANCE, Verdict
 
 SR = media.AUDIO_RATE
 
@@ -140,8 +140,18 @@ def test_a_file_that_comes_out_short_is_reported_not_kept(built, tmp_path):
 
 
 def _verdict(state: str, offset_ms: float | None = None) -> Verdict:
-    return Verdict(state=state, evidence="none", offset_ms=offset_ms, offset_ci_ms=None, offset_source="",
-                   repairable=False, reasons=(), tolerance=DEFAULT_TOLERANCE, p_damage=0.0, damage="aligned")
+    return Verdict(
+        state=state,
+        evidence="none",
+        offset_ms=offset_ms,
+        offset_ci_ms=None,
+        offset_source="",
+        repairable=False,
+        reasons=(),
+        tolerance=DEFAULT_TOLERANCE,
+        p_damage=0.0,
+        damage="aligned",
+    )
 
 
 def _cases(group: str, variant: str, offsets: list[float | None]) -> list[syncbench.Case]:
@@ -170,8 +180,12 @@ def test_summarize_offsets_against_the_true_shift():
     cases = _cases("events", "shift_large_early", truth[:1]) + _cases("events", "shift_large_late", truth[1:2])
     cases += _cases("events", "shift_small_early", truth[2:3]) + _cases("events", "shift_small_late", truth[3:])
     # errors 30, 70 (right size, wrong sign would be 1200), none, 10
-    verdicts = [_verdict("misaligned", -530.0), _verdict("misaligned", 670.0), _verdict("unverified", float("nan")),
-                _verdict("misaligned", 140.0)]
+    verdicts = [
+        _verdict("misaligned", -530.0),
+        _verdict("misaligned", 670.0),
+        _verdict("unverified", float("nan")),
+        _verdict("misaligned", 140.0),
+    ]
     events = syncbench.summarize(cases, verdicts)["events"]
     every = events["offsets"]["shift_all"]
     assert every["n"] == 4 and every["with_offset"]["k"] == 3

@@ -6,7 +6,15 @@ import pytest
 
 from avcore import AvcoreError
 from avcore.verdict import (
-    ALIGNED, MISALIGNED, UNVERIFIED, DEFAULT_TOLERANCE, Damage, SyncReading, Tolerance, decide, describe_offset,
+    ALIGNED,
+    DEFAULT_TOLERANCE,
+    MISALIGNED,
+    UNVERIFIED,
+    Damage,
+    SyncReading,
+    Tolerance,
+    decide,
+    describe_offset,
 )
 
 CLEAN = Damage(p=0.05, kind="aligned")
@@ -15,12 +23,24 @@ DELAY = Damage(p=0.95, kind="time_shift", reasons=("audio starts 0.40 s late, af
 
 
 def lock(path: str, offset_ms: float, half_ms: float = 20.0) -> SyncReading:
-    return SyncReading(path=path, locked=True, offset_ms=offset_ms,
-                       offset_ci_ms=(offset_ms - half_ms, offset_ms + half_ms), confidence=6.0, summary="the face")
+    return SyncReading(
+        path=path,
+        locked=True,
+        offset_ms=offset_ms,
+        offset_ci_ms=(offset_ms - half_ms, offset_ms + half_ms),
+        confidence=6.0,
+        summary="the face",
+    )
 
 
-UNLOCKED = SyncReading(path="events", locked=False, offset_ms=None, offset_ci_ms=None, confidence=1.2,
-                       reason="no clear audio-visual events")
+UNLOCKED = SyncReading(
+    path="events",
+    locked=False,
+    offset_ms=None,
+    offset_ci_ms=None,
+    confidence=1.2,
+    reason="no clear audio-visual events",
+)
 
 
 def test_aligned_needs_a_measured_offset_within_tolerance():
@@ -68,16 +88,26 @@ def test_the_surest_path_gives_the_offset():
 
 def test_a_speaking_face_without_a_lock_is_unverified():
     """A swapped sound's face speaks and no lag fits; so do in-sync short clips: not misaligned."""
-    unlocked_face = SyncReading(path="speech", locked=False, offset_ms=None, offset_ci_ms=None, confidence=0.4,
-                                summary="the face in the middle", reason="the mouth and the speech agree at no offset")
+    unlocked_face = SyncReading(
+        path="speech",
+        locked=False,
+        offset_ms=None,
+        offset_ci_ms=None,
+        confidence=0.4,
+        summary="the face in the middle",
+        reason="the mouth and the speech agree at no offset",
+    )
     v = decide(CLEAN, [unlocked_face, UNLOCKED])
     assert v.state == UNVERIFIED and v.evidence == "none" and v.offset_ms is None and not v.repairable
     assert any(r.startswith("speech: the mouth and the speech agree at no offset") for r in v.reasons)
 
 
 def test_json_names_every_state_exactly():
-    for v, state in ((decide(CLEAN, [lock("speech", 0.0)]), "aligned"), (decide(NOISE, []), "misaligned"),
-                     (decide(CLEAN, []), "unverified")):
+    for v, state in (
+        (decide(CLEAN, [lock("speech", 0.0)]), "aligned"),
+        (decide(NOISE, []), "misaligned"),
+        (decide(CLEAN, []), "unverified"),
+    ):
         out = v.to_json()
         assert out["verdict"] == state  # equality, not a substring: "aligned" is inside "misaligned"
         assert set(out) >= {"verdict", "evidence", "offset_ms", "offset_ci_ms", "reasons", "repairable"}

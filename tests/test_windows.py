@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avcore import media, synth, sync, windows
+from avcore import media, sync, synth, windows
 
 ATEMPO = 1.002
 LONG_S = 40.0
@@ -30,7 +30,7 @@ def _fake(offset_at, measured_at=lambda t: True):
 def test_spans_cover_the_clip_in_whole_windows(duration):
     spans = windows.spans(duration)
     assert spans[0][0] == 0.0 and abs(spans[-1][1] - duration) < windows.MIN_LAST_WINDOW_S
-    for (a, b), (c, _) in zip(spans, spans[1:]):
+    for (_, b), (c, _) in zip(spans, spans[1:]):
         assert c <= b  # no gap
     assert all(abs(b - a - min(duration, windows.WINDOW_S)) < 1e-9 for a, b in spans)
 
@@ -38,6 +38,7 @@ def test_spans_cover_the_clip_in_whole_windows(duration):
 def test_drift_and_offset_of_a_known_line_with_outliers():
     """Every window on a line of 90 ms/min but two locked on a wrong lag; windows that are not
     measured are left out."""
+
     def line(t):
         return 200.0 + 1.5 * t
 
@@ -45,7 +46,8 @@ def test_drift_and_offset_of_a_known_line_with_outliers():
     tr = windows.track(
         60.0,
         _fake(lambda t: line(t) + (700 if t in wrong else 0), measured_at=lambda t: t != 22.5),
-        window_s=5.0, hop_s=5.0,
+        window_s=5.0,
+        hop_s=5.0,
     )
     assert len(tr.windows) == 12 and len(tr.measured) == 11
     assert abs(tr.drift_ms_per_min - 90.0) < 1.0
@@ -115,4 +117,8 @@ def test_the_verdict_reads_the_windows(long_clips):
     assert any("drifts" in r for r in fast.reasons) and len(fast.track) >= windows.DRIFT_MIN_WINDOWS
     late, _ = shipped_checker().check(long_clips["late"])
     assert late.state == "misaligned" and late.repairable and abs(late.offset_ms - 300) <= 40
-    assert late.to_json()["track"] and late.drift_ms_per_min is not None and abs(late.drift_ms_per_min) < DRIFT_TOLERANCE_MS_PER_MIN
+    assert (
+        late.to_json()["track"]
+        and late.drift_ms_per_min is not None
+        and abs(late.drift_ms_per_min) < DRIFT_TOLERANCE_MS_PER_MIN
+    )

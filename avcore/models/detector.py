@@ -28,17 +28,17 @@ import numpy as np
 import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from avcore import cues, media, speech, sync
+from avcore.errors import AvcoreError
 from avcore.mouth import MouthTracker
 from avcore.speech import SpeechResult
-from avcore.errors import AvcoreError
 
 CLASSES = ("aligned", "time_shift", "noise", "mute", "distort")
 MEASURE_VERSION = "measure-v8"  # what `analyse` measures; cached tables are keyed on it
@@ -67,8 +67,13 @@ def analyse(path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_S
     tracker = MouthTracker()
     decoded, curves = sync.measure(path, max_seconds=max_seconds, on_colour=tracker.add)
     video = decoded.info.video
-    spoken = speech.analyse_tracks(tracker.finish(), decoded.audio, decoded.sr, decoded.fps,
-                                   scale=video.width / sync.colour_size(video.width, video.height)[0])
+    spoken = speech.analyse_tracks(
+        tracker.finish(),
+        decoded.audio,
+        decoded.sr,
+        decoded.fps,
+        scale=video.width / sync.colour_size(video.width, video.height)[0],
+    )
     return ClipAnalysis(decoded, curves, sync.analyse(curves), cues.cues(decoded), spoken)
 
 
@@ -78,8 +83,16 @@ def feature_job(path: str) -> dict[str, float]:
 
 
 EVIDENCE = (
-    "audio_missing", "lead_silence_s", "spectral_flatness", "hiss_floor", "audio_extra_s",
-    "audio_short_s", "video_short", "shift_evidence_ms", "sync_fit_gain", "weak_shift",
+    "audio_missing",
+    "lead_silence_s",
+    "spectral_flatness",
+    "hiss_floor",
+    "audio_extra_s",
+    "audio_short_s",
+    "video_short",
+    "shift_evidence_ms",
+    "sync_fit_gain",
+    "weak_shift",
 )
 SLOP_S = 0.1  # streams of a clean file may differ by a few frames of encoder padding
 # White noise under the sound makes the quiet moments' upper band (4-8 kHz) flat: 0.93-0.94 with
@@ -215,7 +228,7 @@ class Detector:
         self.typer = typer
 
     @classmethod
-    def fit(cls, rows: list[dict[str, float]], labels: list[str], *, seed: int = 0) -> "Detector":
+    def fit(cls, rows: list[dict[str, float]], labels: list[str], *, seed: int = 0) -> Detector:
         """The binary model on 80% of the training rows, calibrated on the other 20%; the type
         model on every misaligned training row."""
         x = _matrix(rows)
@@ -226,8 +239,12 @@ class Detector:
             # leaves of 5: an advance that sync cannot lock leaves only its short audio, and 5
             # of seed 0's 420 training clips are such; with leaves of 10 the trees never used
             # that trace, and a real film's audio 0.6 s short scored 0.02
-            max_iter=200, learning_rate=0.05, max_depth=3, min_samples_leaf=5,
-            monotonic_cst=[1] * len(EVIDENCE), random_state=seed,
+            max_iter=200,
+            learning_rate=0.05,
+            max_depth=3,
+            min_samples_leaf=5,
+            monotonic_cst=[1] * len(EVIDENCE),
+            random_state=seed,
         ).fit(x_fit, y_fit)
         folds = int(min(5, np.bincount(y_val).min()))  # a tiny dataset has few validation clips
         binary = CalibratedClassifierCV(FrozenEstimator(trees), method="sigmoid", cv=max(folds, 2)).fit(x_val, y_val)
@@ -266,10 +283,13 @@ class Detector:
 
     def save(self, path: str | Path) -> None:
         with open(path, "wb") as f:
-            pickle.dump({"sklearn": sklearn.__version__, "version": MODEL_VERSION, "binary": self.binary, "typer": self.typer}, f)
+            pickle.dump(
+                {"sklearn": sklearn.__version__, "version": MODEL_VERSION, "binary": self.binary, "typer": self.typer},
+                f,
+            )
 
     @classmethod
-    def load(cls, path: str | Path) -> "Detector":
+    def load(cls, path: str | Path) -> Detector:
         """Our own shipped file, pinned to the scikit-learn that wrote it."""
         with open(path, "rb") as f:
             blob = pickle.load(f)

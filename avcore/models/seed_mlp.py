@@ -13,9 +13,9 @@ original did). It was chosen by 3-fold cross-validation on the training split: R
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -52,8 +52,13 @@ class SeedMLP(nn.Module):
     def __init__(self, d_in: int):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(d_in, 512), nn.BatchNorm1d(512), nn.SiLU(), nn.Dropout(0.3),
-            _Residual(512, 128), _Residual(128, 64), nn.Linear(64, 1),
+            nn.Linear(d_in, 512),
+            nn.BatchNorm1d(512),
+            nn.SiLU(),
+            nn.Dropout(0.3),
+            _Residual(512, 128),
+            _Residual(128, 64),
+            nn.Linear(64, 1),
         )
 
     def forward(self, x):
@@ -77,12 +82,17 @@ class TrainedMLP:
         three decimals."""
         state = {k: v.half() if v.is_floating_point() else v for k, v in self.model.state_dict().items()}
         torch.save(
-            {"state": state, "d_in": self.model.net[0].in_features, "config": asdict(self.config), "history": self.history},
+            {
+                "state": state,
+                "d_in": self.model.net[0].in_features,
+                "config": asdict(self.config),
+                "history": self.history,
+            },
             path,
         )
 
     @classmethod
-    def load(cls, path: str | Path) -> "TrainedMLP":
+    def load(cls, path: str | Path) -> TrainedMLP:
         """Weights only: torch's full unpickler would run any code a file from elsewhere holds."""
         try:
             blob = torch.load(path, weights_only=True)

@@ -38,7 +38,7 @@ class SeedThreshold:
     scale: float
 
     @classmethod
-    def fit(cls, distances: np.ndarray, y: np.ndarray) -> "SeedThreshold":
+    def fit(cls, distances: np.ndarray, y: np.ndarray) -> SeedThreshold:
         """Flip the sign if that raises the training AUC, then take Youden's J on the training ROC."""
         sign = -1.0 if roc_auc_score(y, distances) < 0.5 else 1.0
         fpr, tpr, thresholds = roc_curve(y, sign * distances)
@@ -63,5 +63,5 @@ class SeedThreshold:
         Path(path).write_text(json.dumps(asdict(self), indent=1))
 
     @classmethod
-    def load(cls, path: str | Path) -> "SeedThreshold":
+    def load(cls, path: str | Path) -> SeedThreshold:
         return cls(**json.loads(Path(path).read_text()))
