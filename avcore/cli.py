@@ -15,8 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-from avcore import anomalies, dataset, evaluate, ffmpeg, modelfiles, paths
+from avcore import evaluate, paths
+from avcore.damage import anomalies
+from avcore.data import dataset
 from avcore.errors import AvcoreError
+from avcore.io import ffmpeg
+from avcore.models import modelfiles
 
 
 def progress_bar(label: str):
@@ -57,7 +61,7 @@ def cmd_dataset_build(args) -> int:
 
 
 def cmd_dataset_ave_csv(args) -> int:
-    from avcore import ave
+    from avcore.data import ave
 
     table = ave.annotations_to_csv(args.annotations, args.out)
     print(
@@ -67,7 +71,7 @@ def cmd_dataset_ave_csv(args) -> int:
 
 
 def cmd_dataset_ave_trim(args) -> int:
-    from avcore import ave
+    from avcore.data import ave
 
     table = ave.parse_annotations(args.annotations)
     out = Path(args.out) if args.out else paths.data_dir() / "ave"

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
 
-from avcore import features, modelfiles
 from avcore.check import Checker
-from avcore.dataset import load_metadata
-from avcore.models import detector
+from avcore.data.dataset import load_metadata
+from avcore.features import seed_features
+from avcore.models import detector, modelfiles
 from avcore.models.seed_threshold import SeedThreshold, distance
 from avcore.parallel import parallel_map
 from avcore.paths import data_dir
@@ -41,11 +41,11 @@ METRICS = ("accuracy", "precision", "recall", "f1", "auc")
 def seed_summary(job: tuple[str, str]) -> tuple[np.ndarray, float]:
     """What the seed methods need of one clip: the MLP's input and the threshold distance."""
     path, cache_dir = job
-    feats = features.cached_seed_features(path, cache_dir)
+    feats = seed_features.cached_seed_features(path, cache_dir)
     return feats.mean_vector(), distance(feats)
 
 
-TABLE_VERSION = f"{features.FEATURE_VERSION}+{detector.MEASURE_VERSION}"
+TABLE_VERSION = f"{seed_features.FEATURE_VERSION}+{detector.MEASURE_VERSION}"
 
 
 @dataclass
@@ -136,7 +136,7 @@ class Models:
     @classmethod
     def load(cls, folder: Path) -> Models:
         """The models in `folder`, refused (AvcoreError) unless every file is there and the
-        detector's pickle is one avcore wrote (`avcore.modelfiles`)."""
+        detector's pickle is one avcore wrote (`avcore.models.modelfiles`)."""
         modelfiles.check_folder(folder)
         extra = folder / "seed_mlp_seed_config.pt"
         return cls(

@@ -15,7 +15,7 @@ at k is the change from frame k-1 to frame k; the audio window of sample k is ce
 middle of that interval. Without this half-frame care an impulse in both streams lands one
 sample apart and every estimate is biased by ~20 ms.
 
-Measured on 300 procedural clips (avcore.synth, 2-6 s, a third in sync, the rest shifted by up
+Measured on 300 procedural clips (avcore.data.synth, 2-6 s, a third in sync, the rest shifted by up
 to +-1.5 s), when only lags leaving half the clip were searched (see analyse) and flow was
 worked out at full size (_flows gives the half size's figures), decoded at 64x48 grey, 25 fps:
 94.7% of estimates within 40 ms; 68% of clips are claimed synchronizable and every claim is
@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from avcore import cues, media
+from avcore.features import cues
+from avcore.io import media
 
 SYNC_FPS = 25.0
 SYNC_SIZE = (64, 48)  # width, height: enough for a 4x4 grid of 16x12-pixel cells

@@ -23,7 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import media, sync  # noqa: E402
+from avcore import sync  # noqa: E402
+from avcore.io import media  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK_TOLERANCE_MS = (-45.0, 125.0)  # what an in-sync web clip may show (EBU R37-like, widened)

@@ -37,7 +37,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import ffmpeg, media, speech, sync  # noqa: E402
+from avcore import speech, sync  # noqa: E402
+from avcore.io import (
+    ffmpeg,  # noqa: E402
+    media,  # noqa: E402
+)
 from avcore.models import detector  # noqa: E402
 from avcore.mouth import LANDMARK_EVERY, MouthTrack, MouthTracker  # noqa: E402
 

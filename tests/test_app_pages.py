@@ -195,7 +195,8 @@ def test_mlp_page_scores_a_dataset_clip(app):
 
 def test_mlp_trains_live_on_a_feature_table(app, tiny_dataset, monkeypatch):
     from app_support import datasets
-    from avcore import dataset, evaluate
+    from avcore import evaluate
+    from avcore.data import dataset
 
     evaluate.feature_table(dataset.load_metadata(tiny_dataset), tiny_dataset)
     monkeypatch.setattr(datasets, "embedded_dir", lambda: tiny_dataset)
@@ -261,7 +262,8 @@ def test_check_a_real_clip_gives_a_verdict(app):
 
 
 def test_the_tolerance_control_re_decides_without_a_new_analysis(app, click_clip, tmp_path, monkeypatch):
-    from avcore import anomalies, sync
+    from avcore import sync
+    from avcore.damage import anomalies
 
     late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
     at = upload_page(app, "late.mp4", late.read_bytes())
@@ -274,7 +276,8 @@ def test_the_tolerance_control_re_decides_without_a_new_analysis(app, click_clip
 
 
 def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkeypatch):
-    from avcore import anomalies, sync
+    from avcore import sync
+    from avcore.damage import anomalies
 
     late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
     at = upload_page(app, "late.mp4", late.read_bytes())
@@ -311,7 +314,7 @@ def test_the_nudge_previews_the_clip_with_the_sound_moved(app, click_clip, tmp_p
 
 def test_check_offers_a_fix_from_a_delays_leading_silence(app, tmp_path):
     """chaplin's music gives sync no lock, but adelay's digital silence measures the delay."""
-    from avcore import anomalies
+    from avcore.damage import anomalies
 
     late = anomalies.time_shift(real_clip("chaplin.mp4"), tmp_path / "late.mp4", 700)
     at = upload_page(app, "late.mp4", late.read_bytes())
@@ -330,7 +333,7 @@ def test_check_a_clip_shorter_than_half_a_second(app, tmp_path):
     """The CLI gives such a clip a verdict; the page's preview frame must not call it corrupt."""
     import numpy as np
 
-    from avcore import media
+    from avcore.io import media
 
     frames = np.full((10, 120, 160, 3), 90, np.uint8)
     short = media.write_clip(tmp_path / "short.mp4", frames, 25, np.zeros(6400, np.float32))

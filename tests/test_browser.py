@@ -159,7 +159,7 @@ def test_upload_a_real_clip_gives_a_verdict(server, page):
 
 def test_fix_recheck_and_download_a_late_clip(server, page, click_clip, tmp_path):
     """upload -> verdict -> fix -> the fixed clip plays, is checked again and can be downloaded."""
-    from avcore import anomalies
+    from avcore.damage import anomalies
 
     late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
     open_page(page, server, "check")
@@ -328,7 +328,9 @@ def three_clips(folder) -> dict:
     verdicts and names, so that a card shown in the wrong session would be caught. (The film
     looped with its streams copied is no in-sync clip: from the fifth loop on its sound lands
     100 ms late, and the check says so.)"""
-    from avcore import anomalies, media, synth
+    from avcore.damage import anomalies
+    from avcore.data import synth
+    from avcore.io import media
 
     film = real_clip("chaplin.mp4")
     drum = synth.render(2, kind="drum", duration=60.0)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avcore import anomalies, cues, media, sync
+from avcore import sync
+from avcore.damage import anomalies
+from avcore.features import cues
+from avcore.io import media
 
 SR = media.AUDIO_RATE
 

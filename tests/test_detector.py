@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
-from avcore import anomalies, cues, sync
+from avcore import sync
+from avcore.damage import anomalies
+from avcore.features import cues
 from avcore.models import detector
 from avcore.scoring import Scorer
 

@@ -106,7 +106,7 @@ def test_anomaly_cli_writes_file(tmp_path):
     out = tmp_path / "shift.mp4"
     proc = cli("anomaly", str(real_clip("short-480p-24fps.mp4")), str(out), "--type", "time_shift", "--ms", "-300")
     assert proc.returncode == 0, proc.stderr
-    from avcore import media
+    from avcore.io import media
 
     assert media.probe(out).audio.duration == pytest.approx(
         media.probe(real_clip("short-480p-24fps.mp4")).audio.duration - 0.3, abs=0.06

@@ -70,7 +70,7 @@ def test_roi_crop_maps_centre_and_eye_line():
 
 
 def _frame(name: str, size: tuple[int, int], index: int = 10) -> np.ndarray:
-    from avcore import media
+    from avcore.io import media
 
     path = SYNC_MEDIA / name
     if not path.is_file():

@@ -41,7 +41,7 @@ def test_threshold_figures_follow_the_threshold(scores):
 
 
 def test_clip_figures(click_clip):
-    from avcore import media
+    from avcore.io import media
 
     decoded = sync.measure(click_clip)[0]
     curves = sync.curves(decoded)

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
-from avcore import AvcoreError, anomalies, media, sync
+from avcore import AvcoreError, sync
+from avcore.damage import anomalies
+from avcore.io import media
 from avcore.repair import repair
 
 

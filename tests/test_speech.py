@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from conftest import MEDIA
 
-from avcore import media, speech, sync
+from avcore import speech, sync
+from avcore.io import media
 from avcore.models import detector
 from avcore.mouth import MouthTrack, MouthTracker
 

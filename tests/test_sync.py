@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
-from avcore import anomalies, media, sync, synth
+from avcore import sync
+from avcore.damage import anomalies
+from avcore.data import synth
+from avcore.io import media
 
 FPS = sync.SYNC_FPS
 SR = media.AUDIO_RATE

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avcore import media, sync, synth, windows
+from avcore import sync, windows
+from avcore.data import synth
+from avcore.io import media
 
 ATEMPO = 1.002
 LONG_S = 40.0

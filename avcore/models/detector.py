@@ -35,8 +35,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
-from avcore import cues, media, speech, sync
+from avcore import speech, sync
 from avcore.errors import AvcoreError
+from avcore.features import cues
+from avcore.io import media
 from avcore.mouth import MouthTracker
 from avcore.speech import SpeechResult
 

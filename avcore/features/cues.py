@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from avcore import media
+from avcore.io import media
 
 FRAME_S = 0.04  # loudness frames; 25 a second like the sync curves
 SILENCE_DBFS = -60.0  # below a quiet room's tone (-50 to -60); adelay's gap is digital zero

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from avcore import ffmpeg
 from avcore.errors import AvcoreError
+from avcore.io import ffmpeg
 
 AUDIO_RATE = 16_000
 DEFAULT_MAX_SECONDS = 60.0
