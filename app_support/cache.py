@@ -171,11 +171,11 @@ def seed_verdict(sha: str, _clip: Clip, method: str, early_ms: float, late_ms: f
 def sync_view(sha: str, _clip: Clip) -> dict:
     """`avcore.sync`'s curves and offset analysis of a clip, from the decode every path shares
     (only its 64x48 grey frames are kept: a 60 s clip costs 5 MB)."""
-    from avcore import sync
+    from avcore.sync import decode, events
 
     with as_file(_clip) as path:
-        decoded, curves = sync.measure(path)
-    return {"curves": curves, "result": sync.analyse(curves), "notes": list(decoded.notes)}
+        decoded, curves = decode.measure(path)
+    return {"curves": curves, "result": events.analyse(curves), "notes": list(decoded.notes)}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -19,10 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore.data import (
-    dataset,  # noqa: E402
-    synth,  # noqa: E402
-)
+from avcore.data import dataset, synth  # noqa: E402
 from avcore.features import seed_features  # noqa: E402
 from avcore.io import ffmpeg  # noqa: E402
 

@@ -262,30 +262,30 @@ def test_check_a_real_clip_gives_a_verdict(app):
 
 
 def test_the_tolerance_control_re_decides_without_a_new_analysis(app, click_clip, tmp_path, monkeypatch):
-    from avcore import sync
     from avcore.damage import anomalies
+    from avcore.sync import decode
 
     late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
     at = upload_page(app, "late.mp4", late.read_bytes())
     assert card_word(at) == "OUT OF SYNC OR DAMAGED"
     with monkeypatch.context() as m:
-        m.setattr(sync, "measure", lambda *a, **k: pytest.fail("a tolerance change decoded the clip again"))
+        m.setattr(decode, "measure", lambda *a, **k: pytest.fail("a tolerance change decoded the clip again"))
         at.number_input(key="check_tol_late").set_value(500).run()
     # the delay's silence is damage whatever the tolerance: still out of sync
     assert card_word(clean(at)) == "OUT OF SYNC OR DAMAGED"
 
 
 def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkeypatch):
-    from avcore import sync
     from avcore.damage import anomalies
+    from avcore.sync import decode, events
 
     late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
     at = upload_page(app, "late.mp4", late.read_bytes())
     assert metrics(at)["Offset (sound vs picture)"].endswith("ms")
     measured = []
     with monkeypatch.context() as m:  # the fix reuses the verdict's offset: only the fixed clip is analysed
-        real_measure = sync.measure
-        m.setattr(sync, "measure", lambda path, **k: measured.append(path) or real_measure(path, **k))
+        real_measure = decode.measure
+        m.setattr(decode, "measure", lambda path, **k: measured.append(path) or real_measure(path, **k))
         clean(at.button(key="check_fix_button").click().run())
     assert len(measured) == 1, "the fix analysed the uploaded clip again, or did not check the fixed one"
     assert any(b.key == "check_fix_download" for b in at.get("download_button"))
@@ -294,12 +294,12 @@ def test_check_offers_a_fix_for_a_shifted_clip(app, click_clip, tmp_path, monkey
     assert recheck.state == "aligned" and abs(recheck.offset_ms) < 40, recheck
     fixed = tmp_path / "fixed.mp4"
     fixed.write_bytes(at.session_state["check_fix"]["data"])
-    after = sync.analyse(sync.measure(fixed)[1])
+    after = events.analyse(decode.measure(fixed)[1])
     assert after.synchronizable and abs(after.offset_ms) < 40
 
 
 def test_the_nudge_previews_the_clip_with_the_sound_moved(app, click_clip, tmp_path):
-    from avcore import sync
+    from avcore.sync import decode, events
 
     at = upload_page(app, "click.mp4", click_clip.read_bytes())
     at.slider(key="check_nudge").set_value(300).run()
@@ -308,7 +308,7 @@ def test_the_nudge_previews_the_clip_with_the_sound_moved(app, click_clip, tmp_p
     assert nudged["ms"] == 300 and any(b.key == "check_nudge_download" for b in at.get("download_button"))
     out = tmp_path / "nudged.mp4"
     out.write_bytes(nudged["data"])
-    moved = sync.analyse(sync.measure(out)[1])
+    moved = events.analyse(decode.measure(out)[1])
     assert moved.synchronizable and moved.offset_ms == pytest.approx(300, abs=40)
 
 

@@ -66,7 +66,7 @@ def cues(decoded: media.Decoded) -> dict[str, float]:
     (`decoded.info`), so they describe the whole file even when the decode was cut at
     max_seconds; without `info` (arrays made in memory) they fall back to the decoded lengths.
     Repeated and skipped frames are judged on the decoded frames, so decode at a fixed rate
-    (sync.measure) to compare clips with each other.
+    (avcore.sync.decode.measure) to compare clips with each other.
     """
     out = {}
     out.update(audio_cues(decoded.audio, decoded.sr))
