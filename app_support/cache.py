@@ -121,7 +121,7 @@ def ave_table(path: str, mtime: float) -> pd.DataFrame:
 def feature_table(dataset_dir: str):
     """A dataset's per-clip feature table (features.npz), for training the MLP live; None when
     it is missing or was made by an older feature recipe."""
-    from avcore.evaluate import FeatureTable
+    from avcore.eval.feature_cache import FeatureTable
 
     path = Path(dataset_dir) / "features.npz"
     return FeatureTable.load(path) if path.is_file() else None

@@ -15,8 +15,8 @@ import numpy as np
 
 from avcore.check import Analysis, Checker
 from avcore.errors import AvcoreError
-from avcore.evaluate import Models
 from avcore.features import seed_features
+from avcore.models.registry import Models
 from avcore.models.seed_threshold import distance
 from avcore.paths import ASSETS
 from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, Tolerance, Verdict, decide

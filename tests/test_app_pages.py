@@ -195,10 +195,10 @@ def test_mlp_page_scores_a_dataset_clip(app):
 
 def test_mlp_trains_live_on_a_feature_table(app, tiny_dataset, monkeypatch):
     from app_support import datasets
-    from avcore import evaluate
     from avcore.data import dataset
+    from avcore.eval import feature_cache
 
-    evaluate.feature_table(dataset.load_metadata(tiny_dataset), tiny_dataset)
+    feature_cache.feature_table(dataset.load_metadata(tiny_dataset), tiny_dataset)
     monkeypatch.setattr(datasets, "embedded_dir", lambda: tiny_dataset)
     at = open_page(app, "6_mlp")
     at.radio(key="mlp_source").set_value("Train now").run()

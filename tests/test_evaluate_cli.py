@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, real_clip
 
-from avcore import evaluate
+from avcore.eval import metrics
 
 
 def cli(*args, env_data=None):
@@ -53,7 +53,7 @@ def test_trivial_baseline_is_computed_not_written(evaluated, tiny_dataset):
 def test_metric_row_matches_definitions():
     y = np.array([1, 1, 0, 0, 1])
     pred = np.array([1, 0, 0, 1, 1])
-    row = evaluate.metric_row(y, pred, pred.astype(float))
+    row = metrics.metric_row(y, pred, pred.astype(float))
     assert row["accuracy"] == pytest.approx(3 / 5)
     assert row["precision"] == pytest.approx(2 / 3) and row["recall"] == pytest.approx(2 / 3)
 

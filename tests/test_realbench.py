@@ -9,8 +9,8 @@ import pytest
 from conftest import real_clip
 from test_anomalies import _best_lag_ms
 
-from avcore import realbench
 from avcore.data import synth
+from avcore.eval import realbench
 from avcore.io import media
 
 

@@ -13,8 +13,8 @@ from conftest import real_clip
 from test_anomalies import _best_lag_ms
 from test_evaluate_cli import cli
 
-from avcore import syncbench
 from avcore.data import synth
+from avcore.eval import syncbench
 from avcore.io import media
 from avcore.verdict import DEFAULT_TOLERANCE, Verdict
 

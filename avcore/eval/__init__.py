@@ -1,0 +1,10 @@
+"""How well the methods do, measured honestly: every method's per-clip features of a dataset and
+their cache (`feature_cache`), fitting the methods on the training split (`training`), the
+metrics (`metrics`), the evaluation report of the test split and its table (`evaluate`), the
+real-clip and real-footage sync benchmarks (`realbench`, `syncbench`), and the report as the
+first page's Markdown (`summary`, which imports nothing at all, so the first page stays light).
+
+The top floor: may import everything below it (`avcore.check`, `avcore.verdict`, `avcore.models`,
+`avcore.sync`, `avcore.features`, `avcore.data`, `avcore.damage`, `avcore.io` and the top-level
+helpers); nothing imports it but the CLI, the app, the tests and the benchmarks.
+"""
