@@ -4,7 +4,8 @@ metrics (`metrics`), the evaluation report of the test split and its table (`eva
 real-clip and real-footage sync benchmarks (`realbench`, `syncbench`), and the report as the
 first page's Markdown (`summary`, which imports nothing at all, so the first page stays light).
 
-The top floor: may import everything below it (`avcore.check`, `avcore.verdict`, `avcore.models`,
-`avcore.sync`, `avcore.features`, `avcore.data`, `avcore.damage`, `avcore.io` and the top-level
-helpers); nothing imports it but the CLI, the app, the tests and the benchmarks.
+The top floor: may import everything below it (the verdict's `avcore.verdict`, `check`,
+`scoring`, `repair`; `avcore.models`, `sync`, `features`, `data`, `damage`, `io` and the
+top-level `errors`, `paths`, `parallel`); nothing imports it but the CLI, the app, the tests and
+the benchmarks.
 """
