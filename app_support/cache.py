@@ -65,9 +65,9 @@ def _librosa() -> Future:
 def _warm_librosa() -> None:
     import numpy as np
 
-    from avcore import features
+    from avcore.features import seed_features
 
-    features.mfcc(np.zeros(features.MFCC_HOP * 4, np.float32))
+    seed_features.mfcc(np.zeros(seed_features.MFCC_HOP * 4, np.float32))
 
 
 def start_warm_up() -> None:
@@ -104,7 +104,7 @@ def test_scores() -> pd.DataFrame:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def metadata(dataset_dir: str) -> pd.DataFrame:
-    from avcore.dataset import load_metadata
+    from avcore.data.dataset import load_metadata
 
     return load_metadata(dataset_dir)
 
@@ -112,7 +112,7 @@ def metadata(dataset_dir: str) -> pd.DataFrame:
 @st.cache_data(max_entries=2, show_spinner=False)
 def ave_table(path: str, mtime: float) -> pd.DataFrame:
     """`mtime` is part of the key only, so an edited annotation file is read again."""
-    from avcore import ave
+    from avcore.data import ave
 
     return ave.load_table(path)
 
@@ -121,7 +121,7 @@ def ave_table(path: str, mtime: float) -> pd.DataFrame:
 def feature_table(dataset_dir: str):
     """A dataset's per-clip feature table (features.npz), for training the MLP live; None when
     it is missing or was made by an older feature recipe."""
-    from avcore.evaluate import FeatureTable
+    from avcore.eval.feature_cache import FeatureTable
 
     path = Path(dataset_dir) / "features.npz"
     return FeatureTable.load(path) if path.is_file() else None
@@ -171,11 +171,11 @@ def seed_verdict(sha: str, _clip: Clip, method: str, early_ms: float, late_ms: f
 def sync_view(sha: str, _clip: Clip) -> dict:
     """`avcore.sync`'s curves and offset analysis of a clip, from the decode every path shares
     (only its 64x48 grey frames are kept: a 60 s clip costs 5 MB)."""
-    from avcore import sync
+    from avcore.sync import decode, events
 
     with as_file(_clip) as path:
-        decoded, curves = sync.measure(path)
-    return {"curves": curves, "result": sync.analyse(curves), "notes": list(decoded.notes)}
+        decoded, curves = decode.measure(path)
+    return {"curves": curves, "result": events.analyse(curves), "notes": list(decoded.notes)}
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -183,7 +183,7 @@ def clip_facts(sha: str, _clip: Clip) -> dict:
     """What a person checks first (length, size, rate, audio codec) and a colour frame from the
     first second, for the sound-source map. The frame is decoded at VIEW_FPS: at 1 fps ffmpeg's
     fps filter emits no frame at all for a clip shorter than about 0.6 s."""
-    from avcore import media
+    from avcore.io import media
 
     with as_file(_clip) as path:
         info = media.probe(path)
@@ -207,7 +207,8 @@ def frames_view(sha: str, _clip: Clip) -> dict:
     first 20 s, and the seed MFCC of the same stretch."""
     import numpy as np
 
-    from avcore import features, media
+    from avcore.features import seed_features
+    from avcore.io import media
 
     with as_file(_clip) as path:
         info = media.probe(path)
@@ -217,13 +218,13 @@ def frames_view(sha: str, _clip: Clip) -> dict:
         decoded = media.decode(path, VIEW_FPS, size, color=True, max_seconds=VIEW_SECONDS, info=info)
     frames = decoded.frames
     grey = (frames @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
-    mfcc = features.mfcc(decoded.audio) if decoded.audio is not None else None
+    mfcc = seed_features.mfcc(decoded.audio) if decoded.audio is not None else None
     return {
         "frames": frames,
         "grey": grey,
         "fps": decoded.fps,
         "mfcc": mfcc,
-        "mfcc_step_s": features.MFCC_HOP / media.AUDIO_RATE,
+        "mfcc_step_s": seed_features.MFCC_HOP / media.AUDIO_RATE,
     }
 
 
@@ -231,7 +232,8 @@ def frames_view(sha: str, _clip: Clip) -> dict:
 def lab_render(sha: str, _clip: Clip, kind: str, params: tuple) -> dict:
     """The lab's pair of clips: the source cut to its first 20 s at most 480 p (so rendering
     takes seconds even for a long HD upload), and that cut with one anomaly applied."""
-    from avcore import anomalies, media
+    from avcore.damage import anomalies
+    from avcore.io import media
 
     with as_file(_clip) as path, tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
         has_audio = media.probe(path).has_audio
@@ -258,10 +260,10 @@ def retimed_clip(sha: str, _clip: Clip, move_ms: float) -> bytes:
 @st.cache_data(max_entries=32, show_spinner=False)
 def seed_vector(sha: str, _clip: Clip) -> np.ndarray:
     """The seed MLP's input for one clip, so any MLP (shipped or trained now) can score it."""
-    from avcore import features
+    from avcore.features import seed_features
 
     with as_file(_clip) as path:
-        return features.seed_features(path).mean_vector()
+        return seed_features.seed_features(path).mean_vector()
 
 
 def _small_size(width: int, height: int, target_width: int) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Which dataset the pages show: the embedded one, or a local copy of AVE (`avcore.ave.load_table`).
+"""Which dataset the pages show: the embedded one, or a local copy of AVE (`avcore.data.ave.load_table`).
 
 Every dataset page works on one table with `Category`, `Duration`, `Path` and `Playable`, plus
 `Label` and `MisalignmentType` when the rows are labelled samples (the embedded set, or AVE

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import streamlit as st
 
 from app_support import cache, datasets
-from avcore import summary
 from avcore.errors import AvcoreError
+from avcore.eval import summary
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -48,7 +48,9 @@ def data(clip: bytes | UploadedFile) -> bytes:
 
 def sha256(clip: Clip) -> str:
     if isinstance(clip, str):
-        from avcore.features import file_hash  # not at the top: OpenCV, which the first page must not load
+        from avcore.features.seed_features import (
+            file_hash,  # not at the top: OpenCV, which the first page must not load
+        )
 
         return file_hash(clip)
     return hashlib.sha256(data(clip)).hexdigest()

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from avcore import media, windows
+from avcore.io import media
 from avcore.models import detector
-from avcore.speech import SpeechResult
+from avcore.sync import windows
+from avcore.sync.speech import SpeechResult
 from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, SyncReading, Tolerance, Verdict, decide
 
 

@@ -15,8 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-from avcore import anomalies, dataset, evaluate, ffmpeg, modelfiles, paths
+from avcore import paths
+from avcore.damage import anomalies
+from avcore.data import dataset
 from avcore.errors import AvcoreError
+from avcore.eval import evaluate, feature_cache, training
+from avcore.io import ffmpeg
+from avcore.models import modelfiles, registry
 
 
 def progress_bar(label: str):
@@ -57,7 +62,7 @@ def cmd_dataset_build(args) -> int:
 
 
 def cmd_dataset_ave_csv(args) -> int:
-    from avcore import ave
+    from avcore.data import ave
 
     table = ave.annotations_to_csv(args.annotations, args.out)
     print(
@@ -67,7 +72,7 @@ def cmd_dataset_ave_csv(args) -> int:
 
 
 def cmd_dataset_ave_trim(args) -> int:
-    from avcore import ave
+    from avcore.data import ave
 
     table = ave.parse_annotations(args.annotations)
     out = Path(args.out) if args.out else paths.data_dir() / "ave"
@@ -92,7 +97,7 @@ def cmd_anomaly(args) -> int:
 
 def cmd_features(args) -> int:
     meta = dataset.load_metadata(args.dataset)
-    table = evaluate.feature_table(meta, Path(args.dataset), progress=progress_bar("features"))
+    table = feature_cache.feature_table(meta, Path(args.dataset), progress=progress_bar("features"))
     print(f"features of {len(table.distance)} clips in {Path(args.dataset) / 'features.npz'}")
     return 0
 
@@ -100,8 +105,8 @@ def cmd_features(args) -> int:
 def cmd_train(args) -> int:
     folder = Path(args.dataset)
     meta = dataset.load_metadata(folder)
-    table = evaluate.feature_table(meta, folder, progress=progress_bar("features"))
-    models = evaluate.train(meta, table)
+    table = feature_cache.feature_table(meta, folder, progress=progress_bar("features"))
+    models = training.train(meta, table)
     if args.seed_config:
         models.mlp = models.mlp_seed_config
     models.save(folder / "models")
@@ -118,7 +123,7 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     folder = Path(args.dataset)
     if args.sync:
-        from avcore import syncbench
+        from avcore.eval import syncbench
         from avcore.verdict import DEFAULT_TOLERANCE, Tolerance
 
         tolerance = Tolerance.parse(args.tolerance_ms) if args.tolerance_ms else DEFAULT_TOLERANCE
@@ -133,7 +138,7 @@ def cmd_evaluate(args) -> int:
     if args.tolerance_ms:
         raise AvcoreError("--tolerance-ms applies to evaluate --sync only.")
     if args.real:
-        from avcore import realbench
+        from avcore.eval import realbench
 
         real_dir = paths.data_dir() / "realbench"
         realbench.build(args.real, real_dir, progress=progress_bar("building real benchmark"))
@@ -153,7 +158,7 @@ def ship(folder: Path, result: dict, scores, models) -> None:
     """Copy what the app needs into assets/, so it starts at once with no data folder: the
     models with the detector's checksum (without it the detector is not loaded), the results,
     the full metadata table and a small playable sample of test clips."""
-    evaluate.Models(models.threshold, models.mlp, models.detector).save(paths.ASSETS / "models")
+    registry.Models(models.threshold, models.mlp, models.detector).save(paths.ASSETS / "models")
     modelfiles.write_shipped_checksums()
     results = paths.ASSETS / "results"
     results.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Where the package's files live. Apart from `avcore.dataset` (pandas, OpenCV) so the app's
+"""Where the package's files live. Apart from `avcore.data.dataset` (pandas, OpenCV) so the app's
 first page can find the shipped results without importing either."""
 
 from __future__ import annotations

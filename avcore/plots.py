@@ -1,4 +1,4 @@
-"""Every figure the app shows after its first page (whose own are in `avcore.summary`), built
+"""Every figure the app shows after its first page (whose own are in `avcore.eval.summary`), built
 from plain arrays and tables.
 
 One function per plot, with no Streamlit import, so tests can build each figure headless and the

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from avcore import anomalies, media
+from avcore.damage import anomalies
 from avcore.errors import AvcoreError
+from avcore.io import media
 from avcore.verdict import MIN_REPAIR_MS
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from avcore import features
 from avcore.check import Analysis, Checker
 from avcore.errors import AvcoreError
-from avcore.evaluate import Models
+from avcore.features import seed_features
+from avcore.models.registry import Models
 from avcore.models.seed_threshold import distance
 from avcore.paths import ASSETS
 from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, Tolerance, Verdict, decide
@@ -51,7 +51,7 @@ class Scorer:
         return {**verdict.to_json(), "method": method}
 
     def seed_verdict(self, path: str | os.PathLike, method: str, tolerance: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
-        feats = features.seed_features(path)
+        feats = seed_features.seed_features(path)
         if method == "seed_threshold":
             p = float(self.models.threshold.p_misaligned(np.array([distance(feats)]))[0])
         else:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from avcore.errors import AvcoreError
 
 if TYPE_CHECKING:  # the windows module brings OpenCV, which a verdict's reader need not load
-    from avcore.windows import WindowResult
+    from avcore.sync.windows import WindowResult
 
 DECISION_THRESHOLD = 0.5  # p_misaligned at or above which a model's answer is "damaged"
 MIN_REPAIR_MS = 40.0  # one frame at 25 fps: a smaller offset is not worth re-timing the audio
@@ -192,7 +192,7 @@ def decide(
         that locked gives the offset.
     tolerance : the window of offsets that count as in sync.
     track, drift_ms_per_min : a long clip's windows and the drift through them
-        (`avcore.windows`); a drift that carries any window outside the tolerance is
+        (`avcore.sync.windows`); a drift that carries any window outside the tolerance is
         misaligned, and no single re-timing repairs it.
 
     Returns

@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from avcore import ffmpeg  # noqa: E402
+from avcore.io import ffmpeg  # noqa: E402
 from tests.appserver import CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

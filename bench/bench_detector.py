@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_features import decode_only, make_720p_clip  # noqa: E402
 
-from avcore import ffmpeg  # noqa: E402
 from avcore.check import Checker  # noqa: E402
+from avcore.io import ffmpeg  # noqa: E402
 from avcore.scoring import Scorer  # noqa: E402
 
 TALKING = Path(__file__).resolve().parents[2] / "shared" / "media" / "sync" / "retalk-2.mp4"

@@ -19,7 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import dataset, features, ffmpeg, synth  # noqa: E402
+from avcore.data import dataset, synth  # noqa: E402
+from avcore.features import seed_features  # noqa: E402
+from avcore.io import ffmpeg  # noqa: E402
 
 SHARED_CLIP = Path(__file__).resolve().parents[2] / "shared" / "media" / "smpte-countdown.mp4"
 
@@ -83,7 +85,7 @@ def main() -> None:
     args = ap.parse_args()
 
     print(f"librosa cold first call (fresh process, import + first MFCC): {librosa_cold():.2f} s")
-    features.mfcc(synth.render(0).audio)  # warm librosa here so it is not billed to the first repeat
+    seed_features.mfcc(synth.render(0).audio)  # warm librosa here so it is not billed to the first repeat
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -91,7 +93,7 @@ def main() -> None:
         runs = {"ffmpeg decode-only": [], "seed features": [], "moviepy iter_frames": []}
         for _ in range(args.repeats):  # interleaved, so load on the shared machine hits all alike
             runs["ffmpeg decode-only"].append(timed(decode_only, clip))
-            runs["seed features"].append(timed(features.seed_features, clip))
+            runs["seed features"].append(timed(seed_features.seed_features, clip))
             runs["moviepy iter_frames"].append(timed(moviepy_decode, clip))
         base = statistics.median(runs["ffmpeg decode-only"])
         print(f"\n10 s 1280x720 clip, median of {args.repeats} interleaved runs")
@@ -108,7 +110,7 @@ def main() -> None:
             f"({build_s / args.build_size * 1000:.0f} ms a clip; {dataset.DEFAULT_SIZE} clips ~ "
             f"{build_s / args.build_size * dataset.DEFAULT_SIZE:.0f} s on this machine)"
         )
-        per_clip = [timed(features.seed_features, p) for p in list(build_dir.glob("clips/*.mp4"))[:20]]
+        per_clip = [timed(seed_features.seed_features, p) for p in list(build_dir.glob("clips/*.mp4"))[:20]]
         print(
             f"seed features per embedded clip (mean {meta['Duration'].mean():.1f} s long): "
             f"median {statistics.median(per_clip) * 1000:.0f} ms over {len(per_clip)} clips"

@@ -3,7 +3,7 @@ then at 25 fps, which repeats every other frame.
 
     python bench/events_repeats.py [--clips 40] [--seed 1]
 
-Each clip (avcore.synth, 6 s, 160x120) gets its sound content-shifted by 0.2-1.0 s either way
+Each clip (avcore.data.synth, 6 s, 160x120) gets its sound content-shifted by 0.2-1.0 s either way
 (no silent gap). Prints, for the original and the repeated-frame copy: the share of clips whose
 offset is within 40 ms (no offset counts as a miss), how many are claimed, how many claims are
 within 80 ms, and the median signed error of the estimates.
@@ -20,7 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import media, sync, synth  # noqa: E402
+from avcore.data import synth  # noqa: E402
+from avcore.io import media  # noqa: E402
+from avcore.sync import decode, events  # noqa: E402
 
 SHIFT_RANGE_S = (0.2, 1.0)
 DURATION_S = 6.0
@@ -41,7 +43,7 @@ def main() -> None:
             half = media.encode(Path(tmp) / f"{seed}-half.mp4", [["-i", str(plain)]], vf="fps=12.5")
             dup = media.encode(Path(tmp) / f"{seed}-dup.mp4", [["-i", str(half)]], vf="fps=25")
             for name, path in zip(results, (plain, dup)):
-                r = sync.analyse(sync.measure(path)[1])
+                r = events.analyse(decode.measure(path)[1])
                 err = np.nan if r.offset_ms is None else r.offset_ms - shift_ms
                 results[name].append((err, r.synchronizable))
     print("| clips | offset within 40 ms | claimed | claims within 80 ms | median signed error ms |")

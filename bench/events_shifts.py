@@ -23,7 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import media, sync  # noqa: E402
+from avcore.io import media  # noqa: E402
+from avcore.sync import decode, events  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK_TOLERANCE_MS = (-45.0, 125.0)  # what an in-sync web clip may show (EBU R37-like, widened)
@@ -71,7 +72,7 @@ def main() -> None:
                 cuts.append((1000 * d, d, 0.0, length - d))
             for k, (true_ms, picture_start, sound_start, span) in enumerate(cuts):
                 path = _cut(clip, Path(tmp) / f"{clip.stem}-{k}.mp4", picture_start, sound_start, span)
-                r = sync.analyse(sync.measure(path)[1])
+                r = events.analyse(decode.measure(path)[1])
                 rows.append((true_ms, r))
                 print(
                     f"{clip.stem:28s} {_fmt(true_ms):>6s} {_fmt(r.offset_ms):>6s} {r.confidence:5.1f} "

@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import dataset, evaluate, realbench  # noqa: E402
+from avcore.data import dataset  # noqa: E402
+from avcore.eval import evaluate, realbench  # noqa: E402
 from avcore.paths import data_dir, default_embedded_dir  # noqa: E402
 
 COLUMNS = {  # name: (where it is in the report, whether a higher value is better)

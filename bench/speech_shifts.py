@@ -1,4 +1,4 @@
-"""How well the speech path (avcore.speech) finds content shifts of real talking clips.
+"""How well the speech path (avcore.sync.speech) finds content shifts of real talking clips.
 
 For each talking clip in ../shared/media/sync (grid-*, retalk-*, latentsync-*) the clip is
 decoded and its faces followed once; content-shifted cases are then cut from those arrays: a
@@ -37,9 +37,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import ffmpeg, media, speech, sync  # noqa: E402
+from avcore.io import ffmpeg, media  # noqa: E402
 from avcore.models import detector  # noqa: E402
-from avcore.mouth import LANDMARK_EVERY, MouthTrack, MouthTracker  # noqa: E402
+from avcore.sync import decode, speech  # noqa: E402
+from avcore.sync.mouth import LANDMARK_EVERY, MouthTrack, MouthTracker  # noqa: E402
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media" / "sync"
 TALKING = ("grid-", "retalk-", "latentsync-")
@@ -52,7 +53,7 @@ FILE_CASES = 4
 def track(path: Path, landmark_every: int) -> tuple[list[MouthTrack], np.ndarray, int]:
     info = media.probe(path)
     tracker = MouthTracker(landmark_every)
-    size = sync.colour_size(info.video.width, info.video.height)
+    size = decode.colour_size(info.video.width, info.video.height)
     decoded = media.decode(path, FPS, size, color=True, info=info, on_frames=tracker.add)
     return tracker.finish(), decoded.audio, tracker.frames
 

@@ -21,12 +21,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from avcore import sync  # noqa: E402
 from avcore.models import detector  # noqa: E402
 from avcore.paths import data_dir  # noqa: E402
+from avcore.sync import decode, events  # noqa: E402
 
 
-def mismatched(a: sync.SyncCurves, b: sync.SyncCurves) -> sync.SyncCurves:
+def mismatched(a: events.SyncCurves, b: events.SyncCurves) -> events.SyncCurves:
     n = min(len(a.motion), len(b.onset))
     return dataclasses.replace(
         a, motion=a.motion[:n], accel=a.accel[:n], onset=b.onset[:n], rms=b.rms[:n], repeated=a.repeated[:n]
@@ -41,14 +41,14 @@ def main() -> None:
     args = ap.parse_args()
     meta = pd.read_csv(args.dataset / "metadata.csv")
     meta = meta[(meta["Split"] == "train") & (meta["Label"] == "aligned")].head(args.clips)
-    curves = {p: sync.measure(args.dataset / p)[1] for p in meta["FilePath"]}
+    curves = {p: decode.measure(args.dataset / p)[1] for p in meta["FilePath"]}
     kind = dict(zip(meta["FilePath"], meta["Category"]))
     rng = np.random.default_rng(1)
     results = []
     for picture in curves:
         donors = [p for p in curves if p != picture and kind[p] == kind[picture]]
         for sound in rng.choice(donors, size=min(args.pairs, len(donors)), replace=False):
-            results.append(sync.analyse(mismatched(curves[picture], curves[sound])))
+            results.append(events.analyse(mismatched(curves[picture], curves[sound])))
     conf = np.array([r.confidence for r in results])
     far = np.array([r.offset_ms is not None and abs(r.offset_ms) >= detector.MIN_SHIFT_MS for r in results])
     print(

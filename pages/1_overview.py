@@ -1,13 +1,13 @@
 """Overview: what the demo shows, the pipeline, and the headline results.
 
 The app's first page: its tables are Markdown, not `st.dataframe`, so drawing it costs neither
-pandas on the server nor the table widget's scripts in the browser (see `avcore.summary`).
+pandas on the server nor the table widget's scripts in the browser (see `avcore.eval.summary`).
 """
 
 import streamlit as st
 
 from app_support import cache, glossary
-from avcore import summary
+from avcore.eval import summary
 from avcore.verdict import DECISION_THRESHOLD
 
 st.title("AV Alignment Lab")

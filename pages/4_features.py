@@ -3,8 +3,9 @@
 import streamlit as st
 
 from app_support import cache, glossary, pickers, upload
-from avcore import features, plots
+from avcore import plots
 from avcore.errors import AvcoreError
+from avcore.features import seed_features
 
 st.title("Features")
 lab = st.session_state.get("lab_result")
@@ -53,7 +54,7 @@ else:
     cells = st.columns(4)
     for k, (name, view) in enumerate(frames.items()):
         h, w = view["grey"].shape[1:]
-        mag, ang = features.flow_steps(view["grey"][i - 1 : i + 1])[0].reshape(2, h, w)
+        mag, ang = seed_features.flow_steps(view["grey"][i - 1 : i + 1])[0].reshape(2, h, w)
         left, right = cells[2 * k], cells[2 * k + 1]
         left.image(view["frames"][i], caption=f"{name}: frame at {i / view['fps']:.1f} s", width="stretch")
         if mode.startswith("HSV"):

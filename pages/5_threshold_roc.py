@@ -8,8 +8,9 @@ import numpy as np
 import streamlit as st
 
 from app_support import cache, glossary, sidebar
-from avcore import plots, summary
-from avcore.evaluate import metric_row
+from avcore import plots
+from avcore.eval import summary
+from avcore.eval.metrics import metric_row
 from avcore.verdict import DECISION_THRESHOLD
 
 st.title("Threshold & ROC")

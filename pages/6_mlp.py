@@ -7,7 +7,7 @@ import streamlit as st
 from app_support import cache, datasets, glossary, pickers, upload
 from avcore import plots
 from avcore.errors import AvcoreError
-from avcore.evaluate import metric_row
+from avcore.eval.metrics import metric_row
 from avcore.verdict import DECISION_THRESHOLD
 
 LIVE_REDRAW_S = 0.25  # the live loss curve's shortest interval between two redraws

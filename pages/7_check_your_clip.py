@@ -8,10 +8,11 @@ import streamlit as st
 
 from app_support import cache, sidebar, upload
 from app_support.text import plain
-from avcore import plots, summary
+from avcore import plots
 from avcore.check import Checker
 from avcore.errors import AvcoreError
-from avcore.media import DEFAULT_MAX_SECONDS
+from avcore.eval import summary
+from avcore.io.media import DEFAULT_MAX_SECONDS
 from avcore.verdict import ALIGNED, DEFAULT_TOLERANCE, MISALIGNED, Tolerance, Verdict
 
 # the three states in three styles: a colour, an icon and a word a visitor reads at a glance

@@ -32,7 +32,7 @@ def media_dir() -> Path:
 def click_clip(tmp_path_factory) -> Path:
     """A 5 s, 160x120 clip: a white square flashes at ten irregular times, each flash with a
     click; enough clear events for the sync analysis to be confident."""
-    from avcore import media
+    from avcore.io import media
 
     fps, sr, seconds = 25, media.AUDIO_RATE, 5.0
     rng = np.random.default_rng(0)
@@ -52,7 +52,7 @@ def click_clip(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory):
     """A 24-clip embedded dataset, built once per test session (about 5 s)."""
-    from avcore import dataset
+    from avcore.data import dataset
 
     out = tmp_path_factory.mktemp("tiny")
     dataset.build(out, size=24, seed=3, workers=2)

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
-from avcore import AvcoreError, anomalies, media
+from avcore import AvcoreError
+from avcore.damage import anomalies
+from avcore.io import media
 
 
 def _best_lag_ms(ref: np.ndarray, shifted: np.ndarray, max_ms: float = 1500) -> float:
@@ -98,7 +100,7 @@ def test_distort_formula_is_the_original():
 
 @pytest.mark.parametrize("kind,params", [("time_shift", {"ms": 100}), ("noise", {}), ("mute", {}), ("distort", {})])
 def test_outputs_play_in_browsers(tmp_path, kind, params):
-    from avcore import ffmpeg
+    from avcore.io import ffmpeg
 
     out = anomalies.apply(real_clip("short-480p-24fps.mp4"), tmp_path / "out.mp4", kind, **params)
     banner = ffmpeg.run(["-i", str(out)], check=False).stderr.decode()

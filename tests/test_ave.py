@@ -15,7 +15,10 @@ import pandas as pd
 import pytest
 from conftest import AVE, MEDIA
 
-from avcore import AvcoreError, anomalies, ave, media
+from avcore import AvcoreError
+from avcore.damage import anomalies
+from avcore.data import ave
+from avcore.io import media
 
 TOL_S = 0.15  # frame and audio-packet rounding of a cut
 

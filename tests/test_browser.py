@@ -6,6 +6,7 @@ folder), always stopped when the module is done; the deep-link test starts a fre
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -159,7 +160,7 @@ def test_upload_a_real_clip_gives_a_verdict(server, page):
 
 def test_fix_recheck_and_download_a_late_clip(server, page, click_clip, tmp_path):
     """upload -> verdict -> fix -> the fixed clip plays, is checked again and can be downloaded."""
-    from avcore import anomalies
+    from avcore.damage import anomalies
 
     late = anomalies.time_shift(click_clip, tmp_path / "late.mp4", 320)
     open_page(page, server, "check")
@@ -168,7 +169,8 @@ def test_fix_recheck_and_download_a_late_clip(server, page, click_clip, tmp_path
     settle(page, 90_000)
     assert word == "OUT OF SYNC OR DAMAGED"
     page.get_by_role("button", name="Prepare the fixed clip").click()
-    page.get_by_text("Checked again: in sync.").wait_for(timeout=90_000)
+    # the verdict word whole: a substring would also find it inside a longer verdict
+    page.get_by_text(re.compile(r"^Checked again: in sync\. ")).wait_for(timeout=90_000)
     settle(page, 90_000)
     assert page.locator("[data-testid='stVideo']").count() >= 2  # the upload and the fixed clip
     with page.expect_download(timeout=60_000) as got:
@@ -240,7 +242,8 @@ def test_anomaly_lab_shows_two_videos(server, page):
     # side by side: each clip's own verdict under its player, the damaged one found out
     said = page.locator("[data-testid='stAlertContainer']").all_inner_texts()
     assert any(t.startswith("The detector on the original clip") for t in said), said
-    assert any(t.startswith("The detector on the altered clip: misaligned") for t in said), said
+    # the state word compared whole: "aligned" is inside "misaligned"
+    assert any(re.match(r"The detector on the altered clip: misaligned\.", t) for t in said), said
     screenshot(page, "lab-rendered")
     page.get_by_role("link", name="See the features of both clips").click()  # same session: the pair carries over
     page.get_by_text("The clips from the").first.wait_for(timeout=60_000)
@@ -328,7 +331,9 @@ def three_clips(folder) -> dict:
     verdicts and names, so that a card shown in the wrong session would be caught. (The film
     looped with its streams copied is no in-sync clip: from the fifth loop on its sound lands
     100 ms late, and the check says so.)"""
-    from avcore import anomalies, media, synth
+    from avcore.damage import anomalies
+    from avcore.data import synth
+    from avcore.io import media
 
     film = real_clip("chaplin.mp4")
     drum = synth.render(2, kind="drum", duration=60.0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import SHARED
 
-from avcore import syncbench
 from avcore.check import check_clip
+from avcore.eval import syncbench
 
 SYNC_MEDIA = SHARED / "media" / "sync"
 

@@ -61,7 +61,7 @@ def test_ave_refuses_a_device_and_a_pipe(tmp_path):
 
 
 def test_ave_refuses_a_huge_file(tmp_path):
-    from avcore import ave
+    from avcore.data import ave
 
     path = tmp_path / "Annotations.txt"
     with open(path, "wb") as f:
@@ -75,7 +75,7 @@ def test_ave_refuses_a_huge_file(tmp_path):
 def short_clip(path: Path, frames: int = 10) -> Path:
     import numpy as np
 
-    from avcore import media
+    from avcore.io import media
 
     return media.write_clip(path, np.full((frames, 120, 160, 3), 90, np.uint8), 25, np.zeros(frames * 640, np.float32))
 
@@ -153,7 +153,7 @@ def test_other_h264_containers_are_written(tmp_path, clip, ext):
     proc = cli("anomaly", clip, out, "--type", "mute")
     assert proc.returncode == 0, proc.stderr
     assert f"wrote {out}" in proc.stdout
-    from avcore import media
+    from avcore.io import media
 
     assert media.probe(out).video.codec == "h264"
 
@@ -215,7 +215,7 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
     import sys
     import time
 
-    from avcore import ffmpeg
+    from avcore.io import ffmpeg
 
     long_clip = tmp_path / "long.mp4"
     ffmpeg.run(
@@ -286,7 +286,7 @@ def models_copy(folder: Path) -> Path:
 
 
 def test_the_shipped_checksum_is_the_shipped_detectors():
-    from avcore import modelfiles
+    from avcore.models import modelfiles
     from avcore.paths import ASSETS
 
     recorded = json.loads(modelfiles.SHIPPED_CHECKSUMS.read_text())

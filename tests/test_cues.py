@@ -6,14 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avcore import anomalies, cues, media, sync
+from avcore.damage import anomalies
+from avcore.features import cues
+from avcore.io import media
+from avcore.sync import decode
 
 SR = media.AUDIO_RATE
 
 
 @pytest.fixture(scope="module")
 def clean(click_clip) -> dict[str, float]:
-    return cues.cues(sync.measure(click_clip)[0])
+    return cues.cues(decode.measure(click_clip)[0])
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +36,7 @@ def _cues_of(frames: np.ndarray, audio: np.ndarray | None, fps: float = 25.0) ->
 
 
 def test_keys_are_stable_and_numbers(clean, click_clip, tmp_path):
-    muted = cues.cues(sync.measure(anomalies.mute(click_clip, tmp_path / "muted.mp4"))[0])
+    muted = cues.cues(decode.measure(anomalies.mute(click_clip, tmp_path / "muted.mp4"))[0])
     assert tuple(clean) == tuple(muted) == cues.KEYS
     assert all(isinstance(v, float) and np.isfinite(v) for v in [*clean.values(), *muted.values()])
 
@@ -47,28 +50,28 @@ def test_clean_clip_looks_clean(clean):
 
 
 def test_mute_removes_the_audio_stream(click_clip, tmp_path):
-    c = cues.cues(sync.measure(anomalies.mute(click_clip, tmp_path / "muted.mp4"))[0])
+    c = cues.cues(decode.measure(anomalies.mute(click_clip, tmp_path / "muted.mp4"))[0])
     assert c["audio_missing"] == 1.0
     assert c["audio_rms_dbfs"] == cues.FLOOR_DBFS and c["silence_ratio"] == 1.0
 
 
 @pytest.mark.parametrize("ms", [700, 1200])
 def test_delay_leaves_leading_silence_and_longer_audio(clean, click_clip, tmp_path, ms):
-    c = cues.cues(sync.measure(anomalies.time_shift(click_clip, tmp_path / "late.mp4", ms))[0])
+    c = cues.cues(decode.measure(anomalies.time_shift(click_clip, tmp_path / "late.mp4", ms))[0])
     assert c["leading_silence_s"] - clean["leading_silence_s"] == pytest.approx(ms / 1000, abs=0.06)
     assert c["av_duration_diff_s"] - clean["av_duration_diff_s"] == pytest.approx(ms / 1000, abs=0.06)
     assert c["av_duration_ratio"] < clean["av_duration_ratio"] - 0.1
 
 
 def test_advance_shortens_the_audio(clean, click_clip, tmp_path):
-    c = cues.cues(sync.measure(anomalies.time_shift(click_clip, tmp_path / "early.mp4", -500))[0])
+    c = cues.cues(decode.measure(anomalies.time_shift(click_clip, tmp_path / "early.mp4", -500))[0])
     assert c["av_duration_diff_s"] - clean["av_duration_diff_s"] == pytest.approx(-0.5, abs=0.06)
     assert c["av_duration_ratio"] == pytest.approx(c["video_duration_s"] / c["audio_duration_s"], abs=1e-6)
     assert c["av_duration_ratio"] > clean["av_duration_ratio"] + 0.08
 
 
 def test_noise_replacement_is_flat_and_steady(clean, click_clip, tmp_path):
-    c = cues.cues(sync.measure(anomalies.noise(click_clip, tmp_path / "noise.mp4"))[0])
+    c = cues.cues(decode.measure(anomalies.noise(click_clip, tmp_path / "noise.mp4"))[0])
     assert c["spectral_flatness"] > 0.8
     assert c["spectral_flatness"] > clean["spectral_flatness"] + 0.2  # the clicks are noise bursts
     assert c["audio_level_std_db"] < 1.5 < clean["audio_level_std_db"]
@@ -107,8 +110,8 @@ def test_mixed_in_noise_brightens_and_flattens_the_floor_under_the_sound(snr_db)
 
 
 def test_distort_shortens_the_video_and_warps_frame_times(moving_clip, tmp_path):
-    before = cues.cues(sync.measure(moving_clip)[0])
-    after = cues.cues(sync.measure(anomalies.distort(moving_clip, tmp_path / "warped.mp4"))[0])
+    before = cues.cues(decode.measure(moving_clip)[0])
+    after = cues.cues(decode.measure(anomalies.distort(moving_clip, tmp_path / "warped.mp4"))[0])
     assert before["av_duration_ratio"] == pytest.approx(1.0, abs=0.03)
     assert after["av_duration_ratio"] == pytest.approx(0.75, abs=0.03)
     assert after["video_duration_s"] == pytest.approx(0.75 * before["video_duration_s"], abs=0.1)
@@ -146,7 +149,7 @@ def test_loudness_follows_the_gain():
 
 
 def test_array_shift_moves_the_leading_silence(click_clip):
-    d = sync.measure(click_clip)[0]
+    d = decode.measure(click_clip)[0]
     base = _cues_of(d.frames, d.audio)
     late = _cues_of(d.frames, anomalies.shift_audio(d.audio, SR, 500))
     early = _cues_of(d.frames, anomalies.shift_audio(d.audio, SR, -200))

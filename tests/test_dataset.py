@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from avcore import AvcoreError, dataset, media
+from avcore import AvcoreError
+from avcore.data import dataset
+from avcore.io import media
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +63,7 @@ def test_plan_is_deterministic():
 
 def test_plan_is_the_same_in_every_process():
     """Each process hashes strings with its own seed; the plan must not depend on it."""
-    code = "from avcore import dataset; print([(p.seed, p.anomaly, p.split) for p in dataset.plan(40, seed=5)])"
+    code = "from avcore.data import dataset; print([(p.seed, p.anomaly, p.split) for p in dataset.plan(40, seed=5)])"
     plans = {
         subprocess.run(
             [sys.executable, "-c", code],

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
-from avcore import anomalies, cues, sync
+from avcore.damage import anomalies
+from avcore.features import cues
 from avcore.models import detector
 from avcore.scoring import Scorer
+from avcore.sync import decode, events
 
 
 @pytest.fixture(scope="module")
@@ -145,10 +147,10 @@ def test_a_short_delay_is_found_without_sync(scorer, delay_s):
 
 
 def test_silent_audio_is_not_called_a_delay(click_clip):
-    decoded = sync.measure(click_clip)[0]
+    decoded = decode.measure(click_clip)[0]
     silent = dataclasses.replace(decoded, audio=np.zeros_like(decoded.audio))
-    c = sync.curves(silent)
-    said = detector.damage_reasons(detector.ClipAnalysis(silent, c, sync.analyse(c), cues.cues(silent)).vector())
+    c = events.curves(silent)
+    said = detector.damage_reasons(detector.ClipAnalysis(silent, c, events.analyse(c), cues.cues(silent)).vector())
     assert "the audio track is silent throughout" in said
     assert not any("late" in r for r in said)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, real_clip
 
-from avcore import evaluate
+from avcore.eval import metrics
 
 
 def cli(*args, env_data=None):
@@ -53,7 +53,7 @@ def test_trivial_baseline_is_computed_not_written(evaluated, tiny_dataset):
 def test_metric_row_matches_definitions():
     y = np.array([1, 1, 0, 0, 1])
     pred = np.array([1, 0, 0, 1, 1])
-    row = evaluate.metric_row(y, pred, pred.astype(float))
+    row = metrics.metric_row(y, pred, pred.astype(float))
     assert row["accuracy"] == pytest.approx(3 / 5)
     assert row["precision"] == pytest.approx(2 / 3) and row["recall"] == pytest.approx(2 / 3)
 
@@ -106,7 +106,7 @@ def test_anomaly_cli_writes_file(tmp_path):
     out = tmp_path / "shift.mp4"
     proc = cli("anomaly", str(real_clip("short-480p-24fps.mp4")), str(out), "--type", "time_shift", "--ms", "-300")
     assert proc.returncode == 0, proc.stderr
-    from avcore import media
+    from avcore.io import media
 
     assert media.probe(out).audio.duration == pytest.approx(
         media.probe(real_clip("short-480p-24fps.mp4")).audio.duration - 0.3, abs=0.06

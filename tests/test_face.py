@@ -1,4 +1,4 @@
-"""Face detection and landmarks (avcore.face): the anchor layout and box decoding on made-up
+"""Face detection and landmarks (avcore.sync.face): the anchor layout and box decoding on made-up
 outputs, and the two models on real frames."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import MEDIA
 
-from avcore import face
+from avcore.sync import face
 
 SYNC_MEDIA = MEDIA / "sync"
 
@@ -70,7 +70,7 @@ def test_roi_crop_maps_centre_and_eye_line():
 
 
 def _frame(name: str, size: tuple[int, int], index: int = 10) -> np.ndarray:
-    from avcore import media
+    from avcore.io import media
 
     path = SYNC_MEDIA / name
     if not path.is_file():

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
-from avcore import features
-from avcore.features import SeedFeatures
+from avcore.features import seed_features
+from avcore.features.seed_features import SeedFeatures
 from avcore.models import seed_mlp
 from avcore.models.seed_threshold import SeedThreshold, distance
 
 
 def test_seed_feature_shapes_follow_the_recipe():
-    feats = features.seed_features(real_clip("chaplin.mp4"))  # 25 fps: every 5th frame
+    feats = seed_features.seed_features(real_clip("chaplin.mp4"))  # 25 fps: every 5th frame
     assert feats.visual.shape[1] == 2 * 96 * 96 and feats.audio.shape[1] == 13
     assert len(feats.visual) == len(feats.audio)
     assert len(feats.visual) == pytest.approx(9.64 * 5 - 1, abs=2)
@@ -23,28 +23,28 @@ def test_flow_sees_motion():
     frames = np.zeros((3, 96, 96), np.uint8)
     for i in range(3):
         frames[i, 40:60, 20 + 5 * i : 40 + 5 * i] = 255
-    steps = features.flow_steps(frames)
+    steps = seed_features.flow_steps(frames)
     mag = steps[:, : 96 * 96].reshape(2, 96, 96)
     assert mag[:, 45:55, 30:40].mean() > 1.0 > mag[:, :10, :10].mean()
 
 
 def test_muted_clip_gets_silence_features_not_dropped():
-    feats = features.seed_features(real_clip("no-audio-480p.mp4"))
+    feats = seed_features.seed_features(real_clip("no-audio-480p.mp4"))
     assert len(feats.audio) > 0 and np.allclose(feats.audio, feats.audio[0])
 
 
 def test_cache_is_keyed_by_content_and_version(tmp_path, click_clip, monkeypatch):
-    first = features.cached_seed_features(click_clip, tmp_path)
+    first = seed_features.cached_seed_features(click_clip, tmp_path)
     [cached] = list(tmp_path.glob("*.npz"))
-    assert features.FEATURE_VERSION in cached.name
+    assert seed_features.FEATURE_VERSION in cached.name
     with np.load(cached) as z:
         assert set(z.files) == {"audio", "visual", "label"}
-    monkeypatch.setattr(features, "seed_features", lambda p: pytest.fail("cache not used"))
-    again = features.cached_seed_features(click_clip, tmp_path)
+    monkeypatch.setattr(seed_features, "seed_features", lambda p: pytest.fail("cache not used"))
+    again = seed_features.cached_seed_features(click_clip, tmp_path)
     assert np.array_equal(first.visual, again.visual)
-    monkeypatch.setattr(features, "FEATURE_VERSION", "seed-v2")
+    monkeypatch.setattr(seed_features, "FEATURE_VERSION", "seed-v2")
     with pytest.raises(pytest.fail.Exception):
-        features.cached_seed_features(click_clip, tmp_path)
+        seed_features.cached_seed_features(click_clip, tmp_path)
 
 
 def test_threshold_distance_compares_first_flow_values_with_mfcc():

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from conftest import MEDIA, real_clip
 
-from avcore import AvcoreError, ffmpeg, media
+from avcore import AvcoreError
+from avcore.io import ffmpeg, media
 
 NO_AUDIO = {"no-audio-480p.mp4", "no-audio-1x1.mp4"}
 CLIPS = sorted(p.name for p in MEDIA.glob("*") if p.suffix in (".mp4", ".webm")) if MEDIA.is_dir() else []

@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from avcore import plots, sync
+from avcore import plots
+from avcore.sync import decode, events
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +42,11 @@ def test_threshold_figures_follow_the_threshold(scores):
 
 
 def test_clip_figures(click_clip):
-    from avcore import media
+    from avcore.io import media
 
-    decoded = sync.measure(click_clip)[0]
-    curves = sync.curves(decoded)
-    result = sync.analyse(curves)
+    decoded = decode.measure(click_clip)[0]
+    curves = events.curves(decoded)
+    result = events.analyse(curves)
     fig = plots.sync_curves({"original": curves, "altered": curves})
     assert len(fig.data) == 4
     assert isinstance(
@@ -69,8 +70,8 @@ def test_feature_figures():
 
 
 def test_offset_track_leaves_out_unmeasured_windows():
+    from avcore.sync.windows import WindowResult
     from avcore.verdict import DEFAULT_TOLERANCE
-    from avcore.windows import WindowResult
 
     track = [
         WindowResult(0.0, 10.0, 100.0, (90.0, 115.0), 6.0, True),

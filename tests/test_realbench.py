@@ -9,7 +9,9 @@ import pytest
 from conftest import real_clip
 from test_anomalies import _best_lag_ms
 
-from avcore import media, realbench, synth
+from avcore.data import synth
+from avcore.eval import realbench
+from avcore.io import media
 
 
 @pytest.fixture(scope="module")

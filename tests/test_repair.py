@@ -7,12 +7,15 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
-from avcore import AvcoreError, anomalies, media, sync
+from avcore import AvcoreError
+from avcore.damage import anomalies
+from avcore.io import media
 from avcore.repair import repair
+from avcore.sync import decode, events
 
 
 def offset_after(path) -> float:
-    result = sync.analyse(sync.measure(path)[1])
+    result = events.analyse(decode.measure(path)[1])
     assert result.synchronizable, result.reason
     return result.offset_ms
 
@@ -21,7 +24,7 @@ def offset_after(path) -> float:
 def test_a_given_offset_is_used_without_analysing_the_clip(click_clip, tmp_path, monkeypatch, shift_ms):
     shifted = anomalies.time_shift(click_clip, tmp_path / "shifted.mp4", shift_ms)
     with monkeypatch.context() as m:
-        m.setattr(sync, "measure", lambda *a, **k: pytest.fail("repair analysed a clip whose offset it was given"))
+        m.setattr(decode, "measure", lambda *a, **k: pytest.fail("repair analysed a clip whose offset it was given"))
         assert repair(shifted, tmp_path / "fixed.mp4", float(shift_ms)) == shift_ms
     assert abs(offset_after(tmp_path / "fixed.mp4")) < 40
 

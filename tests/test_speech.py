@@ -1,4 +1,4 @@
-"""The speech path (avcore.speech, avcore.mouth): each curve and the lag search on synthetic
+"""The speech path (avcore.sync.speech, avcore.sync.mouth): each curve and the lag search on synthetic
 data made here, then real talking clips with their sound shifted, swapped, or a dog."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from conftest import MEDIA
 
-from avcore import media, speech, sync
+from avcore.io import media
 from avcore.models import detector
-from avcore.mouth import MouthTrack, MouthTracker
+from avcore.sync import decode, speech
+from avcore.sync.mouth import MouthTrack, MouthTracker
 
 SYNC_MEDIA = MEDIA / "sync"
 FPS, SR = 25.0, media.AUDIO_RATE
@@ -122,7 +123,7 @@ def _followed(name: str):
         pytest.skip(f"{path} is absent")
     info = media.probe(path)
     tracker = MouthTracker()
-    size = sync.colour_size(info.video.width, info.video.height)
+    size = decode.colour_size(info.video.width, info.video.height)
     decoded = media.decode(path, FPS, size, color=True, info=info, on_frames=tracker.add)
     return tracker.finish(), decoded.audio, tracker.frames
 

@@ -1,4 +1,4 @@
-"""The first page's content builders in avcore.summary, on the shipped evaluation report."""
+"""The first page's content builders in avcore.eval.summary, on the shipped evaluation report."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from avcore import summary
+from avcore.eval import summary
 from avcore.paths import ASSETS
 
 

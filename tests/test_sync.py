@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
-from avcore import anomalies, media, sync, synth
+from avcore.damage import anomalies
+from avcore.data import synth
+from avcore.io import media
+from avcore.sync import decode, events, signals
 
-FPS = sync.SYNC_FPS
+FPS = events.SYNC_FPS
 SR = media.AUDIO_RATE
 
 
@@ -36,22 +39,22 @@ def _event_clip(seed: int, seconds: float = 6.0, period: float | None = None) ->
     true offset is zero."""
     rng = np.random.default_rng(seed)
     n = int(seconds * FPS)
-    w, h = sync.SYNC_SIZE
+    w, h = events.SYNC_SIZE
     gaps = rng.uniform(0.4, 0.9, 20) if period is None else np.full(20, period)
-    events = np.cumsum(gaps) + 0.2
-    events = events[events < seconds - 0.2]
-    lit = rng.uniform(0.1, 0.3, events.size) if period is None else np.full(events.size, 0.2)
+    onsets = np.cumsum(gaps) + 0.2
+    onsets = onsets[onsets < seconds - 0.2]
+    lit = rng.uniform(0.1, 0.3, onsets.size) if period is None else np.full(onsets.size, 0.2)
     frames = np.full((n, h, w), 60.0, np.float32)
     x0, y0 = rng.integers(0, w - 20), rng.integers(0, h - 16)
     bx, by = rng.uniform(0, w), rng.uniform(0, h)
     audio = rng.normal(0, 0.003, int(seconds * SR)).astype(np.float32)
     for k in range(n):
         t = k / FPS
-        if np.any((events <= t) & (t < events + lit)):
+        if np.any((onsets <= t) & (t < onsets + lit)):
             frames[k, y0 : y0 + 16, x0 : x0 + 20] = 230
         bx, by = (bx + rng.normal(0, 1.5)) % w, (by + rng.normal(0, 1.5)) % h
         frames[k, int(by) : int(by) + 6, int(bx) : int(bx) + 6] = 150
-    for t in events:
+    for t in onsets:
         s = int(round(t * SR))
         click = _click(rng)[: audio.size - s]
         audio[s : s + click.size] += 0.5 * click
@@ -73,7 +76,7 @@ def test_picture_change_and_sound_onset_land_on_the_same_sample(where):
     audio = np.zeros(int(n / FPS * SR), np.float32)
     s = int((9 + where) / FPS * SR)
     audio[s : s + 800] += _click(np.random.default_rng(1))
-    c = sync.curves(_decoded(frames, audio))
+    c = events.curves(_decoded(frames, audio))
     assert int(np.argmax(c.motion_total)) == 10
     assert int(np.argmax(c.onset)) == 10
     assert c.motion.shape == (n, 16) and c.accel.shape == (n, 16)
@@ -89,8 +92,8 @@ def test_lagged_pearson_is_pearson_over_the_overlap():
     rng = np.random.default_rng(0)
     v, stack = rng.standard_normal((40, 3)), rng.standard_normal((4, 33))
     lags = np.arange(-45, 40)
-    r, n = sync.lagged_pearson(v, stack[0], lags)
-    r_stack, _ = sync.lagged_pearson(v, stack, lags)
+    r, n = signals.lagged_pearson(v, stack[0], lags)
+    r_stack, _ = signals.lagged_pearson(v, stack, lags)
     assert r.shape == (lags.size, 3) and r_stack.shape == (4, lags.size, 3)
     assert np.allclose(r_stack[0], r, rtol=0, atol=1e-12)
     for s, a in enumerate(stack):
@@ -106,11 +109,11 @@ def test_lagged_pearson_is_pearson_over_the_overlap():
 def test_flow_is_in_pixels_of_the_sync_frame():
     """Flow is worked out at half size, so its vectors must be scaled back: a textured patch
     sliding 2 px a frame right and 1 px down in a 64x48 frame moves (2, 1), not (1, 0.5)."""
-    w, h = sync.SYNC_SIZE
+    w, h = events.SYNC_SIZE
     rng = np.random.default_rng(5)
     texture = np.kron(rng.integers(40, 220, (50, 50)), np.ones((2, 2)))  # 100x100, blobs of 2 px
     frames = np.stack([texture[20 - k : 20 - k + h, 20 - 2 * k : 20 - 2 * k + w] for k in range(8)]).astype(np.uint8)
-    flow = sync._flows(frames)
+    flow = events._flows(frames)
     inner = flow[:, 2:-2, 2:-2]  # the edges see texture come in from outside
     assert np.allclose(np.median(inner[..., 0]), 2.0, atol=0.2)
     assert np.allclose(np.median(inner[..., 1]), 1.0, atol=0.2)
@@ -122,26 +125,26 @@ def test_flow_is_in_pixels_of_the_sync_frame():
 @pytest.fixture(scope="module")
 def click_decoded(click_clip) -> media.Decoded:
     """Decoded without working out curves on the way, to compare `measure` against."""
-    return media.decode(click_clip, sync.SYNC_FPS, sync.SYNC_SIZE, deblock=False)
+    return media.decode(click_clip, events.SYNC_FPS, events.SYNC_SIZE, deblock=False)
 
 
 def test_curves_measured_while_decoding_are_the_same(click_clip):
     """The curves worked out as frames arrive equal those of the grey frames `measure` keeps."""
-    decoded, measured = sync.measure(click_clip)
-    assert decoded.frames.shape[1:] == (sync.SYNC_SIZE[1], sync.SYNC_SIZE[0])
-    after = sync.curves(decoded)
+    decoded, measured = decode.measure(click_clip)
+    assert decoded.frames.shape[1:] == (events.SYNC_SIZE[1], events.SYNC_SIZE[0])
+    after = events.curves(decoded)
     for name in ("motion", "accel", "onset", "rms"):
         assert np.array_equal(getattr(measured, name), getattr(after, name)), name
 
 
 def test_click_clip_is_in_sync_and_the_flash_is_the_source(click_decoded):
-    r = sync.analyse(click_decoded)
+    r = events.analyse(click_decoded)
     assert r.synchronizable, r
     assert abs(r.offset_ms) <= 40
     # the flashing square covers x 60-100 of 160, y 40-80 of 120: the middle 2x2 cells
-    assert r.source_map.shape == sync.GRID
+    assert r.source_map.shape == events.GRID
     assert r.best_region[0] in (1, 2) and r.best_region[1] in (1, 2)
-    centre = np.zeros(sync.GRID, bool)
+    centre = np.zeros(events.GRID, bool)
     centre[1:3, 1:3] = True
     assert r.source_map[centre].min() > 0.3
     assert r.source_map[~centre].max() < 0.1
@@ -151,7 +154,7 @@ def test_click_clip_is_in_sync_and_the_flash_is_the_source(click_decoded):
 def test_file_shift_is_recovered(click_clip, tmp_path, ms):
     """adelay (late audio) and atrim (early audio) through a real re-encode. Only the
     estimate is checked here; what may be claimed is tested below."""
-    r = sync.analyse(sync.measure(anomalies.time_shift(click_clip, tmp_path / "shifted.mp4", ms))[1])
+    r = events.analyse(decode.measure(anomalies.time_shift(click_clip, tmp_path / "shifted.mp4", ms))[1])
     assert np.sign(r.offset_ms) == np.sign(ms)
     assert abs(r.offset_ms - ms) <= 40
     assert abs(r.peak_lag_ms - ms) <= 40  # the whole-lag peak too, before interpolation
@@ -159,7 +162,7 @@ def test_file_shift_is_recovered(click_clip, tmp_path, ms):
 
 @pytest.mark.parametrize("ms", [300, -500, 700, -700])
 def test_array_shift_is_recovered(click_decoded, ms):
-    r = sync.analyse(_with_audio(click_decoded, anomalies.shift_audio(click_decoded.audio, SR, ms)))
+    r = events.analyse(_with_audio(click_decoded, anomalies.shift_audio(click_decoded.audio, SR, ms)))
     assert abs(r.offset_ms - ms) <= 40
 
 
@@ -171,7 +174,7 @@ def test_sub_frame_precision_on_procedural_clips():
     for seed in range(10):
         d = _event_clip(seed)
         for ms in rng.uniform(-1500, 1500, 2):
-            r = sync.analyse(_with_audio(d, anomalies.shift_audio(d.audio, SR, ms)))
+            r = events.analyse(_with_audio(d, anomalies.shift_audio(d.audio, SR, ms)))
             errors.append(np.inf if r.offset_ms is None else abs(r.offset_ms - ms))  # None: ambiguous
             claimed.append(r.synchronizable)
             if r.offset_ci_ms is not None:
@@ -196,8 +199,8 @@ def test_repeated_frames_are_shared_not_still():
     doubled = d.frames.copy()
     doubled[1::2] = doubled[0:-1:2]
     plain, c = (
-        sync.curves(d),
-        sync.curves(_with_audio(media.Decoded(doubled, d.fps, d.audio, None, d.seconds), d.audio)),
+        events.curves(d),
+        events.curves(_with_audio(media.Decoded(doubled, d.fps, d.audio, None, d.seconds), d.audio)),
     )
     assert plain.repeated.mean() < 0.05  # a lamp lit for two frames looks like one, rarely
     k = np.flatnonzero(c.repeated)
@@ -225,8 +228,8 @@ def test_offset_is_found_through_repeated_frames(tmp_path):
     for seed in range(8):
         ms = float(rng.choice([-1, 1]) * rng.uniform(200, 1000))
         for name, path in zip(errors, _dup_pair(seed, ms, tmp_path)):
-            c = sync.measure(path)[1]
-            r = sync.analyse(c)
+            c = decode.measure(path)[1]
+            r = events.analyse(c)
             if name == "dup":
                 repeats.append(c.repeated.mean())
             else:
@@ -244,25 +247,25 @@ def test_offset_is_found_through_repeated_frames(tmp_path):
 
 
 def test_no_audio_cannot_tell(click_decoded):
-    r = sync.analyse(_with_audio(click_decoded, None))
+    r = events.analyse(_with_audio(click_decoded, None))
     assert not r.synchronizable and r.offset_ms is None and r.reason == "no audio stream"
     assert np.isnan(r.features()["sync_offset_ms"])
 
 
 def test_silent_audio_cannot_tell(click_decoded):
-    r = sync.analyse(_with_audio(click_decoded, np.zeros_like(click_decoded.audio)))
+    r = events.analyse(_with_audio(click_decoded, np.zeros_like(click_decoded.audio)))
     assert not r.synchronizable and r.offset_ms is None
 
 
 def test_still_picture_cannot_tell(click_decoded):
     still = np.repeat(click_decoded.frames[:1], len(click_decoded.frames), axis=0)
-    r = sync.analyse(media.Decoded(still, click_decoded.fps, click_decoded.audio, None, click_decoded.seconds))
+    r = events.analyse(media.Decoded(still, click_decoded.fps, click_decoded.audio, None, click_decoded.seconds))
     assert not r.synchronizable and r.reason == "the picture does not move"
 
 
 def test_noise_for_sound_cannot_tell(click_decoded):
     noise = anomalies.white_noise(click_decoded.audio.size, np.random.default_rng(3))
-    r = sync.analyse(_with_audio(click_decoded, noise))
+    r = events.analyse(_with_audio(click_decoded, noise))
     assert not r.synchronizable
 
 
@@ -270,7 +273,7 @@ def test_noise_for_sound_cannot_tell(click_decoded):
 def test_sound_of_another_clip_cannot_tell(seed):
     """Both streams full of events, none related: the likeliest false alarm."""
     picture, sound = _event_clip(seed), _event_clip(seed + 100)
-    r = sync.analyse(_with_audio(picture, sound.audio))
+    r = events.analyse(_with_audio(picture, sound.audio))
     assert not r.synchronizable, r
 
 
@@ -286,13 +289,13 @@ def test_regular_beeps_are_ambiguous(tmp_path):
     its correlation curve must move with a shift. (Which of the tied peaks wins is a coin
     toss, so the whole curve is compared, not its maximum; unmoved, the curves agree at r < 0.3.)"""
     small = _small_copy("smpte-countdown.mp4", tmp_path)
-    base = sync.analyse(sync.measure(small)[1])
+    base = events.analyse(decode.measure(small)[1])
     assert not base.synchronizable
     # the tied best lag is no estimate: nothing a reader or the detector could take for one
     assert base.ambiguous and base.offset_ms is None and base.offset_ci_ms is None
     assert np.isnan(base.features()["sync_offset_ms"]) and base.peak_lag_ms is not None
     for ms in (300, -700):
-        r = sync.analyse(sync.measure(anomalies.time_shift(small, tmp_path / f"{ms}.mp4", ms))[1])
+        r = events.analyse(decode.measure(anomalies.time_shift(small, tmp_path / f"{ms}.mp4", ms))[1])
         assert not r.synchronizable
         moved = np.interp(r.lags_ms - ms, base.lags_ms, base.correlation, left=np.nan, right=np.nan)
         both = ~np.isnan(moved)
@@ -306,7 +309,7 @@ def test_periodic_events_are_ambiguous(seed):
     no offset is given; the same lamp at irregular moments is found, with an interval."""
     for period, ms in ((0.48, 300), (None, 300)):
         d = _event_clip(seed, period=period)
-        r = sync.analyse(_with_audio(d, anomalies.shift_audio(d.audio, SR, ms)))
+        r = events.analyse(_with_audio(d, anomalies.shift_audio(d.audio, SR, ms)))
         if period:
             assert r.ambiguous and r.offset_ms is None and not r.synchronizable, r
         else:
@@ -317,13 +320,13 @@ def test_window_of_the_curves_keeps_the_timing(click_decoded):
     """A window cut out of the curves is the same samples of every curve and gives the same
     offset, on a shift it can see."""
     shifted = _with_audio(click_decoded, anomalies.shift_audio(click_decoded.audio, SR, 300))
-    c = sync.curves(shifted)
+    c = events.curves(shifted)
     part = c.window(1.0, 4.6)
     a, b = int(round(1.0 * c.fps)), int(round(4.6 * c.fps))
     for name in ("motion", "accel", "onset", "rms", "repeated"):
         assert np.array_equal(getattr(part, name), getattr(c, name)[a:b]), name
-    assert abs(sync.analyse(part).offset_ms - 300) <= 40
-    assert sync.analyse(c.window(0.0, c.seconds)).offset_ms == sync.analyse(c).offset_ms
+    assert abs(events.analyse(part).offset_ms - 300) <= 40
+    assert events.analyse(c.window(0.0, c.seconds)).offset_ms == events.analyse(c).offset_ms
 
 
 @pytest.fixture(scope="module")
@@ -336,7 +339,7 @@ def test_film_with_music_makes_no_false_claim(small_chaplin, tmp_path, ms):
     """Chaplin's soundtrack is music, not caused by what is seen: whatever is claimed about
     it, shifted or not, must be right."""
     path = anomalies.time_shift(small_chaplin, tmp_path / "shifted.mp4", ms) if ms else small_chaplin
-    r = sync.analyse(sync.measure(path)[1])
+    r = events.analyse(decode.measure(path)[1])
     assert not r.synchronizable or abs(r.offset_ms - ms) <= 80, r
 
 
@@ -344,11 +347,11 @@ def test_film_with_music_makes_no_false_claim(small_chaplin, tmp_path, ms):
 
 
 def test_result_exports_are_stable_and_serialisable(click_decoded):
-    r = sync.analyse(click_decoded)
+    r = events.analyse(click_decoded)
     feats = r.features()
-    assert list(feats) == list(sync.analyse(_with_audio(click_decoded, None)).features())
+    assert list(feats) == list(events.analyse(_with_audio(click_decoded, None)).features())
     assert all(isinstance(v, float) for v in feats.values())
     d = json.loads(json.dumps(r.to_dict()))
     assert d["offset_ci_ms"][0] <= d["offset_ms"] <= d["offset_ci_ms"][1] and d["ambiguous"] is False
-    assert len(d["lags_ms"]) == len(d["correlation"]) and np.array(d["source_map"]).shape == sync.GRID
-    assert d["lags_ms"][0] >= -sync.MAX_LAG_S * 1000 and d["lags_ms"][-1] <= sync.MAX_LAG_S * 1000
+    assert len(d["lags_ms"]) == len(d["correlation"]) and np.array(d["source_map"]).shape == events.GRID
+    assert d["lags_ms"][0] >= -events.MAX_LAG_S * 1000 and d["lags_ms"][-1] <= events.MAX_LAG_S * 1000

@@ -13,7 +13,9 @@ from conftest import real_clip
 from test_anomalies import _best_lag_ms
 from test_evaluate_cli import cli
 
-from avcore import media, syncbench, synth
+from avcore.data import synth
+from avcore.eval import syncbench
+from avcore.io import media
 from avcore.verdict import DEFAULT_TOLERANCE, Verdict
 
 SR = media.AUDIO_RATE

@@ -1,6 +1,6 @@
 """The synthetic generator: shapes, determinism, irregular events, and sound caused by picture.
 
-Onsets and motion are measured here with plain numpy, independently of avcore.features, so a
+Onsets and motion are measured here with plain numpy, independently of avcore.features.seed_features, so a
 bug in the features cannot hide a bug in the generator (or the other way round).
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avcore import synth
-from avcore.media import AUDIO_RATE
+from avcore.data import synth
+from avcore.io.media import AUDIO_RATE
 
 HOP = 160  # 10 ms
 

@@ -124,7 +124,7 @@ def test_tolerance_parsing_and_words():
 
 
 def test_a_drift_out_of_tolerance_is_misaligned_and_not_repairable():
-    from avcore.windows import WindowResult
+    from avcore.sync.windows import WindowResult
 
     track = tuple(WindowResult(t, t + 10.0, -2.0 * t, None, 6.0, True) for t in (0.0, 10.0, 20.0, 30.0, 40.0))
     v = decide(CLEAN, [lock("events", -40.0)], track=track, drift_ms_per_min=-120.0)

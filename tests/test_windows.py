@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avcore import media, sync, synth, windows
+from avcore.data import synth
+from avcore.io import media
+from avcore.sync import decode, windows
 
 ATEMPO = 1.002
 LONG_S = 40.0
@@ -81,7 +83,7 @@ def long_clips(tmp_path_factory):
 
 
 def test_constant_offset_has_no_drift(long_clips):
-    tr = windows.events_track(sync.measure(long_clips["late"])[1])
+    tr = windows.events_track(decode.measure(long_clips["late"])[1])
     assert len(tr.measured) >= windows.DRIFT_MIN_WINDOWS
     assert abs(tr.drift_ms_per_min) < DRIFT_TOLERANCE_MS_PER_MIN
     assert abs(tr.offset_ms - 300) <= 40
@@ -92,7 +94,7 @@ def test_fast_audio_drifts_earlier(long_clips):
     """A sound at picture time t plays at t / ATEMPO: its offset is -t (1 - 1 / ATEMPO), about
     -120 ms a minute, and it starts near zero."""
     expected = -60_000.0 * (1 - 1 / ATEMPO)
-    tr = windows.events_track(sync.measure(long_clips["fast"])[1])
+    tr = windows.events_track(decode.measure(long_clips["fast"])[1])
     assert len(tr.measured) >= windows.DRIFT_MIN_WINDOWS
     assert abs(tr.drift_ms_per_min - expected) < DRIFT_TOLERANCE_MS_PER_MIN, tr.drift_ms_per_min
     first = tr.measured[0]
@@ -102,7 +104,7 @@ def test_fast_audio_drifts_earlier(long_clips):
 def test_window_result_is_serialisable(long_clips):
     import json
 
-    tr = windows.events_track(sync.measure(long_clips["late"])[1])
+    tr = windows.events_track(decode.measure(long_clips["late"])[1])
     d = json.loads(json.dumps(tr.to_dict()))
     assert len(d["windows"]) == len(tr.windows) and set(d) >= {"drift_ms_per_min", "offset_ms", "offset_ci_ms"}
 

@@ -35,10 +35,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
-from avcore import cues, media, speech, sync
 from avcore.errors import AvcoreError
-from avcore.mouth import MouthTracker
-from avcore.speech import SpeechResult
+from avcore.features import cues
+from avcore.io import media
+from avcore.sync import decode, events, speech
+from avcore.sync.mouth import MouthTracker
+from avcore.sync.speech import SpeechResult
 
 CLASSES = ("aligned", "time_shift", "noise", "mute", "distort")
 MEASURE_VERSION = "measure-v8"  # what `analyse` measures; cached tables are keyed on it
@@ -52,8 +54,8 @@ class ClipAnalysis:
     holds the events path and the cues only."""
 
     decoded: media.Decoded
-    curves: sync.SyncCurves
-    sync: sync.SyncResult
+    curves: events.SyncCurves
+    sync: events.SyncResult
     cues: dict[str, float]
     speech: SpeechResult | None = None
 
@@ -65,16 +67,16 @@ def analyse(path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_S
     """One decode of the clip for every path: its colour frames go to the speech path's mouth
     tracker as they are decoded, their small grey copies to the events path and the cues."""
     tracker = MouthTracker()
-    decoded, curves = sync.measure(path, max_seconds=max_seconds, on_colour=tracker.add)
+    decoded, curves = decode.measure(path, max_seconds=max_seconds, on_colour=tracker.add)
     video = decoded.info.video
     spoken = speech.analyse_tracks(
         tracker.finish(),
         decoded.audio,
         decoded.sr,
         decoded.fps,
-        scale=video.width / sync.colour_size(video.width, video.height)[0],
+        scale=video.width / decode.colour_size(video.width, video.height)[0],
     )
-    return ClipAnalysis(decoded, curves, sync.analyse(curves), cues.cues(decoded), spoken)
+    return ClipAnalysis(decoded, curves, events.analyse(curves), cues.cues(decoded), spoken)
 
 
 def feature_job(path: str) -> dict[str, float]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from avcore.features import SeedFeatures
+from avcore.features.seed_features import SeedFeatures
 
 
 def distance(feats: SeedFeatures) -> float:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from avcore import media
+from avcore.io import media
 
 FRAME_S = 0.04  # loudness frames; 25 a second like the sync curves
 SILENCE_DBFS = -60.0  # below a quiet room's tone (-50 to -60); adelay's gap is digital zero
@@ -66,7 +66,7 @@ def cues(decoded: media.Decoded) -> dict[str, float]:
     (`decoded.info`), so they describe the whole file even when the decode was cut at
     max_seconds; without `info` (arrays made in memory) they fall back to the decoded lengths.
     Repeated and skipped frames are judged on the decoded frames, so decode at a fixed rate
-    (sync.measure) to compare clips with each other.
+    (avcore.sync.decode.measure) to compare clips with each other.
     """
     out = {}
     out.update(audio_cues(decoded.audio, decoded.sr))

@@ -15,7 +15,7 @@ at k is the change from frame k-1 to frame k; the audio window of sample k is ce
 middle of that interval. Without this half-frame care an impulse in both streams lands one
 sample apart and every estimate is biased by ~20 ms.
 
-Measured on 300 procedural clips (avcore.synth, 2-6 s, a third in sync, the rest shifted by up
+Measured on 300 procedural clips (avcore.data.synth, 2-6 s, a third in sync, the rest shifted by up
 to +-1.5 s), when only lags leaving half the clip were searched (see analyse) and flow was
 worked out at full size (_flows gives the half size's figures), decoded at 64x48 grey, 25 fps:
 94.7% of estimates within 40 ms; 68% of clips are claimed synchronizable and every claim is
@@ -30,35 +30,34 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from avcore import cues, media
+from avcore.features import cues
+from avcore.io import media
+from avcore.sync.signals import (
+    MIN_OVERLAP_FRACTION,
+    MIN_OVERLAP_S,
+    PEAK_HALF_WIDTH,
+    SILENCE_RMS,
+    SURROGATE_BLOCK_S,
+    SURROGATES,
+    _block_shuffle,
+    _parabolic,
+    band_loudness,
+    lagged_pearson,
+)
 
 SYNC_FPS = 25.0
 SYNC_SIZE = (64, 48)  # width, height: enough for a 4x4 grid of 16x12-pixel cells
-# the colour decode every path shares: about this many pixels, aspect kept, never enlarged. A
-# 9:16 portrait of a seated speaker then has a face ~40 px wide and a mouth of ~15 px, still
-# enough for the speech path's face mesh
-ANALYSIS_PIXELS = 480 * 270
 GRID = (4, 4)  # rows, cols
 MAX_LAG_S = 2.0
 FLOW_SHRINK = 2  # flow is worked out on frames this many times smaller; see _flows
 FARNEBACK = (0.5, 3, 9, 3, 5, 1.2, 0)  # the seed features', with a 9-pixel window; see _flows
 FLOW_RUN = 25  # frames gathered before working on them: ffmpeg hands over one or two at a time
-N_FFT = 1024  # 64 ms at 16 kHz: short enough to place a click within a frame
-N_BANDS = 40
-LOUDNESS_EXP = 0.3  # band power ** 0.3, Stevens' loudness law; see the module docstring
 TOP_K = 6  # channels averaged at each lag: one sound source spans a few cells and both cues
-MIN_OVERLAP_FRACTION = 0.35  # of the shorter curve
-MIN_OVERLAP_S = 1.0
-PEAK_HALF_WIDTH = 3  # lags (frames) around the peak that belong to it, not to the background
-SURROGATES = 100
-SURROGATE_BLOCK_S = 0.5
-FFT_BUDGET = 1 << 21  # values per batch of the FFT correlation (16 MB), however long the clip
 DETREND_S = 1.0  # see _detrend
 ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see analyse
 MOTION_FLOOR = 0.05  # grey levels: a cell whose frame difference varies less is still
@@ -66,7 +65,6 @@ ACCEL_FLOOR = 0.01  # px/frame: below this, flow velocity change is numerical no
 # grey levels of change on both sides that make a near-still frame a repeat (cues.repeated_frames),
 # not stillness: at 64x48 a procedural scene changes by 0.2-2 a frame, an encoded copy by 0.02-0.4
 REPEAT_MOVING_GREY = 0.1
-SILENCE_RMS = 1e-4  # -80 dBFS
 CONFIDENCE_THRESHOLD = 4.0
 PLAUSIBLE_Z = 1.96  # see _plausible
 MARGIN_THRESHOLD = 1.0  # see _plausible
@@ -198,54 +196,6 @@ class SyncResult:
 # ----- curves -------------------------------------------------------------------------------
 
 
-def measure(
-    path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, on_colour: Callable[[np.ndarray], None] | None = None
-) -> tuple[media.Decoded, SyncCurves]:
-    """The one decode every path reads, and the events path's curves from it.
-
-    ffmpeg decodes colour frames of about ANALYSIS_PIXELS (`colour_size`) at SYNC_FPS, which
-    `on_colour` (the speech path's face tracker) is handed a run at a time as they come; their
-    grey SYNC_SIZE copies, shrunk here, feed the motion curves while ffmpeg is still decoding,
-    and the cues. So a clip is read and decoded once for every path; only the small grey
-    frames are kept.
-    """
-    info = media.probe(path)
-    media.require_video(info)
-    picture = _MotionCurves()
-    grey: list[np.ndarray] = []
-
-    def take(frames: np.ndarray) -> None:
-        if on_colour is not None:
-            on_colour(frames)
-        small = np.stack(
-            [cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), SYNC_SIZE, interpolation=cv2.INTER_AREA) for f in frames]
-        )
-        grey.append(small)
-        picture.add(small)
-
-    size = colour_size(info.video.width, info.video.height)
-    decoded = media.decode(
-        path,
-        SYNC_FPS,
-        size,
-        color=True,
-        info=info,
-        max_seconds=max_seconds,
-        on_frames=take,
-        keep_frames=False,
-        deblock=False,
-    )
-    frames = np.concatenate(grey) if grey else np.zeros((0, SYNC_SIZE[1], SYNC_SIZE[0]), np.uint8)
-    decoded = dataclasses.replace(decoded, frames=frames)
-    return decoded, _sync_curves(decoded, picture)
-
-
-def colour_size(width: int, height: int) -> tuple[int, int]:
-    """(width, height) of about ANALYSIS_PIXELS with the clip's aspect, even, never enlarged."""
-    s = min(1.0, math.sqrt(ANALYSIS_PIXELS / (width * height)))
-    return max(2, int(round(width * s / 2)) * 2), max(2, int(round(height * s / 2)) * 2)
-
-
 def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
     frames = decoded.frames
     if frames.ndim == 4:
@@ -355,20 +305,6 @@ class _MotionCurves:
         return motion, accel, repeated
 
 
-def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
-    """Averaging weights from FFT bins to log-spaced bands (50 Hz to Nyquist), so a low drum
-    and a high click weigh alike; a band too narrow to hold a bin takes the nearest one."""
-    freqs = np.fft.rfftfreq(n_fft, 1 / sr)
-    edges = np.geomspace(50.0, sr / 2, n_bands + 1)
-    weights = np.zeros((n_bands, freqs.size), np.float32)
-    for b in range(n_bands):
-        sel = (freqs >= edges[b]) & (freqs < edges[b + 1])
-        if not sel.any():
-            sel = np.arange(freqs.size) == np.argmin(np.abs(freqs - np.sqrt(edges[b] * edges[b + 1])))
-        weights[b, sel] = 1.0 / sel.sum()
-    return weights
-
-
 def audio_curves(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Onset strength (positive spectral flux of band loudness) and RMS, one value per frame
     interval."""
@@ -379,62 +315,7 @@ def audio_curves(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np
     return onset, rms
 
 
-def band_loudness(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Loudness (T, N_BANDS) of the `_band_matrix` bands and linear RMS (T,) of the N_FFT
-    window centred on each frame interval (see the module docstring). Reflect padding keeps
-    the clip's first window from reading as an onset out of silence."""
-    n = int(np.floor(audio.size / sr * fps))
-    centres = np.round((np.arange(n) - 0.5) / fps * sr).astype(int)
-    x = np.pad(audio.astype(np.float32), N_FFT, mode="reflect" if audio.size > N_FFT else "constant")
-    idx = centres[:, None] + N_FFT // 2 + np.arange(N_FFT)[None, :]
-    window = np.hanning(N_FFT).astype(np.float32)
-    seg = x[idx] * window
-    power = np.abs(np.fft.rfft(seg, axis=1)) ** 2
-    # einsum, not @: this product is large enough for OpenBLAS to start its threads, which then
-    # spin for a few tenths of a second after it and burned 0.06 s of CPU a clip (the next
-    # clip's decode needs that CPU); einsum's own loop takes 3 ms for a 10 s clip
-    loudness = np.einsum("tf,bf->tb", power, _band_matrix(N_FFT, sr, N_BANDS)) ** LOUDNESS_EXP
-    rms = np.sqrt((seg**2).mean(axis=1) / np.mean(window**2))
-    return loudness, rms.astype(np.float32)
-
-
 # ----- correlation --------------------------------------------------------------------------
-
-
-def lagged_pearson(v: np.ndarray, a: np.ndarray, lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pearson r between each column of v (T, C) and a (Ta,) delayed by each lag, computed
-    over only the samples both have at that lag (no zero padding dragging r towards 0).
-    Returns r (L, C) and the overlap length per lag (L,). Positive lag pairs v[t] with a[t+lag].
-    `a` may also be a stack of curves (S, Ta), giving r (S, L, C): the surrogates go in one call.
-    Window sums come from cumulative sums and the cross term from one FFT correlation over all
-    lags, which for 100 surrogates of a 10 s clip took 13 ms where a product per lag and
-    surrogate took 65 ms.
-    """
-    stack = np.atleast_2d(a)
-    t, ta = v.shape[0], stack.shape[1]
-    lo = np.clip(-lags, 0, t)
-    hi = np.clip(ta - lags, lo, t)
-    n = (hi - lo).astype(np.float64)
-    cv = np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v, axis=0)])
-    cvv = np.vstack([np.zeros((1, v.shape[1])), np.cumsum(v**2, axis=0)])
-    ca = np.pad(np.cumsum(stack, axis=1), ((0, 0), (1, 0)))
-    caa = np.pad(np.cumsum(stack**2, axis=1), ((0, 0), (1, 0)))
-    sv, svv = cv[hi] - cv[lo], cvv[hi] - cvv[lo]
-    a_lo, a_hi = np.clip(lo + lags, 0, ta), np.clip(hi + lags, 0, ta)
-    sa, saa = ca[:, a_hi] - ca[:, a_lo], caa[:, a_hi] - caa[:, a_lo]
-    # the correlation's length padded to a power of two, so no lag wraps onto another; lags
-    # without overlap wrap onto garbage, but their r is 0 below anyway
-    nfft = 1 << (t + ta - 2).bit_length()
-    v_spec = np.conj(np.fft.rfft(v, nfft, axis=0))
-    parts = np.array_split(stack, math.ceil(stack.shape[0] * nfft * v.shape[1] / FFT_BUDGET))
-    cross = np.concatenate(
-        [np.fft.irfft(np.fft.rfft(p, nfft, axis=1)[:, :, None] * v_spec, nfft, axis=1)[:, lags % nfft] for p in parts]
-    )
-    safe = np.maximum(n, 1)[:, None]
-    cov = cross - sv * sa[:, :, None] / safe
-    var = (svv - sv**2 / safe) * (saa - sa**2 / safe[:, 0])[:, :, None]
-    r = np.where(var > 1e-18, cov / np.sqrt(np.maximum(var, 1e-18)), 0.0)
-    return (r if a.ndim == 2 else r[0]), n
 
 
 def _combine(r: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -445,15 +326,6 @@ def _combine(r: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     corr = np.sort(r, axis=-1)[..., -k:].mean(axis=-1)
     score = np.arctanh(np.clip(corr, -0.999, 0.999)) * np.sqrt(np.maximum(n - 3, 1))
     return corr, score
-
-
-def _parabolic(y: np.ndarray, i: int) -> float:
-    """Sub-sample position of the maximum at i from a parabola through its neighbours."""
-    if 0 < i < y.size - 1:
-        den = y[i - 1] - 2 * y[i] + y[i + 1]
-        if den < 0:
-            return i + float(np.clip(0.5 * (y[i - 1] - y[i + 1]) / den, -0.5, 0.5))
-    return float(i)
 
 
 def _detrend(x: np.ndarray, fps: float) -> np.ndarray:
@@ -469,11 +341,6 @@ def _detrend(x: np.ndarray, fps: float) -> np.ndarray:
     padded = np.pad(x, pad, mode="reflect")
     smooth = np.apply_along_axis(lambda col: np.convolve(col, kernel, mode="valid"), 0, padded)
     return x - smooth
-
-
-def _block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
-    blocks = [a[i : i + block] for i in range(0, a.size, block)]
-    return np.concatenate([blocks[j] for j in rng.permutation(len(blocks))])
 
 
 def _no_result(c: SyncCurves, reason: str, motion_activity: float, audio_activity: float) -> SyncResult:

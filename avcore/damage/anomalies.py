@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from avcore import media
 from avcore.errors import AvcoreError
+from avcore.io import media
 
 TYPES = ("time_shift", "noise", "mute", "distort")
 DISTORT_SETPTS = "0.75*PTS+sin(N*0.05)*0.05/TB"

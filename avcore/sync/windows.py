@@ -7,7 +7,7 @@ overlapping windows by any measure that maps a time span to an offset (the event
 here; the speech path plugs in the same way), and a robust line through the measured
 windows gives the drift. Only the analysis curves are windowed, never the frames.
 
-Sign convention as in `avcore.sync`: a positive offset means the audio is late.
+Sign convention as in `avcore.sync.events`: a positive offset means the audio is late.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from avcore import sync
+from avcore.sync import events
 
-WINDOW_S = 10.0  # long enough for several events and the +-2 s lag search (sync.MAX_LAG_S)
+WINDOW_S = 10.0  # long enough for several events and the +-2 s lag search (events.MAX_LAG_S)
 HOP_S = 5.0  # half a window: every moment lies in two windows, one of them away from its edge
 MIN_LAST_WINDOW_S = 1.0  # a tail shorter than this past the last regular window gets no window of its own
 DRIFT_MIN_WINDOWS = 4  # measured windows needed before a line through them means anything
@@ -204,13 +204,13 @@ def track(
     return OffsetTrack(windows, slope, residual, offset, interval)
 
 
-def events_window(curves: sync.SyncCurves) -> Callable[[float, float], WindowResult]:
-    """The events path as a window measure: `sync.analyse` on the curves' slice.
+def events_window(curves: events.SyncCurves) -> Callable[[float, float], WindowResult]:
+    """The events path as a window measure: `events.analyse` on the curves' slice.
 
     Parameters
     ----------
-    curves : sync.SyncCurves
-        The whole clip's curves (`sync.measure`).
+    curves : events.SyncCurves
+        The whole clip's curves (`avcore.sync.decode.measure`).
 
     Returns
     -------
@@ -219,19 +219,19 @@ def events_window(curves: sync.SyncCurves) -> Callable[[float, float], WindowRes
     """
 
     def measure(start_s: float, end_s: float) -> WindowResult:
-        r = sync.analyse(curves.window(start_s, end_s))
+        r = events.analyse(curves.window(start_s, end_s))
         return WindowResult(start_s, end_s, r.offset_ms, r.offset_ci_ms, r.confidence, r.synchronizable)
 
     return measure
 
 
-def events_track(curves: sync.SyncCurves, *, window_s: float = WINDOW_S, hop_s: float = HOP_S) -> OffsetTrack:
+def events_track(curves: events.SyncCurves, *, window_s: float = WINDOW_S, hop_s: float = HOP_S) -> OffsetTrack:
     """`track` over the events path's curves of one clip.
 
     Parameters
     ----------
-    curves : sync.SyncCurves
-        The whole clip's curves (`sync.measure`).
+    curves : events.SyncCurves
+        The whole clip's curves (`avcore.sync.decode.measure`).
     window_s, hop_s : float
         Window length and step, in seconds.
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from avcore import sync
-from avcore.mouth import MouthTrack
+from avcore.sync import signals as sync  # the body reads the shared helpers as sync.*
+from avcore.sync.mouth import MouthTrack
 
 SPEECH_FPS = 25.0
 MAX_LAG_S = 1.2

@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from avcore import anomalies, dataset, media
+from avcore.damage import anomalies
+from avcore.data import dataset
+from avcore.io import media
 from avcore.errors import AvcoreError
 
 FIELDS = ("Category", "VideoID", "Quality", "StartTime", "EndTime")
@@ -417,7 +419,7 @@ def _check_annotations(df: pd.DataFrame) -> None:
     if missing:
         raise AvcoreError(
             f"The annotation table lacks the column(s) {', '.join(missing)}; "
-            "read the file with avcore.ave.parse_annotations."
+            "read the file with avcore.data.ave.parse_annotations."
         )
     ids = df["VideoID"].astype(str)
     bad = ids[~ids.str.fullmatch(r"[^/\\.][^/\\]*")]

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from avcore import ffmpeg
 from avcore.errors import AvcoreError
+from avcore.io import ffmpeg
 
 AUDIO_RATE = 16_000
 DEFAULT_MAX_SECONDS = 60.0
@@ -187,7 +187,7 @@ def decode(
     loop filter, a tenth of an H.264 decode. The filter smooths block edges inside the decode
     loop, so skipping it lets small errors build up until the next keyframe: on the real clips
     a 64x48 frame moved by 0.2-1.2 grey levels and its motion curve kept r >= 0.994 to the
-    filtered one. Analysis can live with that (see sync.measure); pictures shown to people
+    filtered one. Analysis can live with that (see avcore.sync.decode.measure); pictures shown to people
     keep the filter. With `on_frames`, `keep_frames` False hands the frames only to it and
     `frames` comes back empty (0, H, W[, 3]): a minute of colour frames would be hundreds of MB.
     """

@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from avcore import anomalies, media, synth
+from avcore.damage import anomalies
+from avcore.io import media
+from avcore.data import synth
 from avcore.errors import AvcoreError
 from avcore.parallel import parallel_map
 from avcore.paths import default_embedded_dir

@@ -10,172 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, precision_recall_fscore_support, roc_auc_score
 
-from avcore import features, modelfiles
 from avcore.check import Checker
-from avcore.dataset import load_metadata
+from avcore.data.dataset import load_metadata
+from avcore.eval.feature_cache import FeatureTable, feature_table
+from avcore.eval.metrics import METRICS, metric_row
+from avcore.eval.training import load_or_train
 from avcore.models import detector
-from avcore.models.seed_threshold import SeedThreshold, distance
-from avcore.parallel import parallel_map
-from avcore.paths import data_dir
+from avcore.models.registry import Models
 from avcore.verdict import DECISION_THRESHOLD, STATES
-
-if TYPE_CHECKING:
-    from avcore.models import seed_mlp
-
-METRICS = ("accuracy", "precision", "recall", "f1", "auc")
-
-
-# ----- features for every clip ----------------------------------------------------------------
-
-
-def seed_summary(job: tuple[str, str]) -> tuple[np.ndarray, float]:
-    """What the seed methods need of one clip: the MLP's input and the threshold distance."""
-    path, cache_dir = job
-    feats = features.cached_seed_features(path, cache_dir)
-    return feats.mean_vector(), distance(feats)
-
-
-TABLE_VERSION = f"{features.FEATURE_VERSION}+{detector.MEASURE_VERSION}"
-
-
-@dataclass
-class FeatureTable:
-    mlp_x: np.ndarray
-    distance: np.ndarray
-    detector_rows: list[dict[str, float]]
-
-    def save(self, path: Path) -> None:
-        names = sorted(self.detector_rows[0])
-        det = np.array([[r[n] for n in names] for r in self.detector_rows])
-        np.savez_compressed(
-            path,
-            mlp_x=self.mlp_x.astype(np.float16),
-            distance=self.distance,
-            detector_names=np.array(names),
-            detector_x=det,
-            version=TABLE_VERSION,
-        )
-
-    @classmethod
-    def load(cls, path: Path) -> FeatureTable | None:
-        with np.load(path) as z:
-            if "version" not in z.files or str(z["version"]) != TABLE_VERSION:
-                return None
-            names = [str(n) for n in z["detector_names"]]
-            rows = [dict(zip(names, map(float, r))) for r in z["detector_x"]]
-            return cls(z["mlp_x"].astype(np.float32), z["distance"], rows)
-
-
-def feature_table(
-    meta: pd.DataFrame, dataset_dir: Path, *, progress: Callable[[int, int], None] | None = None
-) -> FeatureTable:
-    """Per-clip features of every method, rebuilt when the clip list or a feature recipe
-    changed; the seed's per-clip arrays live in the hash-keyed cache, so a rebuild recomputes
-    only what is new."""
-    table_path = dataset_dir / "features.npz"
-    if table_path.is_file() and table_path.stat().st_mtime >= (dataset_dir / "metadata.csv").stat().st_mtime:
-        table = FeatureTable.load(table_path)
-        if table is not None and len(table.distance) == len(meta):
-            return table
-    cache = data_dir() / "cache" / "features"
-    seed_rows = parallel_map(seed_summary, [(p, str(cache)) for p in meta["Path"]], progress=progress)
-    detector_rows = parallel_map(detector.feature_job, list(meta["Path"]), progress=progress)
-    table = FeatureTable(np.stack([r[0] for r in seed_rows]), np.array([r[1] for r in seed_rows]), detector_rows)
-    table.save(table_path)
-    return table
-
-
-# ----- models ---------------------------------------------------------------------------------
-
-
-class SavedMLP:
-    """A seed MLP left in its file until first used, then standing in for it. Reading it imports
-    torch, which takes seconds, and the detector, the method most calls use, never needs it."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    @cached_property
-    def trained(self) -> seed_mlp.TrainedMLP:
-        from avcore.models.seed_mlp import TrainedMLP
-
-        return TrainedMLP.load(self.path)
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):  # copy and pickle look these up before `path` is set
-            raise AttributeError(name)
-        return getattr(self.trained, name)
-
-
-@dataclass
-class Models:
-    threshold: SeedThreshold
-    mlp: seed_mlp.TrainedMLP | SavedMLP
-    detector: detector.Detector
-    mlp_seed_config: seed_mlp.TrainedMLP | SavedMLP | None = None
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.threshold.save(folder / "seed_threshold.json")
-        self.mlp.save(folder / "seed_mlp.pt")
-        self.detector.save(folder / "detector.pkl")
-        if self.mlp_seed_config is not None:
-            self.mlp_seed_config.save(folder / "seed_mlp_seed_config.pt")
-        modelfiles.remember(folder)
-
-    @classmethod
-    def load(cls, folder: Path) -> Models:
-        """The models in `folder`, refused (AvcoreError) unless every file is there and the
-        detector's pickle is one avcore wrote (`avcore.modelfiles`)."""
-        modelfiles.check_folder(folder)
-        extra = folder / "seed_mlp_seed_config.pt"
-        return cls(
-            SeedThreshold.load(folder / "seed_threshold.json"),
-            SavedMLP(folder / "seed_mlp.pt"),
-            detector.Detector.load(folder / "detector.pkl"),
-            SavedMLP(extra) if extra.is_file() else None,
-        )
-
-
-def train(meta: pd.DataFrame, table: FeatureTable, *, with_seed_config: bool = True, on_epoch=None) -> Models:
-    """Fit every method on the training split only."""
-    from avcore.models import seed_mlp
-
-    tr = (meta["Split"] == "train").to_numpy()
-    y = meta["y"].to_numpy()
-    threshold = SeedThreshold.fit(table.distance[tr], y[tr])
-    mlp = seed_mlp.train(table.mlp_x[tr], y[tr], seed_mlp.DEFAULT_CONFIG, on_epoch=on_epoch)
-    original = seed_mlp.train(table.mlp_x[tr], y[tr], seed_mlp.SEED_CONFIG) if with_seed_config else None
-    rows = [r for r, keep in zip(table.detector_rows, tr) if keep]
-    classes = meta.loc[tr, "MisalignmentType"].replace("none", "aligned").tolist()
-    return Models(threshold, mlp, detector.Detector.fit(rows, classes), original)
-
-
-# ----- metrics ----------------------------------------------------------------------------------
-
-
-def metric_row(y: np.ndarray, pred: np.ndarray, score: np.ndarray) -> dict[str, float]:
-    auc = roc_auc_score(y, score) if len(set(y)) == 2 else float("nan")
-    # one call for three figures: each scikit-learn metric re-validates its input, and the
-    # threshold slider pays that on every step
-    precision, recall, f1, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
-    return {
-        "accuracy": float(accuracy_score(y, pred)),
-        "precision": float(precision),
-        "recall": float(recall),
-        "f1": float(f1),
-        "auc": float(auc),
-    }
 
 
 def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.DataFrame:
@@ -291,17 +138,6 @@ def format_table(result: dict) -> str:
             "detector offsets on time shifts: " + ", ".join(f"{k} {v:.3f}" for k, v in result["offset"].items()),
         ]
     return "\n".join(lines)
-
-
-def load_or_train(dataset_dir: Path, *, retrain: bool = False, progress=None) -> Models:
-    """The models trained on this dataset's train split, training and saving them if needed."""
-    model_dir = dataset_dir / "models"
-    if not retrain and (model_dir / "detector.pkl").is_file():
-        return Models.load(model_dir)
-    meta = load_metadata(dataset_dir)
-    models = train(meta, feature_table(meta, dataset_dir, progress=progress))
-    models.save(model_dir)
-    return models
 
 
 def run(

@@ -5,7 +5,7 @@ than decoding it. So the face mesh runs on every LANDMARK_EVERY-th frame only ("
 which is enough to place the mouth, say how open it is and check that the face is a face; in
 between, the mouth's position, size and tilt are interpolated between the two key frames
 around each frame and only a small grey patch of the mouth is cut out of every frame. The
-speech path's per-frame curves come from those patches (see avcore.speech). The detector runs
+speech path's per-frame curves come from those patches (see avcore.sync.speech). The detector runs
 every DETECT_EVERY frames, to pick up faces that come into view or were lost; between
 detections a face is followed by its own landmarks, as MediaPipe does.
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from avcore import face
+from avcore.sync import face
 
 # key-frame spacing. Content shifts of 0.3-1.0 s within 80 ms (bench/speech_shifts.py, 9
 # talking clips): 67-72% with a mesh on every frame, 68% every 4th, 72% every 6th (with the

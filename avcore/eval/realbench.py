@@ -18,9 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from avcore import anomalies, cues, ffmpeg, media
-from avcore.dataset import COLUMNS
+from avcore.damage import anomalies
+from avcore.data.dataset import COLUMNS
 from avcore.errors import AvcoreError
+from avcore.features import cues
+from avcore.io import ffmpeg, media
 from avcore.parallel import parallel_map
 
 RECIPE_VERSION = "real-v3"

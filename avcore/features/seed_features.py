@@ -18,8 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from avcore import media
 from avcore.errors import AvcoreError
+from avcore.io import media
 
 FEATURE_VERSION = "seed-v1"
 SEED_SIZE = 96

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from avcore.media import AUDIO_RATE as SR
+from avcore.io.media import AUDIO_RATE as SR
 
 KINDS = ("balls", "drum", "flash", "mouth", "hammer")
 PAD_S = 7.0

@@ -31,9 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from avcore import media, paths
+from avcore import paths
 from avcore.check import check_clip
 from avcore.errors import AvcoreError
+from avcore.io import media
 from avcore.parallel import parallel_map
 from avcore.verdict import DEFAULT_TOLERANCE, Tolerance, Verdict
 
