@@ -7,7 +7,7 @@ bounded however many clips visitors bring. Models are `st.cache_resource` and ne
 Heavy imports (scikit-learn, librosa, and even numpy and pandas) happen inside the functions,
 so the first page renders before they are loaded: `start_warm_up` loads the models in a
 background thread once it has, and `start_mfcc_warm_up` librosa when the Anomaly Lab opens.
-torch loads only when a seed MLP is first used (see `avcore.evaluate.SavedMLP`).
+torch loads only when a seed MLP is first used (see `avcore.models.registry.SavedMLP`).
 """
 
 from __future__ import annotations

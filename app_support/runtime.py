@@ -2,7 +2,7 @@
 
 Each session's analysis already keeps a core busy, and ffmpeg another, so math libraries
 starting pools of their own only oversubscribe a 1-2 CPU host, where their threads spin while
-they wait. Measured under load on 2 cores: `sync.analyse` of a 10 s clip took 3.6 s with two
+they wait. Measured under load on 2 cores: `events.analyse` of a 10 s clip took 3.6 s with two
 BLAS threads and 0.12 s with one; the detector's verdict took 5-9 s in the server, where
 scikit-learn's OpenMP pool ran two threads, against 1.5 s with one.
 """

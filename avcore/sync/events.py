@@ -44,10 +44,10 @@ from avcore.sync.signals import (
     SILENCE_RMS,
     SURROGATE_BLOCK_S,
     SURROGATES,
-    _block_shuffle,
-    _parabolic,
     band_loudness,
+    block_shuffle,
     lagged_pearson,
+    parabolic_peak,
 )
 
 SYNC_FPS = 25.0
@@ -501,7 +501,7 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     else:
         reason = ""
     return SyncResult(
-        offset_ms=None if ambiguous else float((lags[0] + _parabolic(score, i)) * ms_per_lag),
+        offset_ms=None if ambiguous else float((lags[0] + parabolic_peak(score, i)) * ms_per_lag),
         offset_ci_ms=None if ambiguous else (float((lags[0] + low) * ms_per_lag), float((lags[0] + high) * ms_per_lag)),
         ambiguous=ambiguous,
         confidence=confidence,
@@ -532,7 +532,7 @@ def _surrogate_z(
     block = int(np.clip(onset.size / 10, 3, SURROGATE_BLOCK_S * fps))
     order = np.arange(onset.size)
     shuffles = np.stack(
-        [_block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)]
+        [block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)]
     )
     scores = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1]
     peaks = scores.max(axis=1)

@@ -25,7 +25,7 @@ FFT_BUDGET = 1 << 21  # values per batch of the FFT correlation (16 MB), however
 SILENCE_RMS = 1e-4  # -80 dBFS
 
 
-def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
+def band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
     """Averaging weights from FFT bins to log-spaced bands (50 Hz to Nyquist), so a low drum
     and a high click weigh alike; a band too narrow to hold a bin takes the nearest one."""
     freqs = np.fft.rfftfreq(n_fft, 1 / sr)
@@ -40,7 +40,7 @@ def _band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
 
 
 def band_loudness(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Loudness (T, N_BANDS) of the `_band_matrix` bands and linear RMS (T,) of the N_FFT
+    """Loudness (T, N_BANDS) of the `band_matrix` bands and linear RMS (T,) of the N_FFT
     window centred on each frame interval (see the time base in avcore.sync.events). Reflect padding keeps
     the clip's first window from reading as an onset out of silence."""
     n = int(np.floor(audio.size / sr * fps))
@@ -53,7 +53,7 @@ def band_loudness(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, n
     # einsum, not @: this product is large enough for OpenBLAS to start its threads, which then
     # spin for a few tenths of a second after it and burned 0.06 s of CPU a clip (the next
     # clip's decode needs that CPU); einsum's own loop takes 3 ms for a 10 s clip
-    loudness = np.einsum("tf,bf->tb", power, _band_matrix(N_FFT, sr, N_BANDS)) ** LOUDNESS_EXP
+    loudness = np.einsum("tf,bf->tb", power, band_matrix(N_FFT, sr, N_BANDS)) ** LOUDNESS_EXP
     rms = np.sqrt((seg**2).mean(axis=1) / np.mean(window**2))
     return loudness, rms.astype(np.float32)
 
@@ -94,7 +94,7 @@ def lagged_pearson(v: np.ndarray, a: np.ndarray, lags: np.ndarray) -> tuple[np.n
     return (r if a.ndim == 2 else r[0]), n
 
 
-def _parabolic(y: np.ndarray, i: int) -> float:
+def parabolic_peak(y: np.ndarray, i: int) -> float:
     """Sub-sample position of the maximum at i from a parabola through its neighbours."""
     if 0 < i < y.size - 1:
         den = y[i - 1] - 2 * y[i] + y[i + 1]
@@ -103,6 +103,6 @@ def _parabolic(y: np.ndarray, i: int) -> float:
     return float(i)
 
 
-def _block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
+def block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
     blocks = [a[i : i + block] for i in range(0, a.size, block)]
     return np.concatenate([blocks[j] for j in rng.permutation(len(blocks))])

@@ -1,6 +1,6 @@
 """How far the sound is from the picture of a speaking face, from its mouth and the speech.
 
-The coarse-motion path (avcore.sync) sees a talking head as a few grey cells that hardly
+The coarse-motion path (avcore.sync.events) sees a talking head as a few grey cells that hardly
 change, and is at chance on it. Speech is tied to the mouth: the lips part as a syllable gets
 loud and move fastest at its onsets. So curves of the mouth (how open it is, how much its
 picture changes) are slid against curves of the speech band (its loudness envelope, its
@@ -8,7 +8,7 @@ onsets) and the lag where they agree, beyond what chance gives with the same cur
 offset. Several curve pairs are fused, as each one fails on some speakers (a smiling mouth is
 open in the pauses; a small mouth's opening is noisy, its picture change is not).
 
-Sign and time base as in avcore.sync: a POSITIVE offset means the AUDIO is LATE; curve sample
+Sign and time base as in avcore.sync.events: a POSITIVE offset means the AUDIO is LATE; curve sample
 k stands for the frame interval ((k-1)/fps, k/fps]. A mouth level (how open it is) at frame k
 is a snapshot at k/fps, so the level curves average frames k-1 and k to stand for the same
 interval as the frame differences and the audio windows.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from avcore.sync import signals as sync  # the body reads the shared helpers as sync.*
+from avcore.sync import signals
 from avcore.sync.mouth import MouthTrack
 
 SPEECH_FPS = 25.0
@@ -36,7 +36,7 @@ SPEAKER_LEAD_MS = 15.0
 # confidence >= 2.5 and margin >= 0.3 claimed 15% of all cases, every one within 80 ms, and 1
 # swap (not as in sync); 3.0 claimed 8%, 2.0 claimed 20% and 3 swaps
 CONFIDENCE_THRESHOLD = 2.5
-# lower than avcore.sync's 1.0: speech is quasi-periodic (a syllable every ~0.2-0.3 s), so a
+# lower than the events path's 1.0: speech is quasi-periodic (a syllable every ~0.2-0.3 s), so a
 # rival peak one syllable away is normal; at 1.0 seven in eight correct claims were lost
 MARGIN_THRESHOLD = 0.3
 # or a weaker confidence backed by the pairs themselves: at least 3 of the 4 curve pairs peak,
@@ -79,7 +79,7 @@ class MouthCurves:
 @dataclass(frozen=True)
 class SpeechCurves:
     """Per-sample audio curves of the whole clip: speech-band loudness `envelope` (band
-    loudness as avcore.sync has it, averaged over the speech bands), its positive change per
+    loudness as avcore.sync.signals has it, averaged over the speech bands), its positive change per
     band averaged `onset`, and the linear RMS of each window `rms`."""
 
     envelope: np.ndarray
@@ -94,7 +94,7 @@ class SpeechResult:
     `measured`: a face speaks and one lag agrees clearly (confidence and margin over their
     thresholds); only then are `offset_ms` (positive = audio late, the speaker's natural
     lead removed) and `offset_ci_ms` (about one standard error either side) to be trusted.
-    Otherwise they are the best guess, as in avcore.sync, or None when there was nothing to
+    Otherwise they are the best guess, as in avcore.sync.events, or None when there was nothing to
     time (no face, no audio, too short).
     `speaks_but_no_lock`: a face's mouth clearly moves and the audio holds speech, yet no lag
     agrees: the sound is likely someone else's (dubbed or swapped). `confidence` is the
@@ -139,11 +139,11 @@ def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
 
     Only the bands whose centre lies in SPEECH_BAND_HZ count: below it lie hum and the voice's
     fundamental (which does not follow the mouth), above it sibilants and noise. The bands and
-    their loudness are avcore.sync's, so both paths hear the same sound.
+    their loudness are avcore.sync.signals', so both paths hear the same sound.
     """
-    loudness, rms = sync.band_loudness(audio, sr, fps)
-    weights = sync._band_matrix(sync.N_FFT, sr, sync.N_BANDS)
-    centres = weights @ np.fft.rfftfreq(sync.N_FFT, 1 / sr) / weights.sum(axis=1)
+    loudness, rms = signals.band_loudness(audio, sr, fps)
+    weights = signals.band_matrix(signals.N_FFT, sr, signals.N_BANDS)
+    centres = weights @ np.fft.rfftfreq(signals.N_FFT, 1 / sr) / weights.sum(axis=1)
     bands = loudness[:, (centres >= SPEECH_BAND_HZ[0]) & (centres <= SPEECH_BAND_HZ[1])].astype(np.float64)
     onset = np.zeros(len(bands))
     if len(bands) > 1:
@@ -236,7 +236,7 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
     """Mean over the pairs of each pair's Fisher-transformed Pearson r at each lag; and the
     mean r.
 
-    Unlike avcore.sync, which ranks lags by r as a z-score (times sqrt(n - 3)), lags are
+    Unlike the events path, which ranks lags by r as a z-score (times sqrt(n - 3)), lags are
     ranked by agreement alone: a content shift leaves its true lag less overlap than lags
     near zero have, and the z-score's reward for overlap pulled long shifts towards zero
     (bench/speech_shifts.py: 0.3-1.0 s shifts within 80 ms rose from 64% to 75% without it).
@@ -245,7 +245,7 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
     Parameters
     ----------
     pairs : list of (v (T,), a (Ta,) or (S, Ta))
-        `v[t]` is paired with `a[t + lag]`, as in `sync.lagged_pearson`; `a` may be a stack of
+        `v[t]` is paired with `a[t + lag]`, as in `signals.lagged_pearson`; `a` may be a stack of
         surrogates, which gives (S, L) results.
     lags : (L,) int
 
@@ -255,7 +255,7 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
     """
     scores, corrs = [], []
     for v, a in pairs:
-        r = np.clip(sync.lagged_pearson(v[:, None], a, lags)[0][..., 0], -0.999, 0.999)
+        r = np.clip(signals.lagged_pearson(v[:, None], a, lags)[0][..., 0], -0.999, 0.999)
         corrs.append(r)
         scores.append(np.arctanh(r))
     return np.mean(scores, axis=0), np.mean(corrs, axis=0)
@@ -263,26 +263,26 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
 
 def search_lags(video_len: int, audio_len: int, to_audio: int, fps: float, max_lag_s: float = MAX_LAG_S) -> np.ndarray:
     """Lags (in samples, audio late positive) within max_lag_s that leave the curves enough
-    overlap, by avcore.sync's rule: chance fits where little is left in common. `to_audio` is
+    overlap, by the events path's rule: chance fits where little is left in common. `to_audio` is
     the audio index of the first video sample at lag 0."""
     reach = int(round(max_lag_s * fps))
     lags = np.arange(-reach, reach + 1)
     overlap = np.minimum(video_len, audio_len - lags - to_audio) - np.maximum(0, -lags - to_audio)
     shorter = min(video_len, audio_len)
-    need = max(sync.MIN_OVERLAP_FRACTION * shorter, sync.MIN_OVERLAP_S * fps, 2 * sync.PEAK_HALF_WIDTH + 3)
+    need = max(signals.MIN_OVERLAP_FRACTION * shorter, signals.MIN_OVERLAP_S * fps, 2 * signals.PEAK_HALF_WIDTH + 3)
     return lags[overlap >= need]
 
 
 def surrogate_confidence(pairs, lags: np.ndarray, peak: float, fps: float) -> float:
     """How many standard deviations `peak` stands above the peak scores reached when every
-    audio curve is cut into blocks and shuffled the same way (avcore.sync's surrogates): the
+    audio curve is cut into blocks and shuffled the same way (the events path's surrogates): the
     same mouth and the same sounds, with no relation left between them. Seeded."""
     rng = np.random.default_rng(0)
     ta = pairs[0][1].size
-    block = int(np.clip(ta / 10, 3, sync.SURROGATE_BLOCK_S * fps))
+    block = int(np.clip(ta / 10, 3, signals.SURROGATE_BLOCK_S * fps))
     order = np.arange(ta)
     shuffles = np.stack(
-        [sync._block_shuffle(np.roll(order, rng.integers(ta)), block, rng) for _ in range(sync.SURROGATES)]
+        [signals.block_shuffle(np.roll(order, rng.integers(ta)), block, rng) for _ in range(signals.SURROGATES)]
     )
     peaks = fused_score([(v, a[shuffles]) for v, a in pairs], lags)[0].max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9))
@@ -307,7 +307,7 @@ def _rival_margin(score: np.ndarray, lags: np.ndarray, i: int) -> float:
     of the lags away from it: small when the mouth moves regularly and several lags fit. (The
     events path measures its margin against surrogates instead; the speech path's thresholds
     were measured with this one.)"""
-    far = np.abs(lags - lags[i]) > sync.PEAK_HALF_WIDTH
+    far = np.abs(lags - lags[i]) > signals.PEAK_HALF_WIDTH
     spread = float(score[far].std()) + 1e-9
     left, right = np.r_[-np.inf, score[:-1]], np.r_[score[1:], -np.inf]
     rivals = score[far & (score >= left) & (score >= right)]
@@ -320,7 +320,7 @@ def _pair_agreement(pairs, lags: np.ndarray, i: int) -> int:
     patch's change; the loudness and its onsets), so a chance peak of the fusion is rarely
     every pair's own, while a true lag is."""
     own = [int(np.argmax(fused_score([pair], lags)[0])) for pair in pairs]
-    return sum(abs(j - i) <= sync.PEAK_HALF_WIDTH for j in own)
+    return sum(abs(j - i) <= signals.PEAK_HALF_WIDTH for j in own)
 
 
 def lock(
@@ -333,15 +333,15 @@ def lock(
     standard error either side. Without `with_confidence` the surrogates are skipped
     (confidence NaN), for ranking several faces before the chosen one is tested.
     """
-    audible = np.flatnonzero(a.rms >= sync.SILENCE_RMS)
+    audible = np.flatnonzero(a.rms >= signals.SILENCE_RMS)
     if audible.size < 2:
         return None
-    # digital silence before and after (a delay's padding) carries no timing; see sync._audible_onset
+    # digital silence before and after (a delay's padding) carries no timing; see events._audible_onset
     a0, a1 = int(audible[0]), int(audible[-1]) + 1
     cut = SpeechCurves(a.envelope[a0:a1], a.onset[a0:a1], a.rms[a0:a1])
     to_audio = m.start - a0
     lags = search_lags(len(m.opening), a1 - a0, to_audio, fps, max_lag_s)
-    if lags.size < 2 * sync.PEAK_HALF_WIDTH + 3:
+    if lags.size < 2 * signals.PEAK_HALF_WIDTH + 3:
         return None
     pairs = _pairs(m, cut)
     score, corr = fused_score(pairs, lags + to_audio)
@@ -349,7 +349,7 @@ def lock(
     margin = _rival_margin(score, lags, i)
     confidence = surrogate_confidence(pairs, lags + to_audio, float(score[i]), fps) if with_confidence else math.nan
     ms = 1000.0 / fps
-    offset = (lags[0] + sync._parabolic(score, i)) * ms - SPEAKER_LEAD_MS
+    offset = (lags[0] + signals.parabolic_peak(score, i)) * ms - SPEAKER_LEAD_MS
     n = min(len(m.opening), a1 - a0 - lags[i] - to_audio) - max(0, -lags[i] - to_audio)
     curvature = -(score[i - 1] - 2 * score[i] + score[i + 1]) if 0 < i < score.size - 1 else 0.0
     drop = 1.0 / math.sqrt(max(n - 3, 1))
@@ -386,12 +386,12 @@ def is_face(track: MouthTrack, fps: float) -> bool:
 def speech_range_db(a: SpeechCurves) -> float:
     """The speech envelope's 95th over its 10th percentile in dB: speech alternates syllables
     and short pauses, so it swings by 20-40 dB; a steady noise or music bed swings little."""
-    audible = a.envelope[a.rms >= sync.SILENCE_RMS]
+    audible = a.envelope[a.rms >= signals.SILENCE_RMS]
     if audible.size < 3:
         return 0.0
     lo, hi = np.percentile(audible, [10, 95])
     # loudness is power ** LOUDNESS_EXP, so dB = 10 / LOUDNESS_EXP * log10 of its ratio
-    return float(10 / sync.LOUDNESS_EXP * np.log10(max(hi, 1e-12) / max(lo, 1e-12)))
+    return float(10 / signals.LOUDNESS_EXP * np.log10(max(hi, 1e-12) / max(lo, 1e-12)))
 
 
 def analyse_tracks(
@@ -419,7 +419,7 @@ def analyse_tracks(
         return _none(
             False, False, "no face" if not tracks else "nothing face-like enough to read lips from", len(faces)
         )
-    if audio is None or not audio.size or float(np.max(np.abs(audio))) < sync.SILENCE_RMS:
+    if audio is None or not audio.size or float(np.max(np.abs(audio))) < signals.SILENCE_RMS:
         return _none(True, False, "no audio" if audio is None or not audio.size else "the audio is silent", len(faces))
     a = speech_curves(audio, sr, fps)
     has_speech = speech_range_db(a) >= SPEECH_RANGE_DB
