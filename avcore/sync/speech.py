@@ -354,17 +354,21 @@ def bootstrap_weights(n: int, fps: float, rng: np.random.Generator) -> np.ndarra
 
 def weighted_fused_score(pairs, lags: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """`fused_score` of each weighting of the video samples: (W, L) from weights (W, T), the
-    Pearson r at each lag worked out from weighted sums over the samples both curves cover.
-    With every weight 1 it is `fused_score`'s score."""
+    Pearson r at each lag worked out from weighted sums over the samples both curves cover;
+    -inf where a weighting leaves fewer than 3 of them. With every weight 1 it is
+    `fused_score`'s score."""
     scores = []
     for v, a in pairs:
         at = np.arange(v.size)[None, :] + lags[:, None]
         inside = ((at >= 0) & (at < a.size)).astype(np.float64)
         x, y = v[None, :] * inside, a[np.clip(at, 0, a.size - 1)] * inside
         n, sx, sy = weights @ inside.T, weights @ x.T, weights @ y.T
+        counted = n >= 3  # a resample may draw no sample inside a lag's overlap
+        n = np.where(counted, n, 1.0)
         cov = weights @ (x * y).T - sx * sy / n
         var = (weights @ (x * x).T - sx**2 / n) * (weights @ (y * y).T - sy**2 / n)
-        scores.append(np.arctanh(np.clip(cov / np.sqrt(np.maximum(var, 1e-18)), -0.999, 0.999)))
+        r = np.clip(cov / np.sqrt(np.maximum(var, 1e-18)), -0.999, 0.999)
+        scores.append(np.where(counted, np.arctanh(r), -np.inf))
     return np.mean(scores, axis=0)
 
 
