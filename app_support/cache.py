@@ -7,7 +7,8 @@ bounded however many clips visitors bring. Models are `st.cache_resource` and ne
 Heavy imports (scikit-learn, librosa, and even numpy and pandas) happen inside the functions,
 so the first page renders before they are loaded: `start_warm_up` loads the models in a
 background thread once it has, and `start_mfcc_warm_up` librosa when the Anomaly Lab opens.
-torch loads only when a seed MLP is first used (see `avcore.evaluate.SavedMLP`).
+torch loads only when a seed MLP is first used (see `avcore.evaluate.SavedMLP`): the MLP page
+shows the shipped weights' training from the card beside them (`mlp_card`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RESULTS = ASSETS / "results"
+SHIPPED_MLP = ASSETS / "models" / "seed_mlp.pt"  # the file `scoring.Scorer.load` reads
 FRAME_WIDTH = 320
 VIEW_FPS = 10.0
 VIEW_WIDTH = 256
@@ -86,6 +88,22 @@ def scorer():
 
 
 # ----- shipped results and datasets ------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def mlp_card() -> dict:
+    """The shipped seed MLP's training config and history ({"config": dict, "history": list}):
+    from the card beside its weights, else (no card, or one for other weights) from the weights,
+    which imports torch. Raises AvcoreError if the models are missing."""
+    from avcore import modelfiles
+
+    card = modelfiles.read_card(SHIPPED_MLP)
+    if card is None:
+        import dataclasses
+
+        mlp = scorer().models.mlp
+        card = {"config": dataclasses.asdict(mlp.config), "history": mlp.history}
+    return card
 
 
 @st.cache_data(show_spinner=False)
