@@ -6,7 +6,8 @@ bounded however many clips visitors bring. Models are `st.cache_resource` and ne
 
 Heavy imports (scikit-learn, librosa, and even numpy and pandas) happen inside the functions,
 so the first page renders before they are loaded: `start_warm_up` loads the models in a
-background thread once it has, and `start_mfcc_warm_up` librosa when the Anomaly Lab opens.
+background thread once it has, and `start_mfcc_warm_up` librosa when the Anomaly Lab renders
+(the shipped clips' MFCC is made ahead, `app_support.views`).
 torch loads only when a seed MLP is first used (see `avcore.evaluate.SavedMLP`): the MLP page
 shows the shipped weights' training from the card beside them (`mlp_card`).
 """
@@ -21,7 +22,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from app_support import views
 from app_support.upload import Clip, as_file
+from app_support.views import VIEW_FPS, small_size
 from avcore.paths import ASSETS
 
 if TYPE_CHECKING:
@@ -31,9 +34,6 @@ if TYPE_CHECKING:
 RESULTS = ASSETS / "results"
 SHIPPED_MLP = ASSETS / "models" / "seed_mlp.pt"  # the file `scoring.Scorer.load` reads
 FRAME_WIDTH = 320
-VIEW_FPS = 10.0
-VIEW_WIDTH = 256
-VIEW_SECONDS = 20.0
 LAB_SECONDS = 20
 LAB_MAX_HEIGHT = 480
 
@@ -78,7 +78,10 @@ def start_warm_up() -> None:
 
 
 def start_mfcc_warm_up() -> None:
-    """librosa, for the Anomaly Lab: the Features page that follows it shows the seed MFCC."""
+    """librosa, for the Anomaly Lab's render: the Features page then shows the MFCC of the two
+    rendered clips, which no shipped table holds. Not when the Lab opens: a presenter's next
+    click, a shipped clip on the Features page, needs no librosa, and its import would slow
+    that page's first run."""
     _librosa()
 
 
@@ -207,7 +210,7 @@ def clip_facts(sha: str, _clip: Clip) -> dict:
         info = media.probe(path)
         if info.video is None:
             media.decode(path, 1.0, None, info=info)  # raises the "no video stream" message
-        size = _small_size(info.video.width, info.video.height, FRAME_WIDTH)
+        size = small_size(info.video.width, info.video.height, FRAME_WIDTH)
         first_second = media.decode(path, VIEW_FPS, size, color=True, max_seconds=min(info.duration, 1.0), info=info)
         frame = first_second.frames[-1]
     return {
@@ -222,27 +225,9 @@ def clip_facts(sha: str, _clip: Clip) -> dict:
 @st.cache_data(max_entries=4, show_spinner=False)
 def frames_view(sha: str, _clip: Clip) -> dict:
     """What the Features page browses: colour and grey frames at 10 fps, 256 px wide, of the
-    first 20 s, and the seed MFCC of the same stretch."""
-    import numpy as np
-
-    from avcore import features, media
-
+    first 20 s, and the seed MFCC of the same stretch (made ahead for the shipped clips)."""
     with as_file(_clip) as path:
-        info = media.probe(path)
-        if info.video is None:
-            media.decode(path, VIEW_FPS, None, info=info)
-        size = _small_size(info.video.width, info.video.height, VIEW_WIDTH)
-        decoded = media.decode(path, VIEW_FPS, size, color=True, max_seconds=VIEW_SECONDS, info=info)
-    frames = decoded.frames
-    grey = (frames @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
-    mfcc = features.mfcc(decoded.audio) if decoded.audio is not None else None
-    return {
-        "frames": frames,
-        "grey": grey,
-        "fps": decoded.fps,
-        "mfcc": mfcc,
-        "mfcc_step_s": features.MFCC_HOP / media.AUDIO_RATE,
-    }
+        return views.frames_view(path, sha)
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
@@ -280,10 +265,3 @@ def seed_vector(sha: str, _clip: Clip) -> np.ndarray:
 
     with as_file(_clip) as path:
         return features.seed_features(path).mean_vector()
-
-
-def _small_size(width: int, height: int, target_width: int) -> tuple[int, int]:
-    """An even-sized frame `target_width` wide (never wider than the source) with its aspect."""
-    w = min(target_width, width) // 2 * 2 or 2
-    h = max(2, int(round(height * w / width / 2)) * 2)
-    return w, h

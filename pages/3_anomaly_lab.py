@@ -11,7 +11,6 @@ from avcore.verdict import ALIGNED, MISALIGNED
 KINDS = {"time_shift": "Time shift", "noise": "Noise", "mute": "Mute", "distort": "Distort"}
 
 st.title("Anomaly Lab")
-cache.start_mfcc_warm_up()
 st.markdown(
     "Pick a clip and one kind of damage, render it, and compare the two side by side. "
     f"The lab works on the first {cache.LAB_SECONDS} s of a clip at up to {cache.LAB_MAX_HEIGHT} p, "
@@ -41,6 +40,7 @@ with damage_col:
 
 controls = None if clip is None else (upload.sha256(clip), kind, params)
 if render and clip is not None:
+    cache.start_mfcc_warm_up()  # while ffmpeg renders: the Features page shows these clips' MFCC
     try:
         with st.spinner("Rendering both clips..."):
             pair = cache.lab_render(controls[0], clip, kind, params)

@@ -89,6 +89,26 @@ def test_mlp_page_shows_the_shipped_model_without_torch():
     assert libraries_loaded("pages/6_mlp.py", "MLP", ("torch",)) == ""
 
 
+def test_features_page_shows_a_shipped_clip_without_librosa():
+    """librosa's first call took 1.5 s of the Features page's cold first run; a shipped clip's
+    MFCC is made ahead (`app_support.views`)."""
+    assert libraries_loaded("pages/4_features.py", "Features", ("librosa", "scipy.signal")) == ""
+
+
+def test_the_shipped_mfcc_table_is_what_the_code_makes():
+    """assets/embedded/view_mfcc.npz: rebuild it with `python -m app_support.views`."""
+    import numpy as np
+
+    from app_support import views
+
+    made = views.shipped_mfcc()
+    with np.load(views.SHIPPED_MFCC) as shipped:
+        assert sorted(shipped.files) == sorted(made)
+        for sha, mfcc in made.items():
+            assert np.allclose(shipped[sha], mfcc, atol=1e-4), sha
+    assert len(made) >= 20  # every shipped clip with sound
+
+
 def test_visitors_never_see_error_details():
     """The server reads .streamlit/config.toml from the folder it starts in."""
     probe = "from streamlit import config; print(config.get_option('client.showErrorDetails'))"
