@@ -4,7 +4,6 @@ import streamlit as st
 
 from app_support import cache, pickers, upload
 from avcore import plots
-from avcore.check import Checker
 from avcore.errors import AvcoreError
 from avcore.verdict import ALIGNED, MISALIGNED
 
@@ -79,6 +78,10 @@ if result:
         key="lab_download",
     )
     try:
+        # here, not at the top: it imports scikit-learn, which the page's first run (a choice of
+        # clip and damage) never needs and would wait for while the models load
+        from avcore.check import Checker
+
         with st.spinner("Checking both clips..."):
             analyses = {
                 "original": cache.analysis(result["sha_original"], result["original"]),

@@ -89,6 +89,12 @@ def test_mlp_page_shows_the_shipped_model_without_torch():
     assert libraries_loaded("pages/6_mlp.py", "MLP", ("torch",)) == ""
 
 
+def test_anomaly_lab_opens_without_scikit_learn():
+    """The detector (scikit-learn) is needed once a render is checked, not to choose one: on a
+    fresh server the page's first run waited for the models' thread to import it."""
+    assert libraries_loaded("pages/3_anomaly_lab.py", "Anomaly Lab", ("sklearn",)) == ""
+
+
 def test_features_page_shows_a_shipped_clip_without_librosa():
     """librosa's first call took 1.5 s of the Features page's cold first run; a shipped clip's
     MFCC is made ahead (`app_support.views`)."""
