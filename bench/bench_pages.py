@@ -7,9 +7,11 @@ page draws from assets/), opens the Overview, then visits every other page once,
 sidebar's order, by clicking its sidebar link as a presenter does; prints the seconds from the
 click (from page.goto for the Overview) to the page's first run finished: its title drawn, the
 script state `notRunning` and no `stSpinner` left. The median over the servers comes last
-(bar: 1 s a page). One browser serves every server, so from the second server on it has
-Streamlit's static files cached. The load average is printed first: other work on the machine
-slows every figure.
+(bar: 1 s a page). Each server is followed by a one-line hello-world app with our config
+(`bench_app.hello_app`), started and timed the same way as the Overview: the floor Streamlit and
+a fresh browser context set for a first page at the machine's present load, which no page of
+ours can go under. One browser serves every server. The load average is printed first: other
+work on the machine slows every figure.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_app import hello_app  # noqa: E402
 from tests.appserver import CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
 
+HELLO = "hello-world app"
 # the default page's address is the root
 PAGES = [
     ("", "Overview"),
@@ -73,6 +77,21 @@ def one_server(browser) -> dict[str, float]:
     return figures
 
 
+def hello_world(browser) -> float:
+    """The hello-world app's first page, from page.goto to its title drawn and the run over."""
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as no_data:
+        folder = hello_app(Path(tmp) / "hello")
+        with app_server(no_data, app_dir=folder) as (proc, url, started):
+            context = browser.new_context(viewport={"width": 1400, "height": 1200})
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(f"{url}/")
+            page.wait_for_function(DONE, arg=["", ""], timeout=WAIT_MS, polling=20)
+            seconds = time.perf_counter() - start
+            context.close()
+    return seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--servers", type=int, default=3, help="fresh servers to time (median printed)")
@@ -88,12 +107,14 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         for i in range(args.servers):
             runs.append(one_server(browser))
+            runs[-1][HELLO] = hello_world(browser)
             print(f"server {i + 1}: " + ", ".join(f"{t} {s:.2f} s" for t, s in runs[-1].items()), flush=True)
         browser.close()
     print(f"first full run of each page on a fresh server, median of {len(runs)} (bar 1 s):")
     for _, title in PAGES:
         median = statistics.median(r[title] for r in runs)
         print(f"  {title:16s} {median:5.2f} s{'  OVER 1 s' if median > 1 else ''}")
+    print(f"  ({HELLO}'s first page: {statistics.median(r[HELLO] for r in runs):.2f} s, the floor)")
     print(f"load average after the run: {os.getloadavg()[0]:.1f}")
 
 
