@@ -10,8 +10,9 @@ script state `notRunning` and no `stSpinner` left. The median over the servers c
 (bar: 1 s a page). Each server is followed by a one-line hello-world app with our config
 (`bench_app.hello_app`), started and timed the same way as the Overview: the floor Streamlit and
 a fresh browser context set for a first page at the machine's present load, which no page of
-ours can go under. One browser serves every server. The load average is printed first: other
-work on the machine slows every figure.
+ours can go under. One browser serves every server, each in a new context, whose cache is
+empty (a context downloads Streamlit's 2.7 MB of static files again): a first visit's figures.
+The load average is printed first: other work on the machine slows every figure.
 """
 
 from __future__ import annotations
