@@ -234,6 +234,21 @@ def test_mlp_page_scores_a_dataset_clip(app):
     assert any(v in ("damaged", "no damage found") for v in metrics(at).values())
 
 
+def test_mlp_page_without_a_card_reads_the_weights(app, monkeypatch):
+    """No card, or one written for other weights: the history comes from the weights (torch)."""
+    from app_support import cache
+    from avcore import modelfiles
+
+    monkeypatch.setattr(modelfiles, "read_card", lambda weights: None)
+    cache.mlp_card.clear()
+    try:
+        at = open_page(app, "6_mlp")
+        assert any("learning rate 0.0001, 100 epochs" in c.value for c in at.caption), [c.value for c in at.caption]
+        assert at.get("plotly_chart")
+    finally:
+        cache.mlp_card.clear()
+
+
 def test_mlp_trains_live_on_a_feature_table(app, tiny_dataset, monkeypatch):
     from app_support import datasets
     from avcore import dataset, evaluate
