@@ -52,7 +52,7 @@ def _models() -> Future:
 def _load_models():
     # First what a presenter's next page, the Dataset, needs: pandas and plotly. The models'
     # imports come first otherwise (OpenCV, scikit-learn), and the Dataset page's first run
-    # waited for them (measured in AppTest with 0.4 s between pages: 0.62-0.71 s, 0.14-0.24 s so)
+    # waited for them (AppTest, 0.4 s between pages: 0.62-0.71 s before, 0.14-0.24 s now)
     import avcore.plots  # noqa: F401
     from app_support.runtime import freeze_long_lived
     from avcore import scoring
