@@ -1,0 +1,106 @@
+"""What the Features page browses of a clip, with the seed MFCC of the shipped clips made ahead.
+
+librosa's first call imports scipy.signal and librosa's core: 1.5 s, more than the whole page
+may take on a fresh server. A shipped clip's MFCC is a few hundred numbers, so
+`assets/embedded/view_mfcc.npz` holds each one, keyed by the clip's sha256 and made by this
+module's own code (`python -m app_support.views` after the sample changes; a test checks the
+file is what the code makes). librosa then loads only for other clips (a render of the Anomaly
+Lab, which warms it up while ffmpeg renders). numpy and the rest load inside the functions:
+`app_support.cache` imports this module on the first page.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from avcore.paths import SHIPPED
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from avcore.io.media import Decoded
+
+VIEW_FPS = 10.0
+VIEW_WIDTH = 256
+VIEW_SECONDS = 20.0
+SHIPPED_MFCC = SHIPPED / "view_mfcc.npz"
+
+
+def small_size(width: int, height: int, target_width: int) -> tuple[int, int]:
+    """An even-sized frame `target_width` wide (never wider than the source) with its aspect."""
+    w = min(target_width, width) // 2 * 2 or 2
+    h = max(2, int(round(height * w / width / 2)) * 2)
+    return w, h
+
+
+def decode(path: str | os.PathLike) -> Decoded:
+    """Colour frames at VIEW_FPS, VIEW_WIDTH wide, and the sound, of the first VIEW_SECONDS."""
+    from avcore.io import media
+
+    info = media.probe(path)
+    if info.video is None:
+        media.decode(path, VIEW_FPS, None, info=info)  # raises the "no video stream" message
+    size = small_size(info.video.width, info.video.height, VIEW_WIDTH)
+    return media.decode(path, VIEW_FPS, size, color=True, max_seconds=VIEW_SECONDS, info=info)
+
+
+def frames_view(path: str | os.PathLike, sha: str) -> dict:
+    """The frames (colour and grey) and the seed MFCC of the first VIEW_SECONDS of the clip
+    whose sha256 is `sha`."""
+    import numpy as np
+
+    from avcore.features import seed_features
+    from avcore.io import media
+
+    decoded = decode(path)
+    frames = decoded.frames
+    grey = (frames @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+    mfcc = None
+    if decoded.audio is not None:
+        mfcc = _shipped_mfcc().get(sha)
+        if mfcc is None:
+            mfcc = seed_features.mfcc(decoded.audio)
+    return {
+        "frames": frames,
+        "grey": grey,
+        "fps": decoded.fps,
+        "mfcc": mfcc,
+        "mfcc_step_s": seed_features.MFCC_HOP / media.AUDIO_RATE,
+    }
+
+
+@lru_cache(maxsize=1)
+def _shipped_mfcc() -> dict[str, np.ndarray]:
+    import numpy as np
+
+    if not SHIPPED_MFCC.is_file():
+        return {}
+    with np.load(SHIPPED_MFCC, allow_pickle=False) as z:
+        return {sha: z[sha] for sha in z.files}
+
+
+def shipped_mfcc(clips: str | os.PathLike = SHIPPED / "clips") -> dict[str, np.ndarray]:
+    """The seed MFCC the Features page shows of each clip with sound in `clips`, by sha256."""
+    from pathlib import Path
+
+    from avcore.features import seed_features
+
+    table = {}
+    for path in sorted(Path(clips).glob("*.mp4")):
+        audio = decode(path).audio
+        if audio is not None:
+            table[seed_features.file_hash(path)] = seed_features.mfcc(audio)
+    return table
+
+
+def write_shipped_mfcc() -> None:
+    import numpy as np
+
+    np.savez_compressed(SHIPPED_MFCC, **shipped_mfcc())
+
+
+if __name__ == "__main__":
+    write_shipped_mfcc()
+    print(f"wrote {SHIPPED_MFCC}")
