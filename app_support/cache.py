@@ -7,7 +7,7 @@ bounded however many clips visitors bring. Models are `st.cache_resource` and ne
 Heavy imports (scikit-learn, librosa, and even numpy and pandas) happen inside the functions,
 so the first page renders before they are loaded: `start_warm_up` loads the models in a
 background thread once it has, and `start_mfcc_warm_up` librosa when the Anomaly Lab renders
-(the shipped clips' MFCC is made ahead, `app_support.views`).
+(the shipped clips' MFCC is made ahead, `avcore.features.preview`).
 torch loads only when a seed MLP is first used (see `avcore.models.registry.SavedMLP`): the MLP page
 shows the shipped weights' training from the card beside them (`mlp_card`).
 """
@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from app_support import views
 from app_support.upload import Clip, as_file
-from app_support.views import VIEW_FPS, small_size
+from avcore.features import preview
+from avcore.features.preview import VIEW_FPS, small_size
 from avcore.paths import ASSETS
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def frames_view(sha: str, _clip: Clip) -> dict:
     """What the Features page browses: colour and grey frames at 10 fps, 256 px wide, of the
     first 20 s, and the seed MFCC of the same stretch (made ahead for the shipped clips)."""
     with as_file(_clip) as path:
-        return views.frames_view(path, sha)
+        return preview.frames_view(path, sha)
 
 
 @st.cache_data(max_entries=6, show_spinner=False)

@@ -98,18 +98,18 @@ def test_anomaly_lab_opens_without_scikit_learn():
 
 def test_features_page_shows_a_shipped_clip_without_librosa():
     """librosa's first call took 1.5 s of the Features page's cold first run; a shipped clip's
-    MFCC is made ahead (`app_support.views`)."""
+    MFCC is made ahead (`avcore.features.preview`)."""
     assert libraries_loaded("pages/4_features.py", "Features", ("librosa", "scipy.signal")) == ""
 
 
 def test_the_shipped_mfcc_table_is_what_the_code_makes():
-    """assets/embedded/view_mfcc.npz: rebuild it with `python -m app_support.views`."""
+    """assets/embedded/view_mfcc.npz is what the code makes of the shipped clips (`evaluate --ship` writes both)."""
     import numpy as np
 
-    from app_support import views
+    from avcore.features import preview
 
-    made = views.shipped_mfcc()
-    with np.load(views.SHIPPED_MFCC) as shipped:
+    made = preview.shipped_mfcc()
+    with np.load(preview.SHIPPED_MFCC) as shipped:
         assert sorted(shipped.files) == sorted(made)
         for sha, mfcc in made.items():
             assert np.allclose(shipped[sha], mfcc, atol=1e-4), sha

@@ -1,12 +1,12 @@
-"""What the Features page browses of a clip, with the seed MFCC of the shipped clips made ahead.
+"""What the app's Features page browses of a clip: its frames at a low rate and size, grey and
+in colour, and the seed MFCC of the same stretch; the shipped clips' MFCC made ahead.
 
-librosa's first call imports scipy.signal and librosa's core: 1.5 s, more than the whole page
-may take on a fresh server. A shipped clip's MFCC is a few hundred numbers, so
-`assets/embedded/view_mfcc.npz` holds each one, keyed by the clip's sha256 and made by this
-module's own code (`python -m app_support.views` after the sample changes; a test checks the
-file is what the code makes). librosa then loads only for other clips (a render of the Anomaly
-Lab, which warms it up while ffmpeg renders). numpy and the rest load inside the functions:
-`app_support.cache` imports this module on the first page.
+librosa's first call imports scipy.signal and librosa's core: 1.5 s, more than the page may
+take on a fresh server. A shipped clip's MFCC is a few hundred numbers, so
+`assets/embedded/view_mfcc.npz` holds each one, keyed by the clip's sha256; `evaluate --ship`
+writes it with the clips it ships, and a test checks the file is what this code makes. librosa
+then loads only for other clips. numpy and the rest load inside the functions: the app imports
+this module on its first page.
 """
 
 from __future__ import annotations
@@ -96,11 +96,7 @@ def shipped_mfcc(clips: str | os.PathLike = SHIPPED / "clips") -> dict[str, np.n
 
 
 def write_shipped_mfcc() -> None:
+    """`shipped_mfcc` into SHIPPED_MFCC; `evaluate --ship` calls it after copying the clips."""
     import numpy as np
 
     np.savez_compressed(SHIPPED_MFCC, **shipped_mfcc())
-
-
-if __name__ == "__main__":
-    write_shipped_mfcc()
-    print(f"wrote {SHIPPED_MFCC}")
