@@ -24,7 +24,6 @@ import streamlit as st
 
 from app_support.upload import Clip, as_file
 from avcore.features import preview
-from avcore.features.preview import VIEW_FPS, small_size
 from avcore.paths import ASSETS
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 RESULTS = ASSETS / "results"
 SHIPPED_MLP = ASSETS / "models" / "seed_mlp.pt"  # the file `scoring.Scorer.load` reads
-FRAME_WIDTH = 320
 LAB_SECONDS = 20
 LAB_MAX_HEIGHT = 480
 
@@ -205,25 +203,9 @@ def sync_view(sha: str, _clip: Clip) -> dict:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def clip_facts(sha: str, _clip: Clip) -> dict:
-    """What a person checks first (length, size, rate, audio codec) and a colour frame from the
-    first second, for the sound-source map. The frame is decoded at VIEW_FPS: at 1 fps ffmpeg's
-    fps filter emits no frame at all for a clip shorter than about 0.6 s."""
-    from avcore.io import media
-
+    """`avcore.features.preview.clip_facts` of a clip."""
     with as_file(_clip) as path:
-        info = media.probe(path)
-        if info.video is None:
-            media.decode(path, 1.0, None, info=info)  # raises the "no video stream" message
-        size = small_size(info.video.width, info.video.height, FRAME_WIDTH)
-        first_second = media.decode(path, VIEW_FPS, size, color=True, max_seconds=min(info.duration, 1.0), info=info)
-        frame = first_second.frames[-1]
-    return {
-        "frame": frame,
-        "duration_s": round(info.duration, 2),
-        "resolution": f"{info.video.width}x{info.video.height}",
-        "fps": round(info.video.fps, 2),
-        "audio": info.audio.codec if info.audio else "none",
-    }
+        return preview.clip_facts(path)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

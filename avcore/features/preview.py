@@ -1,5 +1,6 @@
-"""What the app's Features page browses of a clip: its frames at a low rate and size, grey and
-in colour, and the seed MFCC of the same stretch; the shipped clips' MFCC made ahead.
+"""What the app shows of a clip beside its analysis: its first facts and frame (`clip_facts`),
+and what the Features page browses (frames at a low rate and size, grey and in colour, and the
+seed MFCC of the same stretch; the shipped clips' MFCC made ahead).
 
 librosa's first call imports scipy.signal and librosa's core: 1.5 s, more than the page may
 take on a fresh server. A shipped clip's MFCC is a few hundred numbers, so
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 VIEW_FPS = 10.0
 VIEW_WIDTH = 256
 VIEW_SECONDS = 20.0
+FACTS_WIDTH = 320
 SHIPPED_MFCC = SHIPPED / "view_mfcc.npz"
 
 
@@ -33,6 +35,26 @@ def small_size(width: int, height: int, target_width: int) -> tuple[int, int]:
     w = min(target_width, width) // 2 * 2 or 2
     h = max(2, int(round(height * w / width / 2)) * 2)
     return w, h
+
+
+def clip_facts(path: str | os.PathLike) -> dict:
+    """What a person checks first (length, size, rate, audio codec) and a colour frame from the
+    first second, FACTS_WIDTH wide, for the sound-source map. The frame is decoded at VIEW_FPS:
+    at 1 fps ffmpeg's fps filter emits no frame at all for a clip shorter than about 0.6 s."""
+    from avcore.io import media
+
+    info = media.probe(path)
+    if info.video is None:
+        media.decode(path, 1.0, None, info=info)  # raises the "no video stream" message
+    size = small_size(info.video.width, info.video.height, FACTS_WIDTH)
+    first_second = media.decode(path, VIEW_FPS, size, color=True, max_seconds=min(info.duration, 1.0), info=info)
+    return {
+        "frame": first_second.frames[-1],
+        "duration_s": round(info.duration, 2),
+        "resolution": f"{info.video.width}x{info.video.height}",
+        "fps": round(info.video.fps, 2),
+        "audio": info.audio.codec if info.audio else "none",
+    }
 
 
 def decode(path: str | os.PathLike) -> Decoded:
