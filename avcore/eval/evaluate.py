@@ -36,7 +36,7 @@ def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.D
     out["seed_mlp"] = models.mlp.p_misaligned(table.mlp_x[te])
     if models.mlp_seed_config is not None:
         out["seed_mlp_seed_config"] = models.mlp_seed_config.p_misaligned(table.mlp_x[te])
-    rows = [r for r, keep in zip(table.detector_rows, te) if keep]
+    rows = [r for r, keep in zip(table.measurements, te) if keep]
     probs = models.detector.type_probs(rows)
     out["detector"] = 1.0 - probs[:, 0]
     out["detector_type"] = [detector.CLASSES[i] for i in probs.argmax(axis=1)]
@@ -44,7 +44,7 @@ def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.D
     out["offset_ms"] = [np.nan if e.ms is None else e.ms for e in estimates]
     out["offset_source"] = [e.source for e in estimates]
     out["offset_reliable"] = [e.reliable for e in estimates]
-    out["synchronizable"] = [bool(r["sync_synchronizable"]) for r in rows]
+    out["synchronizable"] = [r.sync_synchronizable for r in rows]
     out["verdict"] = [v.state for v in Checker(models.detector).verdicts(rows)]
     return out
 

@@ -24,7 +24,7 @@ def train(meta: pd.DataFrame, table: FeatureTable, *, with_seed_config: bool = T
     threshold = SeedThreshold.fit(table.distance[tr], y[tr])
     mlp = seed_mlp.train(table.mlp_x[tr], y[tr], seed_mlp.DEFAULT_CONFIG, on_epoch=on_epoch)
     original = seed_mlp.train(table.mlp_x[tr], y[tr], seed_mlp.SEED_CONFIG) if with_seed_config else None
-    rows = [r for r, keep in zip(table.detector_rows, tr) if keep]
+    rows = [r for r, keep in zip(table.measurements, tr) if keep]
     classes = meta.loc[tr, "MisalignmentType"].replace("none", "aligned").tolist()
     return Models(threshold, mlp, detector.Detector.fit(rows, classes), original)
 

@@ -151,8 +151,9 @@ class SyncResult:
     audio_activity: float
     motion_activity: float
 
-    def features(self) -> dict[str, float]:
-        """Flat numbers for a classifier; NaN where a value does not exist (no audio)."""
+    def features(self) -> dict[str, float | bool]:
+        """Flat numbers for a classifier (`analysis.Measurements`); NaN where a value does not
+        exist (no audio)."""
         nan = float("nan")
         return {
             "sync_offset_ms": nan if self.offset_ms is None else float(self.offset_ms),
@@ -160,7 +161,7 @@ class SyncResult:
             "sync_offset_hi_ms": nan if self.offset_ci_ms is None else float(self.offset_ci_ms[1]),
             "sync_abs_offset_ms": nan if self.offset_ms is None else abs(float(self.offset_ms)),
             "sync_confidence": float(self.confidence),
-            "sync_synchronizable": float(self.synchronizable),
+            "sync_synchronizable": bool(self.synchronizable),
             "sync_peak_corr": float(self.peak_corr),
             "sync_zero_lag_corr": float(self.zero_lag_corr),
             "sync_peak_minus_zero": float(self.peak_corr - self.zero_lag_corr),
