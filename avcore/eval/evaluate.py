@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from avcore.check import Checker
+from avcore.data import schema
 from avcore.data.dataset import load_metadata
 from avcore.eval.feature_cache import FeatureTable, feature_table
 from avcore.eval.metrics import METRICS, metric_row
@@ -68,7 +69,7 @@ def report(scores: pd.DataFrame, dataset: str) -> dict:
         result["methods"][m] = metric_row(y, pred, p)
         result["per_type_recall"][m] = {
             t: float(pred[(scores["MisalignmentType"] == t).to_numpy()].mean())
-            for t in sorted(set(scores["MisalignmentType"]) - {"none"})
+            for t in sorted(set(scores["MisalignmentType"]) - {schema.UNDAMAGED})
         }
         result["per_variant_flagged"][m] = {
             f"{t}/{v}": float(pred[((scores["MisalignmentType"] == t) & (scores["Variant"] == v)).to_numpy()].mean())

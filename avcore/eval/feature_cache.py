@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from avcore.data import schema
 from avcore.features import seed_features
 from avcore.models.seed_threshold import distance
 from avcore.parallel import parallel_map
@@ -67,7 +68,7 @@ def feature_table(
     changed; the seed's per-clip arrays live in the hash-keyed cache, so a rebuild recomputes
     only what is new."""
     table_path = dataset_dir / "features.npz"
-    if table_path.is_file() and table_path.stat().st_mtime >= (dataset_dir / "metadata.csv").stat().st_mtime:
+    if table_path.is_file() and table_path.stat().st_mtime >= (dataset_dir / schema.METADATA_FILE).stat().st_mtime:
         table = FeatureTable.load(table_path)
         if table is not None and len(table.distance) == len(meta):
             return table
