@@ -205,10 +205,10 @@ def clip_facts(sha: str, _clip: Clip) -> dict:
 def frames_view(sha: str, _clip: Clip) -> dict:
     """What the Features page browses: colour and grey frames at 10 fps, 256 px wide, of the
     first 20 s, and the seed MFCC of the same stretch."""
-    import numpy as np
 
     from avcore.features import seed_features
     from avcore.io import media
+    from avcore.sync import signals
 
     with as_file(_clip) as path:
         info = media.probe(path)
@@ -217,7 +217,7 @@ def frames_view(sha: str, _clip: Clip) -> dict:
         size = _small_size(info.video.width, info.video.height, VIEW_WIDTH)
         decoded = media.decode(path, VIEW_FPS, size, color=True, max_seconds=VIEW_SECONDS, info=info)
     frames = decoded.frames
-    grey = (frames @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+    grey = signals.grey(frames)
     mfcc = seed_features.mfcc(decoded.audio) if decoded.audio is not None else None
     return {
         "frames": frames,

@@ -24,6 +24,7 @@ from avcore.errors import AvcoreError
 from avcore.features import cues
 from avcore.io import ffmpeg, media
 from avcore.parallel import parallel_map
+from avcore.paths import VIDEO_SUFFIXES
 
 RECIPE_VERSION = "real-v3"
 SEGMENT_S = 3.0
@@ -70,7 +71,7 @@ def segments(media_dir: str | os.PathLike) -> list[Segment]:
     a 2-6 s clip is one whole segment. Clips without audio or under 2 s are left out."""
     out = []
     for path in sorted(Path(media_dir).glob("*")):
-        if path.suffix.lower() not in (".mp4", ".webm", ".mov", ".mkv", ".avi"):
+        if path.suffix.lower() not in VIDEO_SUFFIXES:
             continue
         try:
             info = media.probe(path)
