@@ -108,3 +108,14 @@ def test_the_split_is_stratified_and_seeded(first):
         assert chosen.count(first) == round(0.3 * n) and len(chosen) == n
     assert split == schema.stratified_split(groups, np.random.default_rng(0), 0.3, first)
     assert split != schema.stratified_split(groups, np.random.default_rng(1), 0.3, first)
+
+
+def test_the_dataset_pages_column_labels_name_schema_columns():
+    """The Dataset page labels columns by name (Streamlit's column config); each name it labels
+    is one the schema writes, or the `Playable` that `load_metadata` adds."""
+    import ast
+
+    tree = ast.parse((ROOT / "pages" / "2_dataset.py").read_text())
+    config = next(n.value for n in tree.body if isinstance(n, ast.Assign) and [t.id for t in n.targets] == ["COLUMNS"])
+    labelled = {k.value for k in config.keys}
+    assert labelled and labelled <= set(schema.COLUMNS) | {"Playable"}, labelled - set(schema.COLUMNS)
