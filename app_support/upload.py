@@ -24,8 +24,10 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from avcore import paths
+
 Clip = str | bytes | UploadedFile
-VIDEO_TYPES = ("mp4", "webm", "mov", "mkv", "avi")
+VIDEO_TYPES = tuple(s.lstrip(".") for s in paths.VIDEO_SUFFIXES)  # as the uploader takes them
 _CHUNK = 1 << 20
 
 

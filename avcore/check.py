@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 from avcore.io import media
 from avcore.models import detector
 from avcore.sync import windows
+from avcore.sync.analysis import ClipAnalysis, Measurements, analyse
 from avcore.sync.speech import SpeechResult
 from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, SyncReading, Tolerance, Verdict, decide
 
@@ -29,22 +31,22 @@ from avcore.verdict import DECISION_THRESHOLD, DEFAULT_TOLERANCE, Damage, SyncRe
 class Analysis:
     """What was measured on one clip, for the verdict and for the app's plots."""
 
-    clip: detector.ClipAnalysis
+    clip: ClipAnalysis
     readings: tuple[SyncReading, ...]
     damage: Damage
     track: windows.OffsetTrack | None = None  # for a clip longer than one analysis window
 
 
-def events_reading(row: dict[str, float], reason: str = "") -> SyncReading:
-    """The events path's measurements (`SyncResult.features`) as the decision reads them."""
-    locked = row["sync_synchronizable"] >= DECISION_THRESHOLD and math.isfinite(row["sync_offset_ms"])
-    interval = (row["sync_offset_lo_ms"], row["sync_offset_hi_ms"])
+def events_reading(m: Measurements, reason: str = "") -> SyncReading:
+    """The events path's measurements as the decision reads them."""
+    locked = m.sync_synchronizable and math.isfinite(m.sync_offset_ms)
+    interval = (m.sync_offset_lo_ms, m.sync_offset_hi_ms)
     return SyncReading(
         path="events",
-        locked=bool(locked),
-        offset_ms=float(row["sync_offset_ms"]) if locked else None,
-        offset_ci_ms=tuple(map(float, interval)) if locked and all(map(math.isfinite, interval)) else None,
-        confidence=float(row["sync_confidence"]),
+        locked=locked,
+        offset_ms=m.sync_offset_ms if locked else None,
+        offset_ci_ms=interval if locked and all(map(math.isfinite, interval)) else None,
+        confidence=m.sync_confidence,
         reason=reason,
         summary="sounds and visible motion",
     )
@@ -85,8 +87,8 @@ class Checker:
     def __init__(self, model: detector.Detector):
         self.model = model
 
-    def damage(self, rows: list[dict[str, float]]) -> list[Damage]:
-        """What the file's traces alone say, per measurement row."""
+    def damage(self, rows: Sequence[Measurements]) -> list[Damage]:
+        """What the file's traces alone say, per clip's measurements."""
         probs = self.model.type_probs(rows, traces_only=True)
         out = []
         for row, prob in zip(rows, probs):
@@ -104,9 +106,8 @@ class Checker:
         return out
 
     def analyse(self, path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> Analysis:
-        clip = detector.analyse(path, max_seconds=max_seconds)
-        row = clip.vector()
-        events = events_reading(row, clip.sync.reason)
+        clip = analyse(path, max_seconds=max_seconds)
+        events = events_reading(clip.measurements, clip.sync.reason)
         track = windows.events_track(clip.curves) if clip.curves.seconds > windows.WINDOW_S else None
         if track is not None and not events.locked and len(track.measured) >= 2:
             # no lag fits the whole clip (a drift smears it), but windows do: their median speaks
@@ -118,7 +119,7 @@ class Checker:
                 summary=f"sounds and visible motion in {len(track.measured)} of {len(track.windows)} windows",
             )
         readings = (*speech_reading(clip.speech), events)
-        return Analysis(clip=clip, readings=readings, damage=self.damage([row])[0], track=track)
+        return Analysis(clip=clip, readings=readings, damage=self.damage([clip.measurements])[0], track=track)
 
     @staticmethod
     def decide(analysis: Analysis, tolerance: Tolerance = DEFAULT_TOLERANCE) -> Verdict:
@@ -137,8 +138,8 @@ class Checker:
         analysis = self.analyse(path)
         return self.decide(analysis, tolerance), analysis
 
-    def verdicts(self, rows: list[dict[str, float]], tolerance: Tolerance = DEFAULT_TOLERANCE) -> list[Verdict]:
-        """Verdicts from stored measurement rows (a dataset's feature table), with no decode."""
+    def verdicts(self, rows: Sequence[Measurements], tolerance: Tolerance = DEFAULT_TOLERANCE) -> list[Verdict]:
+        """Verdicts from stored measurements (a dataset's feature table), with no decode."""
         return [decide(d, [events_reading(r)], tolerance) for d, r in zip(self.damage(rows), rows)]
 
 

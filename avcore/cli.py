@@ -17,7 +17,7 @@ from pathlib import Path
 
 from avcore import paths
 from avcore.damage import anomalies
-from avcore.data import dataset
+from avcore.data import dataset, schema
 from avcore.errors import AvcoreError
 from avcore.eval import evaluate, feature_cache, training
 from avcore.features import preview
@@ -169,7 +169,7 @@ def ship(folder: Path, result: dict, scores, models) -> None:
     shutil.rmtree(sample_dir, ignore_errors=True)
     (sample_dir / "clips").mkdir(parents=True)
     meta = dataset.load_metadata(folder)
-    shutil.copy(folder / "metadata.csv", sample_dir / "metadata.csv")
+    shutil.copy(folder / schema.METADATA_FILE, sample_dir / schema.METADATA_FILE)
     shutil.copy(folder / "features.npz", sample_dir / "features.npz")  # lets the app train the MLP live
     for path in dataset.sample_rows(meta)["Path"]:
         shutil.copy(path, sample_dir / "clips" / Path(path).name)

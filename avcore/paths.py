@@ -9,6 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
 SHIPPED = ASSETS / "embedded"  # the full metadata table, with a playable sample of its clips
+# the file kinds a folder of clips or an upload is read from (ffmpeg reads them all)
+VIDEO_SUFFIXES = (".mp4", ".mpg", ".mpeg", ".mov", ".mkv", ".webm", ".avi")
 
 
 def data_dir() -> Path:

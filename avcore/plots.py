@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from avcore import roc
+
 ORIGINAL, ALTERED = "#1f77b4", "#ff7f0e"
 CLASS_COLOURS = {"aligned": "#2ca02c", "misaligned": "#d62728"}
 _MARGIN = dict(l=10, r=10, t=40, b=10)
@@ -239,10 +241,7 @@ def score_histogram(p: np.ndarray, y: np.ndarray, threshold: float) -> go.Figure
 
 def roc_figure(y: np.ndarray, p: np.ndarray, threshold: float) -> go.Figure:
     """ROC curve with the current operating point and the Youden-optimal point (max TPR - FPR)."""
-    from sklearn.metrics import roc_curve
-
-    fpr, tpr, thresholds = roc_curve(y, p)
-    best = int(np.argmax(tpr - fpr))
+    fpr, tpr, thresholds, best = roc.youden(y, p)
     pred = p >= threshold
     op_tpr = float(pred[y == 1].mean()) if (y == 1).any() else 0.0
     op_fpr = float(pred[y == 0].mean()) if (y == 0).any() else 0.0
@@ -274,10 +273,8 @@ def roc_figure(y: np.ndarray, p: np.ndarray, threshold: float) -> go.Figure:
 
 def youden_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """The threshold that maximises TPR - FPR on these scores."""
-    from sklearn.metrics import roc_curve
-
-    fpr, tpr, thresholds = roc_curve(y, p)
-    return float(min(thresholds[int(np.argmax(tpr - fpr))], 1.0))
+    thresholds, best = roc.youden(y, p)[2:]
+    return float(min(thresholds[best], 1.0))
 
 
 def confusion_figure(y: np.ndarray, pred: np.ndarray) -> go.Figure:

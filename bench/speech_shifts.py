@@ -7,9 +7,9 @@ picture from 0 with the audio from |d| on, both cut to the same length (no silen
 Shifts per clip (seeded by the clip's name): 0, two in each of +-[0.13, 0.25] s and four in
 each of +-[0.3, 1.0] s. Swapped sound pairs the picture of each talking clip with the audio
 of every other one. A few shifts are also made as files with ffmpeg and analysed end to end
-(`detector.analyse`, the one decode every path shares), to check that the array cuts match;
+(`analysis.analyse`, the one decode every path shares), to check that the array cuts match;
 the other clips of the folder (VAS events, VGGSound wild clips) must not get a speech lock;
-and `detector.analyse` is timed
+and `analysis.analyse` is timed
 against ffmpeg decoding the clip at full size.
 
     /work/main/.venv/bin/python bench/speech_shifts.py [--landmark-every K] [--no-files]
@@ -38,8 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from avcore.io import ffmpeg, media  # noqa: E402
-from avcore.models import detector  # noqa: E402
-from avcore.sync import decode, speech  # noqa: E402
+from avcore.sync import analysis, decode, speech  # noqa: E402
 from avcore.sync.mouth import LANDMARK_EVERY, MouthTrack, MouthTracker  # noqa: E402
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media" / "sync"
@@ -190,7 +189,7 @@ def main() -> None:
         return
     print("\nother clips (no speech lock expected)")
     for p in others:
-        r = detector.analyse(p).speech
+        r = analysis.analyse(p).speech
         print(
             f"  {p.name:24s} face {int(r.face_found)} speaking {int(r.speaking)} measured {int(r.measured)} conf {r.confidence:4.1f}  {r.reason}"
         )
@@ -200,14 +199,14 @@ def main() -> None:
         large = [(n, d) for n, d, _ in rows if abs(d) >= LARGE[0]]
         picks = large[:: max(1, len(large) // FILE_CASES)][:FILE_CASES]
         for name, d in picks:
-            r = detector.analyse(ffmpeg_shift(MEDIA / name, d, Path(tmp) / f"{name}.{d:+.3f}.mp4")).speech
+            r = analysis.analyse(ffmpeg_shift(MEDIA / name, d, Path(tmp) / f"{name}.{d:+.3f}.mp4")).speech
             array = next(x for n, dd, x in rows if n == name and dd == d)
             print(
                 f"  {name:18s} shift {d * 1000:6.0f} ms: file {r.offset_ms:6.0f} ms, arrays {array.offset_ms:6.0f} ms"
             )
 
     print(
-        "\ntiming: detector.analyse (every path) against ffmpeg decoding the clip at full size (median of 3; wall"
+        "\ntiming: analysis.analyse (every path) against ffmpeg decoding the clip at full size (median of 3; wall"
         " time, and CPU time of this process and its ffmpeg children, which a busy machine inflates less)"
     )
     ratios, cpu_ratios, per10 = [], [], []
@@ -216,7 +215,7 @@ def main() -> None:
         full, full_cpu = _timed(
             lambda p=p: ffmpeg.run(["-i", str(p), "-map", "0:V:0", "-f", "null", "-"], what="decode")
         )
-        ours, ours_cpu = _timed(lambda p=p: detector.analyse(p))
+        ours, ours_cpu = _timed(lambda p=p: analysis.analyse(p))
         ratios.append(ours / full)
         cpu_ratios.append(ours_cpu / full_cpu)
         per10.append(ours / info.duration * 10)

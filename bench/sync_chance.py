@@ -50,7 +50,7 @@ def main() -> None:
         for sound in rng.choice(donors, size=min(args.pairs, len(donors)), replace=False):
             results.append(events.analyse(mismatched(curves[picture], curves[sound])))
     conf = np.array([r.confidence for r in results])
-    far = np.array([r.offset_ms is not None and abs(r.offset_ms) >= detector.MIN_SHIFT_MS for r in results])
+    far = np.array([r.offset_ms is not None and abs(r.offset_ms) >= detector.SHIFT_LAG_MS for r in results])
     print(
         f"{len(results)} mismatched pairs from {len(curves)} aligned training clips; "
         f"{sum(r.synchronizable for r in results)} claimed synchronizable"
@@ -59,7 +59,7 @@ def main() -> None:
         print(f"  confidence at the {q:.0%} quantile: {np.quantile(conf, q):.2f}")
     floor = detector.WEAK_SYNC_FLOOR
     print(
-        f"  pairs whose lag is >= {detector.MIN_SHIFT_MS:.0f} ms with confidence above WEAK_SYNC_FLOOR "
+        f"  pairs whose lag is >= {detector.SHIFT_LAG_MS:.0f} ms with confidence above WEAK_SYNC_FLOOR "
         f"({floor}): {int((far & (conf > floor)).sum())} of {len(results)}"
     )
 

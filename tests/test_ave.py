@@ -17,7 +17,7 @@ from conftest import AVE, MEDIA
 
 from avcore import AvcoreError
 from avcore.damage import anomalies
-from avcore.data import ave
+from avcore.data import ave, schema
 from avcore.io import media
 
 TOL_S = 0.15  # frame and audio-packet rounding of a cut
@@ -298,7 +298,7 @@ def test_trim_skips_with_counts(trimmed):
     assert df.attrs["skipped"] == {"zero_length": 1, "missing_video": 1, "no_audio": 1}
     assert df.attrs["failures"] == []
     assert set(df["VideoID"]) == {"-fakeChaplin", "fakeSmpte", "fakeFailing"}
-    assert list(df.columns) == list(ave.METADATA_COLUMNS)
+    assert list(df.columns) == list(schema.ORIGINAL_COLUMNS)
 
 
 def test_trim_pieces_lie_inside_their_segment_and_tile_it(trimmed, fake_ave):
@@ -383,7 +383,7 @@ def test_every_kind_through_the_whole_pipeline(fake_ave, tmp_path, monkeypatch):
 
 def test_trim_writes_metadata_and_reports_progress(trimmed):
     df, out, calls = trimmed
-    saved = pd.read_csv(out / ave.METADATA_FILE, keep_default_na=False)
+    saved = pd.read_csv(out / schema.METADATA_FILE, keep_default_na=False)
     assert list(saved["FilePath"]) == list(df["FilePath"])
     assert list(saved["MisalignmentType"]) == list(df["MisalignmentType"])
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.mp4")) == sorted(df["FilePath"])

@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT
 
 from avcore.cli import main
+from avcore.errors import AvcoreError
 
 
 def cli(*args, tmpdir: Path | None = None) -> subprocess.CompletedProcess:
@@ -285,7 +286,30 @@ def models_copy(folder: Path) -> Path:
     return folder
 
 
+def test_shipping_records_the_shipped_detectors_checksum(tmp_path, monkeypatch):
+    """What `evaluate --ship` writes lets a folder holding that detector load, and no other."""
+    import shutil
+
+    from avcore.models import modelfiles
+
+    assets = tmp_path / "assets"
+    models_copy(assets / "models")
+    monkeypatch.setattr(modelfiles, "ASSETS", assets)
+    monkeypatch.setattr(modelfiles, "SHIPPED_CHECKSUMS", assets / "models" / "checksums.json")
+    monkeypatch.setattr(modelfiles, "_local_record", lambda: tmp_path / "trusted-models.json")
+    (assets / "models" / "checksums.json").unlink()
+    modelfiles.write_shipped_checksums()
+    modelfiles.check_folder(assets / "models")
+    other = shutil.copytree(assets / "models", tmp_path / "other")
+    (other / "detector.pkl").write_bytes(b"not the shipped detector")
+    with pytest.raises(AvcoreError, match="not written by avcore"):
+        modelfiles.check_folder(other)
+
+
 def test_the_shipped_checksum_is_the_shipped_detectors():
+    """An integrity check of the assets, kept on purpose: the app loads the shipped detector only
+    if the shipped checksum is its own, so a detector shipped without its checksum would be
+    refused on every fresh clone."""
     from avcore.models import modelfiles
     from avcore.paths import ASSETS
 

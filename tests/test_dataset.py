@@ -12,27 +12,17 @@ import pandas as pd
 import pytest
 
 from avcore import AvcoreError
-from avcore.data import dataset
+from avcore.data import dataset, schema
 from avcore.io import media
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_metadata_columns_and_balance(tiny_dataset):
-    meta = pd.read_csv(tiny_dataset / "metadata.csv")
-    for col in [
-        "VideoID",
-        "StartTime",
-        "EndTime",
-        "Label",
-        "MisalignmentType",
-        "Category",
-        "FilePath",
-        "Duration",
-        "ShiftMs",
-        "Split",
-    ]:
-        assert col in meta.columns
+    meta = pd.read_csv(tiny_dataset / schema.METADATA_FILE)
+    assert tuple(meta.columns) == schema.COLUMNS and schema.COLUMNS[: len(schema.ORIGINAL_COLUMNS)] == (
+        schema.ORIGINAL_COLUMNS
+    )
     assert (meta["Label"] == "aligned").mean() == pytest.approx(0.5, abs=0.05)
     counts = meta.loc[meta["Label"] == "misaligned", "MisalignmentType"].value_counts()
     assert set(counts.index) == {"time_shift", "noise", "mute", "distort"} and counts.max() - counts.min() <= 1
@@ -100,3 +90,32 @@ def test_small_shifts_are_as_common_as_large_ones():
 def test_missing_dataset_is_a_clear_error(tmp_path):
     with pytest.raises(AvcoreError, match="dataset build"):
         dataset.load_metadata(tmp_path)
+
+
+def test_a_sample_row_has_the_schemas_columns_and_its_label_follows_the_damage():
+    aligned = schema.sample_row("a", 0.0, 2.0, schema.UNDAMAGED, "drum", "clips/a.mp4", 2.0, 0.0, "train")
+    assert tuple(aligned) == schema.ORIGINAL_COLUMNS and aligned["Label"] == "aligned"
+    shifted = schema.sample_row("b", 1.0, 3.0, "time_shift", "drum", "clips/b.mp4", 2.0, 250.0, "test", "content")
+    assert tuple(shifted) == schema.COLUMNS and shifted["Label"] == "misaligned" and shifted["Variant"] == "content"
+
+
+@pytest.mark.parametrize("first", ["test", "train"])
+def test_the_split_is_stratified_and_seeded(first):
+    groups = ["none"] * 10 + ["mute"] * 5 + ["noise"] * 7
+    split = schema.stratified_split(groups, np.random.default_rng(0), 0.3, first)
+    for group, n in (("none", 10), ("mute", 5), ("noise", 7)):
+        chosen = [s for g, s in zip(groups, split) if g == group]
+        assert chosen.count(first) == round(0.3 * n) and len(chosen) == n
+    assert split == schema.stratified_split(groups, np.random.default_rng(0), 0.3, first)
+    assert split != schema.stratified_split(groups, np.random.default_rng(1), 0.3, first)
+
+
+def test_the_dataset_pages_column_labels_name_schema_columns():
+    """The Dataset page labels columns by name (Streamlit's column config); each name it labels
+    is one the schema writes, or the `Playable` that `load_metadata` adds."""
+    import ast
+
+    tree = ast.parse((ROOT / "pages" / "2_dataset.py").read_text())
+    config = next(n.value for n in tree.body if isinstance(n, ast.Assign) and [t.id for t in n.targets] == ["COLUMNS"])
+    labelled = {k.value for k in config.keys}
+    assert labelled and labelled <= set(schema.COLUMNS) | {"Playable"}, labelled - set(schema.COLUMNS)

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from conftest import real_clip
 
+from avcore import roc
 from avcore.features import seed_features
 from avcore.features.seed_features import SeedFeatures
 from avcore.models import seed_mlp
 from avcore.models.seed_threshold import SeedThreshold, distance
+from avcore.verdict import DECISION_THRESHOLD
 
 
 def test_seed_feature_shapes_follow_the_recipe():
@@ -59,6 +61,19 @@ def test_threshold_distance_compares_first_flow_values_with_mfcc():
     assert distance(feats) == pytest.approx(np.linalg.norm(norm(a) - norm(v)) / np.sqrt(52))
 
 
+def test_the_youden_point_has_the_largest_tpr_minus_fpr():
+    rng = np.random.default_rng(1)
+    y = (rng.random(300) < 0.4).astype(int)
+    scores = rng.normal(y * 0.8, 1.0)
+    fpr, tpr, thresholds, best = roc.youden(y, scores)
+
+    def j(t: float) -> float:
+        return (scores[y == 1] >= t).mean() - (scores[y == 0] >= t).mean()
+
+    assert tpr[best] - fpr[best] == pytest.approx(max(j(t) for t in scores))
+    assert j(thresholds[best]) == pytest.approx(tpr[best] - fpr[best])
+
+
 def test_threshold_flips_sign_and_uses_youden():
     rng = np.random.default_rng(0)
     y = np.r_[np.zeros(200), np.ones(200)].astype(int)
@@ -67,7 +82,7 @@ def test_threshold_flips_sign_and_uses_youden():
     assert model.sign == -1
     pred = model.predict(d)
     assert (pred == y).mean() > 0.85
-    assert np.array_equal(pred, (model.p_misaligned(d) >= 0.5).astype(int))
+    assert np.array_equal(pred, (model.p_misaligned(d) >= DECISION_THRESHOLD).astype(int))
 
 
 def test_mlp_default_config_learns_and_seed_config_barely_moves():
@@ -76,7 +91,7 @@ def test_mlp_default_config_learns_and_seed_config_barely_moves():
     y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(int)
     quick = seed_mlp.DEFAULT_CONFIG
     trained = seed_mlp.train(x, y, quick)
-    assert ((trained.p_misaligned(x) >= 0.5) == y).mean() > 0.9
+    assert ((trained.p_misaligned(x) >= DECISION_THRESHOLD) == y).mean() > 0.9
     original = seed_mlp.train(x, y, seed_mlp.TrainConfig(**{**seed_mlp.SEED_CONFIG.__dict__, "epochs": 10}))
     losses = [h["train_loss"] for h in original.history]
     assert abs(losses[-1] - losses[0]) < 0.05

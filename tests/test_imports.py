@@ -24,7 +24,7 @@ PACKAGE = ROOT / "avcore"
 
 # A module's floor is its subpackage, or for a top-level module its own name. Each floor may
 # import what is listed here (and itself); the list is the one in docs/architecture.md.
-BASE = {"avcore", "errors", "paths", "parallel"}
+BASE = {"avcore", "errors", "paths", "parallel", "roc"}
 BELOW_DECIDE = BASE | {"io", "damage", "data", "features", "sync", "models"}
 DECIDE = {"verdict", "check", "scoring", "repair"}
 MAY_IMPORT = {

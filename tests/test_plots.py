@@ -9,6 +9,7 @@ import pytest
 
 from avcore import plots
 from avcore.sync import decode, events
+from avcore.verdict import DECISION_THRESHOLD
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +36,9 @@ def test_threshold_figures_follow_the_threshold(scores):
     assert current(low).x[0] > current(high).x[0]  # a lower threshold raises the false-positive rate
     youden = plots.youden_threshold(y, p)
     assert 0.3 < youden < 0.8
-    cm = plots.confusion_figure(y, (p >= 0.5).astype(int)).data[0].z
+    cm = plots.confusion_figure(y, (p >= DECISION_THRESHOLD).astype(int)).data[0].z
     assert np.asarray(cm).sum() == y.size
-    hist = plots.score_histogram(p, y, 0.5)
+    hist = plots.score_histogram(p, y, DECISION_THRESHOLD)
     assert [t.name for t in hist.data] == ["aligned", "misaligned"]
 
 

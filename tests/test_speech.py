@@ -8,8 +8,7 @@ import pytest
 from conftest import MEDIA
 
 from avcore.io import media
-from avcore.models import detector
-from avcore.sync import decode, speech
+from avcore.sync import analysis, decode, speech
 from avcore.sync.mouth import MouthTrack, MouthTracker
 
 SYNC_MEDIA = MEDIA / "sync"
@@ -211,7 +210,7 @@ def test_a_puppy_gets_no_speech_lock():
     path = SYNC_MEDIA / "vas-dog-02677.mp4"
     if not path.is_file():
         pytest.skip(f"{path} is absent")
-    r = detector.analyse(path).speech
+    r = analysis.analyse(path).speech
     assert not r.measured
     assert not r.face_found  # the landmark model is not sure enough of the puppy's "face"
 

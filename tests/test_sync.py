@@ -350,7 +350,7 @@ def test_result_exports_are_stable_and_serialisable(click_decoded):
     r = events.analyse(click_decoded)
     feats = r.features()
     assert list(feats) == list(events.analyse(_with_audio(click_decoded, None)).features())
-    assert all(isinstance(v, float) for v in feats.values())
+    assert feats.pop("sync_synchronizable") is True and all(type(v) is float for v in feats.values())
     d = json.loads(json.dumps(r.to_dict()))
     assert d["offset_ci_ms"][0] <= d["offset_ms"] <= d["offset_ci_ms"][1] and d["ambiguous"] is False
     assert len(d["lags_ms"]) == len(d["correlation"]) and np.array(d["source_map"]).shape == events.GRID

@@ -1,5 +1,6 @@
 """Where clips come from: procedural clips whose sound is caused by what is seen (`synth`), the
-embedded dataset and its metadata (`dataset`), and the AVE annotations and segments (`ave`).
+embedded dataset (`dataset`), and the AVE annotations and segments (`ave`); all of them write
+a sample's metadata the one way `schema` says.
 
 May import `avcore.damage`, `avcore.io` and the top-level `errors`, `paths`, `parallel`;
 nothing above.

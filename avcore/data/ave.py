@@ -29,30 +29,16 @@ import numpy as np
 import pandas as pd
 
 from avcore.damage import anomalies
-from avcore.data import dataset
+from avcore.data import dataset, schema
 from avcore.io import media
 from avcore.errors import AvcoreError
 
 FIELDS = ("Category", "VideoID", "Quality", "StartTime", "EndTime")
-METADATA_COLUMNS = (
-    "VideoID",
-    "StartTime",
-    "EndTime",
-    "Label",
-    "MisalignmentType",
-    "Category",
-    "FilePath",
-    "Duration",
-    "ShiftMs",
-    "Split",
-)
 SPLIT_FILES = {"train": "trainSet.txt", "val": "valSet.txt", "test": "testSet.txt"}
-METADATA_FILE = "metadata.csv"
 
 MIN_PIECE_S = 1.0  # no sample is shorter than this
 SPLIT_FROM_S = 2.0  # segments at least this long are cut into pieces
 MAX_PIECES = 3
-MIN_SHIFT_MS = 100.0
 MAX_SHIFT_FRACTION = 0.8
 TRAIN_FRACTION = 0.7
 MAX_ANNOTATION_BYTES = 4 << 20
@@ -172,7 +158,7 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
     root = Path(path).expanduser()
     if not root.exists():
         raise AvcoreError(f"Nothing at {root}: give the AVE annotation file or the folder that holds it.")
-    if root.is_dir() and (root / METADATA_FILE).is_file():
+    if root.is_dir() and (root / schema.METADATA_FILE).is_file():
         return dataset.load_metadata(root)
     annotations = root / "Annotations.txt" if root.is_dir() else root
     folder = annotations.parent
@@ -243,11 +229,11 @@ def _damage(start: float, end: float, rng: np.random.Generator) -> Piece:
     """Coin flip, then a uniform type. The time-shift range [100, 0.8 x duration x 1000] ms is
     never empty, since pieces are at least 1 s long, so the shift never needs skipping."""
     if rng.random() < 0.5:
-        return Piece(start, end, "none")
+        return Piece(start, end, schema.UNDAMAGED)
     kind = anomalies.TYPES[int(rng.integers(len(anomalies.TYPES)))]
     if kind == "time_shift":
         top = MAX_SHIFT_FRACTION * (end - start) * 1000.0
-        return Piece(start, end, kind, {"ms": int(round(rng.uniform(MIN_SHIFT_MS, top)))})
+        return Piece(start, end, kind, {"ms": int(round(rng.uniform(schema.MIN_SAMPLE_SHIFT_MS, top)))})
     if kind == "noise":
         return Piece(start, end, kind, {"seed": int(rng.integers(2**31 - 1))})
     return Piece(start, end, kind)
@@ -261,17 +247,9 @@ def assign_splits(
     Whole videos are assigned, never single clips: clips cut from one video share picture and
     sound, so splitting them would put near-copies of test clips into training.
     """
-    by_category: dict[str, list[str]] = {}
-    for video, category in sorted(categories.items()):
-        by_category.setdefault(category, []).append(video)
-    rng = np.random.default_rng(seed)
-    splits = {}
-    for category in sorted(by_category):
-        videos = by_category[category]
-        n_train = round(train_fraction * len(videos))
-        for rank, i in enumerate(rng.permutation(len(videos))):
-            splits[videos[i]] = "train" if rank < n_train else "test"
-    return splits
+    videos = sorted(categories)
+    groups = [categories[v] for v in videos]
+    return dict(zip(videos, schema.stratified_split(groups, np.random.default_rng(seed), train_fraction, "train")))
 
 
 # ----- writing the samples ------------------------------------------------------------------
@@ -328,12 +306,12 @@ def trim_segments(
                 skipped[reason] += 1
             _report(progress, done, len(todo))
 
-    result = pd.DataFrame(records, columns=list(METADATA_COLUMNS))
+    result = pd.DataFrame(records, columns=list(schema.ORIGINAL_COLUMNS))
     if "Split" not in annotations_df.columns:
         first_category = result.drop_duplicates("VideoID").set_index("VideoID")["Category"].to_dict()
         result["Split"] = result["VideoID"].map(assign_splits(first_category, seed=seed))
     out_dir.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out_dir / METADATA_FILE, index=False)
+    result.to_csv(out_dir / schema.METADATA_FILE, index=False)
     if failures:
         skipped["failed_samples"] = len(failures)
     result.attrs["skipped"] = dict(skipped)
@@ -375,18 +353,9 @@ def _trim_row(
             failures.append(f"{video_id} {piece.start:.3f}-{piece.end:.3f} s ({piece.kind}): {exc}")
             continue
         records.append(
-            {
-                "VideoID": video_id,
-                "StartTime": piece.start,
-                "EndTime": piece.end,
-                "Label": "aligned" if piece.kind == "none" else "misaligned",
-                "MisalignmentType": piece.kind,
-                "Category": row["Category"],
-                "FilePath": rel,
-                "Duration": piece.duration,
-                "ShiftMs": piece.shift_ms,
-                "Split": row.get("Split"),
-            }
+            schema.sample_row(
+                video_id, piece.start, piece.end, piece.kind, row["Category"], rel, piece.duration, piece.shift_ms, row.get("Split")
+            )
         )
     return None
 
@@ -396,7 +365,7 @@ def _render(src: Path, piece: Piece, cut: Path, dst: Path) -> None:
     been compressed exactly twice: otherwise compression generation alone would give the
     label away."""
     media.encode(cut, [["-ss", f"{piece.start:.3f}", "-t", f"{piece.duration:.3f}", "-i", str(src)]])
-    if piece.kind == "none":
+    if piece.kind == schema.UNDAMAGED:
         media.encode(dst, [["-i", str(cut)]])
     else:
         anomalies.apply(cut, dst, piece.kind, **piece.params)

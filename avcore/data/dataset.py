@@ -20,24 +20,11 @@ import pandas as pd
 
 from avcore.damage import anomalies
 from avcore.io import media
-from avcore.data import synth
+from avcore.data import schema, synth
 from avcore.errors import AvcoreError
 from avcore.parallel import parallel_map
 from avcore.paths import default_embedded_dir
 
-COLUMNS = [
-    "VideoID",
-    "StartTime",
-    "EndTime",
-    "Label",
-    "MisalignmentType",
-    "Category",
-    "FilePath",
-    "Duration",
-    "ShiftMs",
-    "Split",
-    "Variant",
-]
 DEFAULT_SIZE = 600
 TEST_SHARE = 0.3
 # The longest shift, as a share of the clip. A content shift slides the sound along the picture,
@@ -69,9 +56,9 @@ class ClipPlan:
 def plan(size: int = DEFAULT_SIZE, seed: int = 0, out_dir: str | os.PathLike = "") -> list[ClipPlan]:
     rng = np.random.default_rng(seed)
     n_aligned = size - 4 * (size // 8)
-    types = ["none"] * n_aligned + [t for t in anomalies.TYPES for _ in range(size // 8)]
+    types = [schema.UNDAMAGED] * n_aligned + [t for t in anomalies.TYPES for _ in range(size // 8)]
     rng.shuffle(types)
-    splits = _stratified_split(types, rng)
+    splits = schema.stratified_split(types, rng, TEST_SHARE, "test")
     plans = []
     for i, kind_of_damage in enumerate(types):
         clip_seed = int(rng.integers(2**31))
@@ -84,7 +71,7 @@ def plan(size: int = DEFAULT_SIZE, seed: int = 0, out_dir: str | os.PathLike = "
             # under 0.28 s and the model passed a real film delayed by 147 ms, while the slips
             # that matter most in practice (a lip-sync error) are the small ones
             longest = min(MAX_SHIFT_SHARE[variant] * duration * 1000.0, 2000.0)
-            magnitude = np.exp(rng.uniform(np.log(100.0), np.log(longest)))
+            magnitude = np.exp(rng.uniform(np.log(schema.MIN_SAMPLE_SHIFT_MS), np.log(longest)))
             shift = float(np.round(magnitude * (1 if rng.random() < 0.5 else -1)))
         elif kind_of_damage == "noise":
             variant = "mix" if rng.random() < 0.5 else "replace"
@@ -97,18 +84,6 @@ def plan(size: int = DEFAULT_SIZE, seed: int = 0, out_dir: str | os.PathLike = "
             )
         )
     return plans
-
-
-def _stratified_split(types: list[str], rng: np.random.Generator) -> list[str]:
-    """Sorted, not set order: a set of strings iterates in an order that changes with each
-    process's hash seed, and the shuffles draw from `rng` in that order, so every build drew
-    another dataset from the same seed."""
-    split = np.array(["train"] * len(types), dtype=object)
-    for t in sorted(set(types)):
-        idx = np.flatnonzero(np.array(types) == t)
-        rng.shuffle(idx)
-        split[idx[: int(round(TEST_SHARE * len(idx)))]] = "test"
-    return split.tolist()
 
 
 def make_clip(p: ClipPlan) -> dict:
@@ -134,19 +109,9 @@ def make_clip(p: ClipPlan) -> dict:
                 anomalies.distort(clean, dst, strength=p.strength)
     else:
         media.write_clip(dst, clip.frames, clip.fps, audio)
-    return {
-        "VideoID": video_id,
-        "StartTime": 0.0,
-        "EndTime": clip.duration,
-        "Label": "aligned" if p.anomaly == "none" else "misaligned",
-        "MisalignmentType": p.anomaly,
-        "Category": p.kind,
-        "FilePath": rel,
-        "Duration": clip.duration,
-        "ShiftMs": p.shift_ms,
-        "Split": p.split,
-        "Variant": p.variant or "none",
-    }
+    return schema.sample_row(
+        video_id, 0.0, clip.duration, p.anomaly, p.kind, rel, clip.duration, p.shift_ms, p.split, p.variant or "none"
+    )
 
 
 def build(
@@ -157,14 +122,15 @@ def build(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """Write `size` clips and metadata.csv into `out_dir` (default data/embedded)."""
+    """Write `size` clips and their metadata (schema.METADATA_FILE) into `out_dir` (default
+    data/embedded)."""
     if size < 16:
         raise AvcoreError("A dataset needs at least 16 clips so every anomaly type has test clips.")
     out = Path(out_dir or default_embedded_dir())
     (out / "clips").mkdir(parents=True, exist_ok=True)
     rows = parallel_map(make_clip, plan(size, seed, out), workers=workers, progress=progress)
-    meta = pd.DataFrame(rows, columns=COLUMNS)
-    meta.to_csv(out / "metadata.csv", index=False)
+    meta = pd.DataFrame(rows, columns=list(schema.COLUMNS))
+    meta.to_csv(out / schema.METADATA_FILE, index=False)
     return meta
 
 
@@ -178,16 +144,16 @@ def sample_rows(meta: pd.DataFrame, per_group: int = 3) -> pd.DataFrame:
 
 def load_metadata(dataset_dir: str | os.PathLike) -> pd.DataFrame:
     """The metadata table with absolute clip paths in `Path`; a clear error if it is not there."""
-    csv = Path(dataset_dir) / "metadata.csv"
+    csv = Path(dataset_dir) / schema.METADATA_FILE
     if not csv.is_file():
         raise AvcoreError(
             f"No dataset at {dataset_dir}: metadata.csv is missing. Build one with `python -m avcore dataset build`."
         )
     meta = pd.read_csv(csv)
-    missing = set(COLUMNS[:7]) - set(meta.columns)
+    missing = set(schema.REQUIRED_COLUMNS) - set(meta.columns)
     if missing:
         raise AvcoreError(f"{csv} lacks the columns {', '.join(sorted(missing))}.")
     meta["Path"] = [str(Path(dataset_dir) / p) for p in meta["FilePath"]]
     meta["Playable"] = [Path(p).is_file() for p in meta["Path"]]
-    meta["y"] = (meta["Label"] == "misaligned").astype(int)
+    meta["y"] = (meta["Label"] == schema.LABELS[1]).astype(int)
     return meta

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from avcore.check import Checker
+from avcore.data import schema
 from avcore.data.dataset import load_metadata
 from avcore.eval.feature_cache import FeatureTable, feature_table
 from avcore.eval.metrics import METRICS, metric_row
@@ -36,7 +37,7 @@ def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.D
     out["seed_mlp"] = models.mlp.p_misaligned(table.mlp_x[te])
     if models.mlp_seed_config is not None:
         out["seed_mlp_seed_config"] = models.mlp_seed_config.p_misaligned(table.mlp_x[te])
-    rows = [r for r, keep in zip(table.detector_rows, te) if keep]
+    rows = [r for r, keep in zip(table.measurements, te) if keep]
     probs = models.detector.type_probs(rows)
     out["detector"] = 1.0 - probs[:, 0]
     out["detector_type"] = [detector.CLASSES[i] for i in probs.argmax(axis=1)]
@@ -44,7 +45,7 @@ def test_scores(meta: pd.DataFrame, table: FeatureTable, models: Models) -> pd.D
     out["offset_ms"] = [np.nan if e.ms is None else e.ms for e in estimates]
     out["offset_source"] = [e.source for e in estimates]
     out["offset_reliable"] = [e.reliable for e in estimates]
-    out["synchronizable"] = [bool(r["sync_synchronizable"]) for r in rows]
+    out["synchronizable"] = [r.sync_synchronizable for r in rows]
     out["verdict"] = [v.state for v in Checker(models.detector).verdicts(rows)]
     return out
 
@@ -68,7 +69,7 @@ def report(scores: pd.DataFrame, dataset: str) -> dict:
         result["methods"][m] = metric_row(y, pred, p)
         result["per_type_recall"][m] = {
             t: float(pred[(scores["MisalignmentType"] == t).to_numpy()].mean())
-            for t in sorted(set(scores["MisalignmentType"]) - {"none"})
+            for t in sorted(set(scores["MisalignmentType"]) - {schema.UNDAMAGED})
         }
         result["per_variant_flagged"][m] = {
             f"{t}/{v}": float(pred[((scores["MisalignmentType"] == t) & (scores["Variant"] == v)).to_numpy()].mean())

@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from avcore.data import schema
 from avcore.features import seed_features
-from avcore.models import detector
 from avcore.models.seed_threshold import distance
 from avcore.parallel import parallel_map
 from avcore.paths import data_dir
+from avcore.sync import analysis
+from avcore.sync.analysis import Measurements
 
 
 def seed_summary(job: tuple[str, str]) -> tuple[np.ndarray, float]:
@@ -26,18 +28,20 @@ def seed_summary(job: tuple[str, str]) -> tuple[np.ndarray, float]:
     return feats.mean_vector(), distance(feats)
 
 
-TABLE_VERSION = f"{seed_features.FEATURE_VERSION}+{detector.MEASURE_VERSION}"
+TABLE_VERSION = f"{seed_features.FEATURE_VERSION}+{analysis.MEASURE_VERSION}"
 
 
 @dataclass
 class FeatureTable:
     mlp_x: np.ndarray
     distance: np.ndarray
-    detector_rows: list[dict[str, float]]
+    measurements: list[Measurements]
 
     def save(self, path: Path) -> None:
-        names = sorted(self.detector_rows[0])
-        det = np.array([[r[n] for n in names] for r in self.detector_rows])
+        """The measurements as a float matrix whose columns are `detector_names`."""
+        names = sorted(analysis.NAMES)
+        rows = [m.row() for m in self.measurements]
+        det = np.array([[r[n] for n in names] for r in rows])
         np.savez_compressed(
             path,
             mlp_x=self.mlp_x.astype(np.float16),
@@ -53,7 +57,7 @@ class FeatureTable:
             if "version" not in z.files or str(z["version"]) != TABLE_VERSION:
                 return None
             names = [str(n) for n in z["detector_names"]]
-            rows = [dict(zip(names, map(float, r))) for r in z["detector_x"]]
+            rows = [Measurements.from_row(dict(zip(names, r))) for r in z["detector_x"]]
             return cls(z["mlp_x"].astype(np.float32), z["distance"], rows)
 
 
@@ -64,13 +68,13 @@ def feature_table(
     changed; the seed's per-clip arrays live in the hash-keyed cache, so a rebuild recomputes
     only what is new."""
     table_path = dataset_dir / "features.npz"
-    if table_path.is_file() and table_path.stat().st_mtime >= (dataset_dir / "metadata.csv").stat().st_mtime:
+    if table_path.is_file() and table_path.stat().st_mtime >= (dataset_dir / schema.METADATA_FILE).stat().st_mtime:
         table = FeatureTable.load(table_path)
         if table is not None and len(table.distance) == len(meta):
             return table
     cache = data_dir() / "cache" / "features"
     seed_rows = parallel_map(seed_summary, [(p, str(cache)) for p in meta["Path"]], progress=progress)
-    detector_rows = parallel_map(detector.feature_job, list(meta["Path"]), progress=progress)
-    table = FeatureTable(np.stack([r[0] for r in seed_rows]), np.array([r[1] for r in seed_rows]), detector_rows)
+    measured = parallel_map(analysis.measurements_of, list(meta["Path"]), progress=progress)
+    table = FeatureTable(np.stack([r[0] for r in seed_rows]), np.array([r[1] for r in seed_rows]), measured)
     table.save(table_path)
     return table

@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 from avcore.damage import anomalies
-from avcore.data.dataset import COLUMNS
+from avcore.data import schema
 from avcore.errors import AvcoreError
 from avcore.features import cues
 from avcore.io import ffmpeg, media
 from avcore.parallel import parallel_map
+from avcore.paths import VIDEO_SUFFIXES
 
 RECIPE_VERSION = "real-v3"
 SEGMENT_S = 3.0
@@ -70,7 +71,7 @@ def segments(media_dir: str | os.PathLike) -> list[Segment]:
     a 2-6 s clip is one whole segment. Clips without audio or under 2 s are left out."""
     out = []
     for path in sorted(Path(media_dir).glob("*")):
-        if path.suffix.lower() not in (".mp4", ".webm", ".mov", ".mkv", ".avi"):
+        if path.suffix.lower() not in VIDEO_SUFFIXES:
             continue
         try:
             info = media.probe(path)
@@ -90,19 +91,18 @@ def segments(media_dir: str | os.PathLike) -> list[Segment]:
 
 
 def _row(seg: Segment, variant: str, kind: str, shift_ms: float, rel: str) -> dict:
-    return {
-        "VideoID": f"{seg.name}-{variant}",
-        "StartTime": seg.start,
-        "EndTime": seg.end,
-        "Label": "aligned" if kind == "none" else "misaligned",
-        "MisalignmentType": kind,
-        "Category": Path(seg.source).name,
-        "FilePath": rel,
-        "Duration": round(seg.end - seg.start, 3),
-        "ShiftMs": shift_ms,
-        "Split": "test",
-        "Variant": variant,
-    }
+    return schema.sample_row(
+        f"{seg.name}-{variant}",
+        seg.start,
+        seg.end,
+        kind,
+        Path(seg.source).name,
+        rel,
+        round(seg.end - seg.start, 3),
+        shift_ms,
+        "test",
+        variant,
+    )
 
 
 def make_segment(job: tuple[Segment, str, int]) -> list[dict]:
@@ -113,14 +113,14 @@ def make_segment(job: tuple[Segment, str, int]) -> list[dict]:
     length = seg.end - seg.start
     base = out / f"{seg.name}-asis.mp4"
     media.encode(base, [["-ss", f"{seg.start}", "-t", f"{length}", "-i", seg.source]])
-    rows = [_row(seg, "asis", "none", 0.0, f"clips/{base.name}")]
+    rows = [_row(seg, "asis", schema.UNDAMAGED, 0.0, f"clips/{base.name}")]
 
     info = media.probe(base)
     w, h = info.video.width * 2 // 3 // 2 * 2, info.video.height * 2 // 3 // 2 * 2
     fps = 15 if info.video.fps > 20 else 30
     re = out / f"{seg.name}-reencode.mp4"
     media.encode(re, [["-i", str(base)]], vf=f"scale={w}:{h},fps={fps}")
-    rows.append(_row(seg, "reencode", "none", 0.0, f"clips/{re.name}"))
+    rows.append(_row(seg, "reencode", schema.UNDAMAGED, 0.0, f"clips/{re.name}"))
 
     # Moving or mixing under a sound needs a sound: on a segment that is silent throughout
     # (below -60 dBFS: a real clip's track goes silent 5 s in), a delay changes nothing one can
@@ -179,13 +179,13 @@ def build(
         raise AvcoreError(f"No usable clips in {media_dir}: need clips with audio and video, 2 s or longer.")
     stamp = out / "recipe.txt"
     key = RECIPE_VERSION + "\n" + "\n".join(f"{s.name}:{os.path.getsize(s.source)}" for s in segs)
-    if stamp.is_file() and stamp.read_text() == key and (out / "metadata.csv").is_file():
-        return pd.read_csv(out / "metadata.csv")
+    if stamp.is_file() and stamp.read_text() == key and (out / schema.METADATA_FILE).is_file():
+        return pd.read_csv(out / schema.METADATA_FILE)
     (out / "clips").mkdir(parents=True, exist_ok=True)
     rows = [
         r for group in parallel_map(make_segment, [(s, str(out), seed) for s in segs], progress=progress) for r in group
     ]
-    meta = pd.DataFrame(rows, columns=COLUMNS)
-    meta.to_csv(out / "metadata.csv", index=False)
+    meta = pd.DataFrame(rows, columns=list(schema.COLUMNS))
+    meta.to_csv(out / schema.METADATA_FILE, index=False)
     stamp.write_text(key)
     return meta

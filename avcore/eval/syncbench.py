@@ -40,7 +40,6 @@ from avcore.verdict import DEFAULT_TOLERANCE, Tolerance, Verdict
 
 RECIPE_VERSION = "sync-v1"
 SEED = 0
-MEDIA_SUFFIXES = (".mp4", ".mpg", ".mpeg", ".mov", ".mkv", ".webm", ".avi")
 
 # File-name prefix -> group. Talking heads: GRID, lip-sync projects' source videos and the
 # usual talking-face corpora (LRS2/3, VoxCeleb, HDTF, MEAD); events: VAS and AVE clips, where
@@ -146,7 +145,7 @@ def clips(media_dir: str | os.PathLike) -> tuple[list[Clip], list[dict]]:
     """
     usable, skipped = [], []
     for path in sorted(Path(media_dir).iterdir()):
-        if not path.is_file() or path.suffix.lower() not in MEDIA_SUFFIXES:
+        if not path.is_file() or path.suffix.lower() not in paths.VIDEO_SUFFIXES:
             continue
         try:
             info = media.probe(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from avcore.data import schema
 from avcore.data.dataset import load_metadata
 from avcore.eval.feature_cache import FeatureTable, feature_table
 from avcore.models import detector
@@ -24,8 +25,8 @@ def train(meta: pd.DataFrame, table: FeatureTable, *, with_seed_config: bool = T
     threshold = SeedThreshold.fit(table.distance[tr], y[tr])
     mlp = seed_mlp.train(table.mlp_x[tr], y[tr], seed_mlp.DEFAULT_CONFIG, on_epoch=on_epoch)
     original = seed_mlp.train(table.mlp_x[tr], y[tr], seed_mlp.SEED_CONFIG) if with_seed_config else None
-    rows = [r for r, keep in zip(table.detector_rows, tr) if keep]
-    classes = meta.loc[tr, "MisalignmentType"].replace("none", "aligned").tolist()
+    rows = [r for r, keep in zip(table.measurements, tr) if keep]
+    classes = meta.loc[tr, "MisalignmentType"].replace(schema.UNDAMAGED, "aligned").tolist()
     return Models(threshold, mlp, detector.Detector.fit(rows, classes), original)
 
 

@@ -2,6 +2,6 @@
 the seed threshold and MLP (`seed_threshold`, `seed_mlp`), the detector (`detector`), and the
 checksummed files they are kept in (`modelfiles`).
 
-May import `avcore.sync`, `avcore.features`, `avcore.io` and the top-level `errors`, `paths`,
+May import `avcore.sync`, `avcore.features`, `avcore.io` and the top-level `errors`, `paths`, `roc`,
 `parallel`; not the verdict (`avcore.verdict`, `avcore.check`) nor evaluation above it.
 """

@@ -18,8 +18,8 @@ because they had learnt the synthetic clips' loudness texture and encoder paddin
 
 from __future__ import annotations
 
-import os
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,52 +36,10 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from avcore.errors import AvcoreError
-from avcore.features import cues
-from avcore.io import media
-from avcore.sync import decode, events, speech
-from avcore.sync.mouth import MouthTracker
-from avcore.sync.speech import SpeechResult
+from avcore.sync.analysis import Measurements
 
 CLASSES = ("aligned", "time_shift", "noise", "mute", "distort")
-MEASURE_VERSION = "measure-v8"  # what `analyse` measures; cached tables are keyed on it
 MODEL_VERSION = "detector-v10"  # how evidence is derived and modelled; saved models are keyed on it
-
-
-@dataclass(frozen=True)
-class ClipAnalysis:
-    """Everything measured on one clip; the app draws its plots from this. `speech` is the
-    speech path's reading (None where it was not run); the detector's evidence (`vector`)
-    holds the events path and the cues only."""
-
-    decoded: media.Decoded
-    curves: events.SyncCurves
-    sync: events.SyncResult
-    cues: dict[str, float]
-    speech: SpeechResult | None = None
-
-    def vector(self) -> dict[str, float]:
-        return {**self.sync.features(), **self.cues}
-
-
-def analyse(path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> ClipAnalysis:
-    """One decode of the clip for every path: its colour frames go to the speech path's mouth
-    tracker as they are decoded, their small grey copies to the events path and the cues."""
-    tracker = MouthTracker()
-    decoded, curves = decode.measure(path, max_seconds=max_seconds, on_colour=tracker.add)
-    video = decoded.info.video
-    spoken = speech.analyse_tracks(
-        tracker.finish(),
-        decoded.audio,
-        decoded.sr,
-        decoded.fps,
-        scale=video.width / decode.colour_size(video.width, video.height)[0],
-    )
-    return ClipAnalysis(decoded, curves, events.analyse(curves), cues.cues(decoded), spoken)
-
-
-def feature_job(path: str) -> dict[str, float]:
-    """Module-level so that batch extraction can run it in worker processes."""
-    return analyse(path).vector()
 
 
 EVIDENCE = (
@@ -104,7 +62,7 @@ SLOP_S = 0.1  # streams of a clean file may differ by a few frames of encoder pa
 # replaced, reached 23% on clean synthetic clips and only 13-31% under a real film's music.
 HISS_FLATNESS = 0.8
 HISS_MIN_DB = -25.0
-MIN_SHIFT_MS = 80.0
+SHIFT_LAG_MS = 80.0  # sync's lag counts as evidence of a shift from here on; smaller is no shift
 # Sync confidence that chance reaches on one clip in ten: sound from another training clip of
 # the same kind, 300 pairs, scored 2.4 at the 90th percentile and 2.9 at the 95th.
 WEAK_SYNC_FLOOR = 2.5
@@ -112,24 +70,24 @@ LEAD_SLOP_S = 0.08  # two 40 ms loudness frames: an encoder's priming, not a del
 AGREE_MS = 150.0  # the short audio's gap includes encoder padding (64 ms in our own encodes)
 
 
-def evidence(row: dict[str, float]) -> dict[str, float]:
+def evidence(m: Measurements) -> dict[str, float]:
     """Raw measurements -> evidence of damage, zero on a clean file."""
-    far = row["sync_abs_offset_ms"] >= MIN_SHIFT_MS
-    sure = far and row["sync_synchronizable"] >= 0.5
-    diff = row["av_duration_diff_s"]
+    far = m.sync_abs_offset_ms >= SHIFT_LAG_MS
+    sure = far and m.sync_synchronizable
+    diff = m.av_duration_diff_s
     return {
-        "audio_missing": row["audio_missing"],
-        "lead_silence_s": max(0.0, row["leading_silence_s"] - LEAD_SLOP_S),
-        "spectral_flatness": row["spectral_flatness"],
-        "hiss_floor": max(0.0, row["floor_hf_flatness"] - HISS_FLATNESS) if row["floor_hf_db"] >= HISS_MIN_DB else 0.0,
+        "audio_missing": float(m.audio_missing),
+        "lead_silence_s": max(0.0, m.leading_silence_s - LEAD_SLOP_S),
+        "spectral_flatness": m.spectral_flatness,
+        "hiss_floor": max(0.0, m.floor_hf_flatness - HISS_FLATNESS) if m.floor_hf_db >= HISS_MIN_DB else 0.0,
         "audio_extra_s": max(0.0, diff - SLOP_S),
         "audio_short_s": max(0.0, -diff - SLOP_S),
-        "video_short": max(0.0, 0.95 - row["av_duration_ratio"]),
-        "shift_evidence_ms": row["sync_abs_offset_ms"] if sure else 0.0,
-        "sync_fit_gain": max(0.0, row["sync_peak_minus_zero"]) if sure else 0.0,
+        "video_short": max(0.0, 0.95 - m.av_duration_ratio),
+        "shift_evidence_ms": m.sync_abs_offset_ms if sure else 0.0,
+        "sync_fit_gain": max(0.0, m.sync_peak_minus_zero) if sure else 0.0,
         # an unclaimed lag still counts by how far its confidence rises above chance: content
         # shifts without silence or a length change have no other trace (4 of 9 found without)
-        "weak_shift": max(0.0, row["sync_confidence"] - WEAK_SYNC_FLOOR) if far and not sure else 0.0,
+        "weak_shift": max(0.0, m.sync_confidence - WEAK_SYNC_FLOOR) if far and not sure else 0.0,
     }
 
 
@@ -143,7 +101,7 @@ class Offset:
     reliable: bool
 
 
-def delay_silence_s(row: dict[str, float]) -> float | None:
+def delay_silence_s(m: Measurements) -> float | None:
     """The delay a leading digital silence shows, or None where there is none.
 
     adelay pads the start with silence and lengthens the audio by exactly the delay, so the
@@ -151,13 +109,13 @@ def delay_silence_s(row: dict[str, float]) -> float | None:
     it than that extra length: silence beyond it was in the clip already (a real fire clip
     opens with 0.27 s of its own, which put the estimate 470 ms off).
     """
-    lead, extra = row["leading_silence_s"], row["av_duration_diff_s"]
-    if row["audio_missing"] >= 0.5 or row["silence_ratio"] >= 1.0 or lead < LEAD_SLOP_S or extra <= SLOP_S:
+    lead, extra = m.leading_silence_s, m.av_duration_diff_s
+    if m.audio_missing or m.silence_ratio >= 1.0 or lead < LEAD_SLOP_S or extra <= SLOP_S:
         return None
     return min(lead, extra)
 
 
-def offset_estimate(row: dict[str, float]) -> Offset:
+def offset_estimate(m: Measurements) -> Offset:
     """The best offset the measurements support, surest source first.
 
     A confident sync lock and a delay's leading digital silence (`delay_silence_s`) are
@@ -168,14 +126,13 @@ def offset_estimate(row: dict[str, float]) -> Offset:
     can agree by chance: on a real film's music it agreed 75 ms off. Sync's best lag alone is a guess, within 40 ms on procedural clips nine times
     in ten; neither is reliable enough to repair by.
     """
-    diff = row["av_duration_diff_s"]
-    has_audio = row["audio_missing"] < 0.5
-    if row["sync_synchronizable"] >= 0.5:
-        return Offset(row["sync_offset_ms"], "sync", True)
-    if (delay := delay_silence_s(row)) is not None:
+    diff = m.av_duration_diff_s
+    if m.sync_synchronizable:
+        return Offset(m.sync_offset_ms, "sync", True)
+    if (delay := delay_silence_s(m)) is not None:
         return Offset(1000.0 * delay, "leading silence", True)
-    guess = row["sync_offset_ms"]
-    if has_audio and diff < -SLOP_S:
+    guess = m.sync_offset_ms
+    if not m.audio_missing and diff < -SLOP_S:
         if abs(guess - 1000.0 * diff) <= AGREE_MS:
             return Offset(guess, "sync, matching the audio's missing start", False)
         return Offset(1000.0 * diff, "audio shorter than video", False)
@@ -198,7 +155,7 @@ SYNC_COLS = [EVIDENCE.index(k) for k in SYNC_EVIDENCE]
 LENGTH_COLS = [EVIDENCE.index(k) for k in LENGTH_EVIDENCE]
 
 
-def _matrix(rows: list[dict[str, float]]) -> np.ndarray:
+def _matrix(rows: Sequence[Measurements]) -> np.ndarray:
     """The models' input: the evidence, with the gaps and length changes on a log scale.
 
     Trees split a trace halfway between the clean value (zero: the dead zones take up a clean
@@ -230,7 +187,7 @@ class Detector:
         self.typer = typer
 
     @classmethod
-    def fit(cls, rows: list[dict[str, float]], labels: list[str], *, seed: int = 0) -> Detector:
+    def fit(cls, rows: Sequence[Measurements], labels: Sequence[str], *, seed: int = 0) -> Detector:
         """The binary model on 80% of the training rows, calibrated on the other 20%; the type
         model on every misaligned training row."""
         x = _matrix(rows)
@@ -257,7 +214,7 @@ class Detector:
         typer = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(x[bad], kinds)
         return cls(binary, typer)
 
-    def type_probs(self, rows: list[dict[str, float]], *, traces_only: bool = False) -> np.ndarray:
+    def type_probs(self, rows: Sequence[Measurements], *, traces_only: bool = False) -> np.ndarray:
         """(n, 5) probabilities in CLASSES order: aligned = 1 - p_misaligned, and the
         misaligned share split by the type model.
 
@@ -280,7 +237,7 @@ class Detector:
         out[:, self.typer.classes_] = p[:, None] * kinds
         return out
 
-    def p_misaligned(self, rows: list[dict[str, float]]) -> np.ndarray:
+    def p_misaligned(self, rows: Sequence[Measurements]) -> np.ndarray:
         return 1.0 - self.type_probs(rows)[:, 0]
 
     def save(self, path: str | Path) -> None:
@@ -303,25 +260,25 @@ class Detector:
         return cls(blob["binary"], blob["typer"])
 
 
-def damage_reasons(c: dict[str, float]) -> list[str]:
-    """Short sentences naming the traces of damage in a clip's measurements (`ClipAnalysis.vector`);
-    the sync paths' own readings are worded by `avcore.verdict`."""
+def damage_reasons(m: Measurements) -> list[str]:
+    """Short sentences naming the traces of damage in a clip's measurements; the sync paths'
+    own readings are worded by `avcore.verdict`."""
     out = []
-    if c["audio_missing"] >= 0.5:
+    if m.audio_missing:
         out.append("the file has no audio stream")
-    if c["audio_missing"] < 0.5 and c["silence_ratio"] >= 1.0:
+    if not m.audio_missing and m.silence_ratio >= 1.0:
         out.append("the audio track is silent throughout")
-    elif (delay := delay_silence_s(c)) is not None:
+    elif (delay := delay_silence_s(m)) is not None:
         out.append(f"audio starts {delay:.2f} s late, after digital silence")
-    elif c["leading_silence_s"] >= LEAD_SLOP_S:
-        out.append(f"the sound begins only after {c['leading_silence_s']:.2f} s of silence")
-    if c["spectral_flatness"] >= 0.6:
+    elif m.leading_silence_s >= LEAD_SLOP_S:
+        out.append(f"the sound begins only after {m.leading_silence_s:.2f} s of silence")
+    if m.spectral_flatness >= 0.6:
         out.append("the audio is white noise (spectrally flat)")
-    elif evidence(c)["hiss_floor"] > 0:
+    elif evidence(m)["hiss_floor"] > 0:
         out.append("a white hiss lies under the sound (noise mixed in)")
-    if c["audio_missing"] < 0.5 and abs(c["av_duration_ratio"] - 1) >= 0.05:
-        out.append(f"the video lasts {c['av_duration_ratio']:.2f}x as long as the audio")
-    if c["irregular_interval_ratio"] >= 0.2 or c["frame_jump_ratio"] >= 0.05:
+    if not m.audio_missing and abs(m.av_duration_ratio - 1) >= 0.05:
+        out.append(f"the video lasts {m.av_duration_ratio:.2f}x as long as the audio")
+    if m.irregular_interval_ratio >= 0.2 or m.frame_jump_ratio >= 0.05:
         out.append("frame timing is uneven (frames re-timed or dropped)")
     if not out:
         out.append("the damage detector's evidence adds up to damage, though no single trace stands out")

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.metrics import roc_auc_score
 
+from avcore import roc
 from avcore.features.seed_features import SeedFeatures
 
 
@@ -41,8 +42,7 @@ class SeedThreshold:
     def fit(cls, distances: np.ndarray, y: np.ndarray) -> SeedThreshold:
         """Flip the sign if that raises the training AUC, then take Youden's J on the training ROC."""
         sign = -1.0 if roc_auc_score(y, distances) < 0.5 else 1.0
-        fpr, tpr, thresholds = roc_curve(y, sign * distances)
-        best = int(np.argmax(tpr - fpr))
+        thresholds, best = roc.youden(y, sign * distances)[2:]
         threshold = float(thresholds[best])
         if not math.isfinite(threshold):  # roc_curve's first threshold is +inf
             threshold = float(np.max(sign * distances))

@@ -5,6 +5,7 @@ onsets) and the speech path (`speech`: a speaking face's mouth, found by `face` 
 Pearson, surrogates, the parabolic peak); `windows` follows the offset over a long clip.
 
 Inside: `signals` <- `events` <- `decode`; `face` <- `mouth` <- `speech` (which reads
-`signals`); `windows` reads `events`. May import `avcore.features`, `avcore.io` and the
+`signals`); `windows` reads `events`; `analysis` runs them all and the cues on one decode
+and gives their numbers as one record (`Measurements`). May import `avcore.features`, `avcore.io` and the
 top-level `errors`, `paths`, `parallel`; nothing above (no models, no verdict).
 """

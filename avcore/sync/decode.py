@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from avcore.io import media
+from avcore.sync import signals
 from avcore.sync.events import SYNC_FPS, SYNC_SIZE, SyncCurves, _MotionCurves, _sync_curves
 
 # the colour decode every path shares: about this many pixels, aspect kept, never enlarged. A
@@ -42,9 +43,7 @@ def measure(
     def take(frames: np.ndarray) -> None:
         if on_colour is not None:
             on_colour(frames)
-        small = np.stack(
-            [cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), SYNC_SIZE, interpolation=cv2.INTER_AREA) for f in frames]
-        )
+        small = np.stack([cv2.resize(g, SYNC_SIZE, interpolation=cv2.INTER_AREA) for g in signals.grey(frames)])
         grey.append(small)
         picture.add(small)
 

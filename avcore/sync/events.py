@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from avcore.features import cues
+from avcore.features import cues, seed_features
 from avcore.io import media
 from avcore.sync.signals import (
     MIN_OVERLAP_FRACTION,
@@ -46,6 +46,7 @@ from avcore.sync.signals import (
     SURROGATES,
     band_loudness,
     block_shuffle,
+    grey,
     lagged_pearson,
     parabolic_peak,
 )
@@ -55,7 +56,7 @@ SYNC_SIZE = (64, 48)  # width, height: enough for a 4x4 grid of 16x12-pixel cell
 GRID = (4, 4)  # rows, cols
 MAX_LAG_S = 2.0
 FLOW_SHRINK = 2  # flow is worked out on frames this many times smaller; see _flows
-FARNEBACK = (0.5, 3, 9, 3, 5, 1.2, 0)  # the seed features', with a 9-pixel window; see _flows
+FARNEBACK = seed_features.FARNEBACK | {"winsize": 9}  # the seed features', with a 9-pixel window; see _flows
 FLOW_RUN = 25  # frames gathered before working on them: ffmpeg hands over one or two at a time
 TOP_K = 6  # channels averaged at each lag: one sound source spans a few cells and both cues
 DETREND_S = 1.0  # see _detrend
@@ -151,8 +152,9 @@ class SyncResult:
     audio_activity: float
     motion_activity: float
 
-    def features(self) -> dict[str, float]:
-        """Flat numbers for a classifier; NaN where a value does not exist (no audio)."""
+    def features(self) -> dict[str, float | bool]:
+        """Flat numbers for a classifier (`analysis.Measurements`); NaN where a value does not
+        exist (no audio)."""
         nan = float("nan")
         return {
             "sync_offset_ms": nan if self.offset_ms is None else float(self.offset_ms),
@@ -160,7 +162,7 @@ class SyncResult:
             "sync_offset_hi_ms": nan if self.offset_ci_ms is None else float(self.offset_ci_ms[1]),
             "sync_abs_offset_ms": nan if self.offset_ms is None else abs(float(self.offset_ms)),
             "sync_confidence": float(self.confidence),
-            "sync_synchronizable": float(self.synchronizable),
+            "sync_synchronizable": bool(self.synchronizable),
             "sync_peak_corr": float(self.peak_corr),
             "sync_zero_lag_corr": float(self.zero_lag_corr),
             "sync_peak_minus_zero": float(self.peak_corr - self.zero_lag_corr),
@@ -199,7 +201,7 @@ class SyncResult:
 def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
     frames = decoded.frames
     if frames.ndim == 4:
-        frames = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+        frames = grey(frames)
     picture = _MotionCurves(grid)
     picture.add(frames)
     return _sync_curves(decoded, picture)
@@ -236,7 +238,7 @@ def _flows(frames: np.ndarray) -> np.ndarray:
     with 34 ms more CPU, which the decode running beside them needs more."""
     size = (frames.shape[2] // FLOW_SHRINK, frames.shape[1] // FLOW_SHRINK)
     small = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
-    flows = [cv2.calcOpticalFlowFarneback(a, b, None, *FARNEBACK) for a, b in zip(small[:-1], small[1:])]
+    flows = [cv2.calcOpticalFlowFarneback(a, b, None, **FARNEBACK) for a, b in zip(small[:-1], small[1:])]
     return np.stack(flows) * (frames.shape[2] / size[0])
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from avcore.sync import face
+from avcore.sync import face, signals
 
 # key-frame spacing. Content shifts of 0.3-1.0 s within 80 ms (bench/speech_shifts.py, 9
 # talking clips): 67-72% with a mesh on every frame, 68% every 4th, 72% every 6th (with the
@@ -125,7 +125,7 @@ class MouthTracker:
         for rgb in frames:
             i = self.frames
             self.frames += 1
-            grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+            grey = signals.grey(rgb)
             if i % self.landmark_every:
                 self._buffer.append(grey)
                 continue

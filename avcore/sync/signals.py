@@ -1,7 +1,8 @@
 """The signal helpers both sync paths share, the events path (`avcore.sync.events`) and the
 speech path (`avcore.sync.speech`): band loudness of the sound, Pearson r at every lag over only
 the overlap, block-shuffled surrogates for what chance gives, the parabola that places a peak
-between lags, and the constants of the lag search the two paths read alike.
+between lags, the constants of the lag search the two paths read alike, and the grey copy of
+a colour frame (`grey`) both take from the one decode.
 
 Sign convention and time base as in `avcore.sync.events`: a POSITIVE lag means the AUDIO is
 LATE; sample k of a curve stands for the frame interval ((k-1)/fps, k/fps].
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 
 N_FFT = 1024  # 64 ms at 16 kHz: short enough to place a click within a frame
@@ -106,3 +108,10 @@ def parabolic_peak(y: np.ndarray, i: int) -> float:
 def block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
     blocks = [a[i : i + block] for i in range(0, a.size, block)]
     return np.concatenate([blocks[j] for j in rng.permutation(len(blocks))])
+
+
+def grey(rgb: np.ndarray) -> np.ndarray:
+    """Grey uint8 copies of RGB uint8 frames, (..., H, W, 3) -> (..., H, W): OpenCV's BT.601
+    luma, one frame or a stack of them."""
+    h, w = rgb.shape[-3:-1]
+    return cv2.cvtColor(np.ascontiguousarray(rgb).reshape(-1, w, 3), cv2.COLOR_RGB2GRAY).reshape(*rgb.shape[:-3], h, w)
