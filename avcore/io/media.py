@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from avcore.errors import AvcoreError
@@ -267,6 +268,17 @@ def decode(
     elif not audio_ok:
         notes.append(f"The audio stream has errors; decoded {audio.size / AUDIO_RATE:.1f} s of it.")
     return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=tuple(notes))
+
+
+def to_grey(frames: np.ndarray) -> np.ndarray:
+    """Grey copies (N, H, W) uint8 of RGB frames (N, H, W, 3) uint8, by OpenCV's luma weights.
+
+    Every path that is handed the shared colour decode and reads grey (the events path's
+    motion curves, the mouth patches) converts with this, so they all see the same picture.
+    """
+    if not len(frames):
+        return np.zeros(frames.shape[:3], np.uint8)
+    return np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
 
 
 class _WholeFrames:

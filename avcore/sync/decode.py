@@ -42,9 +42,7 @@ def measure(
     def take(frames: np.ndarray) -> None:
         if on_colour is not None:
             on_colour(frames)
-        small = np.stack(
-            [cv2.resize(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY), SYNC_SIZE, interpolation=cv2.INTER_AREA) for f in frames]
-        )
+        small = np.stack([cv2.resize(g, SYNC_SIZE, interpolation=cv2.INTER_AREA) for g in media.to_grey(frames)])
         grey.append(small)
         picture.add(small)
 

@@ -199,7 +199,7 @@ class SyncResult:
 def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
     frames = decoded.frames
     if frames.ndim == 4:
-        frames = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+        frames = media.to_grey(frames)
     picture = _MotionCurves(grid)
     picture.add(frames)
     return _sync_curves(decoded, picture)

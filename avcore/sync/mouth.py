@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from avcore.io import media
 from avcore.sync import face
 
 # key-frame spacing. Content shifts of 0.3-1.0 s within 80 ms (bench/speech_shifts.py, 9
@@ -122,10 +123,9 @@ class MouthTracker:
         self.frames = 0
 
     def add(self, frames: np.ndarray) -> None:
-        for rgb in frames:
+        for rgb, grey in zip(frames, media.to_grey(frames)):
             i = self.frames
             self.frames += 1
-            grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
             if i % self.landmark_every:
                 self._buffer.append(grey)
                 continue
