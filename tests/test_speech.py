@@ -9,7 +9,7 @@ from conftest import MEDIA
 
 from avcore.io import media
 from avcore.models import detector
-from avcore.sync import decode, speech
+from avcore.sync import decode, signals, speech
 from avcore.sync.mouth import MouthTrack, MouthTracker
 
 SYNC_MEDIA = MEDIA / "sync"
@@ -77,12 +77,12 @@ def test_unrelated_curves_give_no_confidence():
 
 
 def test_lags_leave_enough_overlap():
-    lags = speech.search_lags(75, 75, 0, FPS, max_lag_s=1.2)
+    lags = signals.search_lags(75, 75, 0, FPS, max_lag_s=1.2)
     assert lags.min() < 0 < lags.max() and np.abs(lags).max() <= 30
     assert 75 - np.abs(lags).max() >= 25  # at least a second in common
     assert (
-        speech.search_lags(20, 20, 0, FPS).size == 0
-        or 20 - np.abs(speech.search_lags(20, 20, 0, FPS)).max() >= 20 * 0.35
+        signals.search_lags(20, 20, 0, FPS, speech.MAX_LAG_S).size == 0
+        or 20 - np.abs(signals.search_lags(20, 20, 0, FPS, speech.MAX_LAG_S)).max() >= 20 * 0.35
     )
 
 

@@ -38,8 +38,7 @@ import numpy as np
 from avcore.features import cues
 from avcore.io import media
 from avcore.sync.signals import (
-    MIN_OVERLAP_FRACTION,
-    MIN_OVERLAP_S,
+    MIN_LAGS,
     PEAK_HALF_WIDTH,
     SILENCE_RMS,
     SURROGATE_BLOCK_S,
@@ -48,6 +47,7 @@ from avcore.sync.signals import (
     block_shuffle,
     lagged_pearson,
     parabolic_peak,
+    search_lags,
 )
 
 SYNC_FPS = 25.0
@@ -59,7 +59,7 @@ FARNEBACK = (0.5, 3, 9, 3, 5, 1.2, 0)  # the seed features', with a 9-pixel wind
 FLOW_RUN = 25  # frames gathered before working on them: ffmpeg hands over one or two at a time
 TOP_K = 6  # channels averaged at each lag: one sound source spans a few cells and both cues
 DETREND_S = 1.0  # see _detrend
-ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see analyse
+ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see _spread_onsets
 MOTION_FLOOR = 0.05  # grey levels: a cell whose frame difference varies less is still
 ACCEL_FLOOR = 0.01  # px/frame: below this, flow velocity change is numerical noise
 # grey levels of change on both sides that make a near-still frame a repeat (cues.repeated_frames),
@@ -438,10 +438,48 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     CONFIDENCE_THRESHOLD and it is not ambiguous: the confidence threshold claimed 4 of 240
     mismatched clips; 3.0 would claim 81% of the procedural clips instead of 68%, but 9 of
     the 240. A false alarm on a good clip costs more than a missed shift.
+
+    Parameters
+    ----------
+    source : media.Decoded or SyncCurves
+        A decode at SYNC_FPS and SYNC_SIZE, or its curves (`avcore.sync.decode.measure`).
+    max_lag_s : float
+        The largest offset searched either way, in seconds.
+
+    Returns
+    -------
+    SyncResult
+        Offsets in ms, positive = audio late (module docstring).
     """
     c = source if isinstance(source, SyncCurves) else curves(source)
+    inputs = _correlation_inputs(c)
+    if isinstance(inputs, SyncResult):
+        return inputs
+    lags = search_lags(len(inputs.channels), len(inputs.onset), inputs.to_onset, c.fps, max_lag_s)
+    if lags.size < MIN_LAGS:
+        return _no_result(c, "the clip is too short", inputs.motion_activity, inputs.audio_activity)
+    return _estimate(c, inputs, lags)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What `analyse` correlates: the live picture channels (T, C) and the onset curve, both
+    detrended, the onset spread (see `_spread_onsets`)."""
+
+    channels: np.ndarray  # row t is curve sample t + 1
+    onset: np.ndarray  # onset[j] is curve sample j + 1 - to_onset
+    live: np.ndarray  # (2 R,) bool: which motion then accel channels of the cells are kept
+    # audio late by `lag` samples pairs channels[t] with onset[t + lag + to_onset]
+    to_onset: int
+    audio_activity: float
+    motion_activity: float
+
+
+def _correlation_inputs(c: SyncCurves) -> _Inputs | SyncResult:
+    """The curves to correlate, or the result that says why there is nothing to correlate
+    (no audio, too short, silent, a still picture)."""
     motion, accel = c.motion[1:-1].astype(np.float64), c.accel[1:-1].astype(np.float64)
-    too_short = min(len(motion), 0 if c.onset is None else len(c.onset)) < 2 * PEAK_HALF_WIDTH + 3
+    too_short = min(len(motion), 0 if c.onset is None else len(c.onset)) < MIN_LAGS
     motion_activity = float(np.max(motion.std(axis=0), initial=0.0)) if len(motion) > 1 else 0.0
     if c.onset is None:
         return _no_result(c, "no audio stream", motion_activity, 0.0)
@@ -450,56 +488,47 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     if float(np.max(c.rms)) < SILENCE_RMS:
         return _no_result(c, "the audio is silent", motion_activity, 0.0)
     onset, first = _audible_onset(c)
-    if onset.size < 2 * PEAK_HALF_WIDTH + 3:
+    if onset.size < MIN_LAGS:
         return _no_result(c, "the clip is too short", motion_activity, 0.0)
     audio_activity = _activity(onset)
-    moving = motion.std(axis=0) > MOTION_FLOOR  # Farneback finds flow even between identical frames
-    live = np.concatenate([moving, moving & (accel.std(axis=0) > ACCEL_FLOOR)])
+    live = _live_channels(motion, accel)
     if not live.any():
         return _no_result(c, "the picture does not move", motion_activity, audio_activity)
     channels = _detrend(np.concatenate([motion, accel], axis=1)[:, live], c.fps)
-    # a picture event is quantised to its frame interval, a sound's onset is not: spreading
-    # each onset over its neighbours lets a sound that fell near an interval's edge still meet
-    # its picture, and rounds the peak so the parabola can place it between lags
-    onset = np.convolve(_detrend(onset, c.fps), ONSET_SPREAD, mode="same")
+    return _Inputs(channels, _spread_onsets(onset, c.fps), live, 1 - first, audio_activity, motion_activity)
 
-    # channel row t is curve sample t + 1 and onset[j] is sample j + first, so audio late by
-    # `lag` samples pairs channels[t] with onset[t + lag + 1 - first]
-    to_onset = 1 - first
-    shorter = min(len(channels), len(onset))
-    # lags that leave too little in common are not searched: chance fits there. Half the clip
-    # hid content shifts of more than half its length; 35% found 82% of 80 procedural
-    # content shifts within 40 ms instead of 75%, with no more claims on aligned clips and 2
-    # claims on 300 mismatched pairs instead of 1 (a quarter, or 0.6 s, found no more)
-    min_overlap = max(MIN_OVERLAP_FRACTION * shorter, MIN_OVERLAP_S * c.fps, 2 * PEAK_HALF_WIDTH + 3)
-    reach = int(round(max_lag_s * c.fps))
-    lags = np.arange(-reach, reach + 1)
-    overlap = np.minimum(len(channels), len(onset) - lags - to_onset) - np.maximum(0, -lags - to_onset)
-    lags = lags[overlap >= min_overlap]
-    if lags.size < 2 * PEAK_HALF_WIDTH + 3:
-        return _no_result(c, "the clip is too short", motion_activity, audio_activity)
 
-    r, n = lagged_pearson(channels, onset, lags + to_onset)
+def _live_channels(motion: np.ndarray, accel: np.ndarray) -> np.ndarray:
+    """Which cells' motion, then which cells' accel channels move at all. A cell's flow counts
+    only where its frame difference moves too: Farneback finds flow even between identical
+    frames."""
+    moving = motion.std(axis=0) > MOTION_FLOOR
+    return np.concatenate([moving, moving & (accel.std(axis=0) > ACCEL_FLOOR)])
+
+
+def _spread_onsets(onset: np.ndarray, fps: float) -> np.ndarray:
+    """The detrended onset curve with each onset spread over its neighbours (ONSET_SPREAD). A
+    picture event is quantised to its frame interval, a sound's onset is not: spreading lets a
+    sound that fell near an interval's edge still meet its picture, and rounds the peak so the
+    parabola can place it between lags."""
+    return np.convolve(_detrend(onset, fps), ONSET_SPREAD, mode="same")
+
+
+def _estimate(c: SyncCurves, inputs: _Inputs, lags: np.ndarray) -> SyncResult:
+    """The lag curve over `lags` (samples, audio late positive), its peak and the peak's
+    standing against chance, as a result."""
+    shifts = lags + inputs.to_onset
+    r, n = lagged_pearson(inputs.channels, inputs.onset, shifts)
     corr, score = _combine(r, n)
     i = int(np.argmax(score))
-    confidence, noise = _surrogate_z(channels, onset, lags + to_onset, float(score[i]), c.fps)
+    confidence, noise = _surrogate_z(inputs.channels, inputs.onset, shifts, float(score[i]), c.fps)
     low, high, margin = _plausible(score, i, noise)
     ambiguous = margin < MARGIN_THRESHOLD
-
-    per_channel = np.full(live.size, -np.inf)
-    per_channel[live] = r[i]
-    source_map = per_channel.reshape(2, -1).max(axis=0)  # a cell's better cue
-    source_map = np.where(np.isfinite(source_map), source_map, 0.0).reshape(c.grid)
+    source_map = _source_map(r[i], inputs.live, c.grid)
     best = np.unravel_index(int(np.argmax(source_map)), c.grid)
-
     ms_per_lag = 1000.0 / c.fps
     zero = np.flatnonzero(lags == 0)
-    if confidence < CONFIDENCE_THRESHOLD:
-        reason = "no clear audio-visual events"
-    elif ambiguous:
-        reason = "several offsets fit equally well (the events repeat regularly)"
-    else:
-        reason = ""
+    reason = _reason(confidence, ambiguous)
     return SyncResult(
         offset_ms=None if ambiguous else float((lags[0] + parabolic_peak(score, i)) * ms_per_lag),
         offset_ci_ms=None if ambiguous else (float((lags[0] + low) * ms_per_lag), float((lags[0] + high) * ms_per_lag)),
@@ -516,9 +545,26 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
         zero_lag_corr=float(corr[zero[0]]) if zero.size else float("nan"),
         peak_z=_peak_z(score, lags, i),
         margin=margin,
-        audio_activity=audio_activity,
-        motion_activity=motion_activity,
+        audio_activity=inputs.audio_activity,
+        motion_activity=inputs.motion_activity,
     )
+
+
+def _source_map(r_peak: np.ndarray, live: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Each cell's r at the peak lag, the better of its two cues (0 for a cell with neither)."""
+    per_channel = np.full(live.size, -np.inf)
+    per_channel[live] = r_peak
+    source_map = per_channel.reshape(2, -1).max(axis=0)
+    return np.where(np.isfinite(source_map), source_map, 0.0).reshape(grid)
+
+
+def _reason(confidence: float, ambiguous: bool) -> str:
+    """Why the clip is not synchronizable, in words for a person ("" when it is)."""
+    if confidence < CONFIDENCE_THRESHOLD:
+        return "no clear audio-visual events"
+    if ambiguous:
+        return "several offsets fit equally well (the events repeat regularly)"
+    return ""
 
 
 def _surrogate_z(

