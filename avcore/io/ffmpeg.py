@@ -46,7 +46,6 @@ def run(
     goes to a file: a pipe nobody reads until the end could fill up and stall ffmpeg.
     """
     cmd = [exe(), "-hide_banner", "-nostdin", *args]
-    pieces: list[bytes] = []
     with (
         tempfile.TemporaryFile() as err,
         subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err) as proc,
@@ -62,11 +61,7 @@ def run(
         timer = threading.Timer(timeout, expire)
         timer.start()
         try:
-            while piece := proc.stdout.read1(PIPE_READ):
-                if keep_output or not on_output:
-                    pieces.append(piece)
-                if on_output:
-                    on_output(piece)
+            stdout = _read_stdout(proc, on_output, keep_output)
             proc.wait()
         finally:
             timer.cancel()
@@ -82,7 +77,19 @@ def run(
         )
     if check and proc.returncode != 0:
         raise AvcoreError(f"{what} failed: {last_error_line(stderr)}")
-    return subprocess.CompletedProcess(cmd, proc.returncode, b"".join(pieces), stderr)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+def _read_stdout(proc: subprocess.Popen, on_output: Callable[[bytes], None] | None, keep_output: bool) -> bytes:
+    """ffmpeg's stdout until it closes, each piece handed to `on_output` as it comes; all of it,
+    or b"" when only `on_output` wants it."""
+    pieces: list[bytes] = []
+    while piece := proc.stdout.read1(PIPE_READ):
+        if keep_output or not on_output:
+            pieces.append(piece)
+        if on_output:
+            on_output(piece)
+    return b"".join(pieces)
 
 
 def stop_all() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import wave
 from collections.abc import Callable
@@ -117,47 +118,55 @@ def _media_info(path: str, stderr: bytes, listing: bytes, listing_output: int) -
     container = (int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])) if m else 0.0
     video_idx = next((i for i, (kind, _) in streams.items() if kind == "Video"), None)
     audio_idx = next((i for i, (kind, _) in streams.items() if kind == "Audio"), None)
-
-    video = None
-    if video_idx is not None:
-        desc = streams[video_idx][1]
-        starts, ends = times.get(video_idx, (np.zeros(0), np.zeros(0)))
-        if starts.size == 0:
-            raise AvcoreError(_NOT_MEDIA)
-        if starts.size == 1:  # a PNG or JPEG (whatever its name), or a one-frame video
-            codec = desc.split(",")[0].split()[0]
-            raise AvcoreError(
-                f"This file is a still image ({codec}, one frame), not a video: it has no motion to match sound to."
-            )
-        duration = float(ends.max() - starts.min())
-        width, height = _frame_size(desc)
-        fps = (starts.size / duration) if duration > 0 else _header_fps(desc)
-        video = VideoStream(
-            codec=desc.split(",")[0].split()[0],
-            width=width,
-            height=height,
-            duration=duration,
-            fps=float(fps),
-            frame_times=starts - starts.min(),
-        )
-    audio = None
-    if audio_idx is not None:
-        desc = streams[audio_idx][1]
-        starts, ends = times.get(audio_idx, (np.zeros(0), np.zeros(0)))
-        if starts.size:
-            audio = AudioStream(
-                codec=desc.split(",")[0].split()[0],
-                sample_rate=_int_before(desc, " Hz") or 0,
-                channels=_channels(desc),
-                duration=float(ends.max() - starts.min()),
-            )
+    no_packets = (np.zeros(0), np.zeros(0))
+    video = None if video_idx is None else _video_stream(streams[video_idx][1], *times.get(video_idx, no_packets))
+    audio = None if audio_idx is None else _audio_stream(streams[audio_idx][1], *times.get(audio_idx, no_packets))
     durations = [s.duration for s in (video, audio) if s is not None]
+    _require_whole_file(container, durations)
+    return MediaInfo(path=path, duration=max(durations or [container]), video=video, audio=audio)
+
+
+def _video_stream(desc: str, starts: np.ndarray, ends: np.ndarray) -> VideoStream:
+    """The picture stream of banner line `desc` with its packets' start and end times (s); a
+    stream of no packets is no media, one of a single frame is a still image."""
+    if starts.size == 0:
+        raise AvcoreError(_NOT_MEDIA)
+    if starts.size == 1:  # a PNG or JPEG (whatever its name), or a one-frame video
+        raise AvcoreError(
+            f"This file is a still image ({_codec(desc)}, one frame), not a video: it has no motion to match sound to."
+        )
+    duration = float(ends.max() - starts.min())
+    width, height = _frame_size(desc)
+    fps = (starts.size / duration) if duration > 0 else _header_fps(desc)
+    return VideoStream(
+        codec=_codec(desc),
+        width=width,
+        height=height,
+        duration=duration,
+        fps=float(fps),
+        frame_times=starts - starts.min(),
+    )
+
+
+def _audio_stream(desc: str, starts: np.ndarray, ends: np.ndarray) -> AudioStream | None:
+    """The sound stream of banner line `desc` with its packets' times (s); None without packets."""
+    if not starts.size:
+        return None
+    return AudioStream(
+        codec=_codec(desc),
+        sample_rate=_int_before(desc, " Hz") or 0,
+        channels=_channels(desc),
+        duration=float(ends.max() - starts.min()),
+    )
+
+
+def _require_whole_file(container: float, durations: list[float]) -> None:
+    """Refuse a file whose streams hold far less than the container declares."""
     if durations and container > 0 and max(durations) < 0.9 * container - 0.5:
         raise AvcoreError(
             f"The file declares {container:.1f} s but holds only {max(durations):.1f} s of data: "
             "it looks truncated (an interrupted download or copy?)."
         )
-    return MediaInfo(path=path, duration=max(durations or [container]), video=video, audio=audio)
 
 
 def decode(
@@ -201,9 +210,27 @@ def decode(
     pix_fmt, channels = ("rgb24", 3) if color else ("gray", 1)
     shape = (height, width, 3) if color else (height, width)
     frame_bytes = width * height * channels
+    video_args = _video_args(path, fps, (width, height), pix_fmt, max_seconds, deblock)
+    handed = _WholeFrames(frame_bytes, shape, on_frames) if on_frames else None
+    keep = keep_frames or handed is None
+    video_proc, info, audio, audio_ok = _decode_passes(path, video_args, info, max_seconds, timeout, handed, keep)
+    seconds = min(info.duration, max_seconds)
+    n = len(video_proc.stdout) // frame_bytes if keep else handed.frames
+    _require_whole_video(n, fps, min(info.video.duration, seconds))
+    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(-1, *shape)
+    notes = _decode_notes(info, max_seconds, audio, audio_ok)
+    return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=notes)
+
+
+def _video_args(
+    path: str, fps: float, size: tuple[int, int], pix_fmt: str, max_seconds: float, deblock: bool
+) -> list[str]:
+    """ffmpeg's arguments for the video pass: the first picture stream at `fps`, scaled to
+    `size` (width, height), as raw `pix_fmt` frames on stdout."""
+    width, height = size
     # one filter thread: the graph's own threads cost 0.04 CPU-s and 0.035 s of a 10 s 720p
     # clip's decode for frames this small, and the output is the same to the byte
-    video_args = [
+    return [
         "-nostats",
         "-filter_threads",
         "1",
@@ -222,12 +249,24 @@ def decode(
         "rawvideo",
         "pipe:1",
     ]
+
+
+def _decode_passes(
+    path: str,
+    video_args: list[str],
+    info: MediaInfo | None,
+    max_seconds: float,
+    timeout: float,
+    handed: _WholeFrames | None,
+    keep: bool,
+) -> tuple[subprocess.CompletedProcess, MediaInfo, np.ndarray | None, bool]:
+    """The video pass and the audio pass side by side, with the probe riding along in the
+    video pass when `info` is None: the video process, the clip's info, and the audio with
+    whether its pass exited cleanly (see `_decode_audio`)."""
     with tempfile.TemporaryDirectory(prefix="avcore-") as tmp, ThreadPoolExecutor(max_workers=2) as pool:
         listing = Path(tmp) / "packets.crc"
         if info is None:
-            video_args += [*_PACKET_LISTING, str(listing)]
-        handed = _WholeFrames(frame_bytes, shape, on_frames) if on_frames else None
-        keep = keep_frames or handed is None
+            video_args = [*video_args, *_PACKET_LISTING, str(listing)]
         video_job = pool.submit(
             ffmpeg.run,
             video_args,
@@ -240,34 +279,41 @@ def decode(
         audio_job = pool.submit(_decode_audio, path, max_seconds, timeout) if info is None or info.has_audio else None
         video_proc = video_job.result()
         if info is None:
-            # no listing: the video pass failed to start (no video stream, or none it can
-            # decode), and the probe alone says why, as it would have said first
-            packets = listing.read_bytes() if listing.is_file() else b""
-            if packets:
-                info = _media_info(path, video_proc.stderr, packets, listing_output=1)
-            else:
-                info = probe(path, timeout=timeout)
-            require_video(info)
+            info = _riding_probe(path, video_proc.stderr, listing, timeout)
         audio, audio_ok = audio_job.result() if info.has_audio else (None, True)
+    return video_proc, info, audio, audio_ok
 
-    seconds = min(info.duration, max_seconds)
-    notes = []
-    if info.duration > max_seconds + 0.05:
-        notes.append(f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed.")
-    n = len(video_proc.stdout) // frame_bytes if keep else handed.frames
-    video_seconds = min(info.video.duration, seconds)
+
+def _riding_probe(path: str, stderr: bytes, listing: Path, timeout: float) -> MediaInfo:
+    """The probe's answer from the video pass's banner and packet listing. No listing: the
+    video pass failed to start (no video stream, or none it can decode), and the probe alone
+    says why, as it would have said first."""
+    packets = listing.read_bytes() if listing.is_file() else b""
+    info = _media_info(path, stderr, packets, listing_output=1) if packets else probe(path, timeout=timeout)
+    require_video(info)
+    return info
+
+
+def _require_whole_video(n: int, fps: float, video_seconds: float) -> None:
+    """Refuse a decode of `n` frames at `fps` that stopped well short of `video_seconds`."""
     if n == 0 or n < 0.9 * video_seconds * fps - fps * 0.5:
         raise AvcoreError(
             f"The video could be decoded only up to {n / fps:.1f} s of {video_seconds:.1f} s: "
             "the file looks truncated or corrupt."
         )
-    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(-1, *shape)
 
+
+def _decode_notes(info: MediaInfo, max_seconds: float, audio: np.ndarray | None, audio_ok: bool) -> tuple[str, ...]:
+    """What a person should know about a decode: a clip cut at `max_seconds`, audio lost or
+    decoded only in part."""
+    notes = []
+    if info.duration > max_seconds + 0.05:
+        notes.append(f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed.")
     if info.has_audio and audio is None:
         notes.append("The audio stream could not be decoded; treated as no audio.")
     elif not audio_ok:
         notes.append(f"The audio stream has errors; decoded {audio.size / AUDIO_RATE:.1f} s of it.")
-    return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=tuple(notes))
+    return tuple(notes)
 
 
 def to_grey(frames: np.ndarray) -> np.ndarray:
@@ -484,6 +530,10 @@ def _packet_times(framecrc: bytes, indices: list[int]) -> dict[int, tuple[np.nda
             arr = np.array(sorted(rows[out_idx]), dtype=np.float64) * base[out_idx]
             result[stream_idx] = (arr[:, 0], arr[:, 0] + arr[:, 1])
     return result
+
+
+def _codec(desc: str) -> str:
+    return desc.split(",")[0].split()[0]
 
 
 def _frame_size(desc: str) -> tuple[int, int]:
