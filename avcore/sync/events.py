@@ -41,13 +41,11 @@ from avcore.sync.signals import (
     MIN_LAGS,
     PEAK_HALF_WIDTH,
     SILENCE_RMS,
-    SURROGATE_BLOCK_S,
-    SURROGATES,
     band_loudness,
-    block_shuffle,
     lagged_pearson,
     parabolic_peak,
     search_lags,
+    surrogate_orders,
 )
 
 SYNC_FPS = 25.0
@@ -570,16 +568,10 @@ def _reason(confidence: float, ambiguous: bool) -> str:
 def _surrogate_z(
     channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float
 ) -> tuple[float, float]:
-    """The peak score against the peak scores reached when the onset curve is cut into
-    SURROGATE_BLOCK_S blocks and shuffled (same events, same texture, no relation to the
-    picture), and the chance spread of the score at one lag (the median over lags of its
-    standard deviation across the surrogates). Seeded, so a clip always gets the same values."""
-    rng = np.random.default_rng(0)
-    block = int(np.clip(onset.size / 10, 3, SURROGATE_BLOCK_S * fps))
-    order = np.arange(onset.size)
-    shuffles = np.stack(
-        [block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)]
-    )
-    scores = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1]
+    """The peak score against the peak scores of the onset curve's surrogates
+    (`signals.surrogate_orders`: same events, same texture, no relation to the picture), and
+    the chance spread of the score at one lag (the median over lags of its standard deviation
+    across the surrogates)."""
+    scores = _combine(*lagged_pearson(channels, onset[surrogate_orders(onset.size, fps)], lags))[1]
     peaks = scores.max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9)), float(np.median(scores.std(axis=0)))

@@ -137,6 +137,27 @@ def parabolic_peak(y: np.ndarray, i: int) -> float:
     return float(i)
 
 
+def surrogate_orders(n: int, fps: float) -> np.ndarray:
+    """(SURROGATES, n) sample orders of an n-sample curve, for what chance gives: each order
+    rolls the curve by a random amount and shuffles its blocks of SURROGATE_BLOCK_S (at most a
+    tenth of the curve, at least 3 samples), so the surrogates keep the curve's events and
+    texture and lose their relation to any other curve. Seeded, so a clip always gets the same
+    surrogates.
+
+    Parameters
+    ----------
+    n : int
+        Length of the curve, in samples.
+    fps : float
+        Its sample rate, in Hz.
+    """
+    rng = np.random.default_rng(0)
+    block = int(np.clip(n / 10, 3, SURROGATE_BLOCK_S * fps))
+    order = np.arange(n)
+    return np.stack([block_shuffle(np.roll(order, rng.integers(n)), block, rng) for _ in range(SURROGATES)])
+
+
 def block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
+    """`a` cut into runs of `block` values (the last may be shorter), the runs in random order."""
     blocks = [a[i : i + block] for i in range(0, a.size, block)]
     return np.concatenate([blocks[j] for j in rng.permutation(len(blocks))])

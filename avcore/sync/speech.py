@@ -263,15 +263,9 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
 
 def surrogate_confidence(pairs, lags: np.ndarray, peak: float, fps: float) -> float:
     """How many standard deviations `peak` stands above the peak scores reached when every
-    audio curve is cut into blocks and shuffled the same way (the events path's surrogates): the
-    same mouth and the same sounds, with no relation left between them. Seeded."""
-    rng = np.random.default_rng(0)
-    ta = pairs[0][1].size
-    block = int(np.clip(ta / 10, 3, signals.SURROGATE_BLOCK_S * fps))
-    order = np.arange(ta)
-    shuffles = np.stack(
-        [signals.block_shuffle(np.roll(order, rng.integers(ta)), block, rng) for _ in range(signals.SURROGATES)]
-    )
+    audio curve is reordered the same way (`signals.surrogate_orders`, as the events path's): the
+    same mouth and the same sounds, with no relation left between them."""
+    shuffles = signals.surrogate_orders(pairs[0][1].size, fps)
     peaks = fused_score([(v, a[shuffles]) for v, a in pairs], lags)[0].max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9))
 
@@ -394,7 +388,7 @@ def analyse_tracks(
         `MouthTracker.finish()` of the clip's frames at `fps`.
     audio : (N,) float32 or None
         Mono audio at `sr` Hz of the same clip, starting with its first frame.
-    sr, fps : the audio's sample rate and the frames' rate.
+    sr, fps : the audio's sample rate and the frames' rate, in Hz.
     scale : float
         Original frame pixels per pixel of the frames tracked, for `face_box`.
 
@@ -403,40 +397,54 @@ def analyse_tracks(
     SpeechResult
     """
     faces = [t for t in tracks if is_face(t, fps)]
+    nothing = _nothing_to_time(tracks, faces, audio)
+    if nothing is not None:
+        return nothing
+    a = speech_curves(audio, sr, fps)
+    best = _best_face(faces, a, fps)
+    if best is None:
+        return _none(True, False, "the face is seen too briefly to time", len(faces))
+    track, m = best
+    return _speech_result(track, m, a, lock(m, a, fps), len(faces), fps, scale)
+
+
+def _nothing_to_time(
+    tracks: list[MouthTrack], faces: list[MouthTrack], audio: np.ndarray | None
+) -> SpeechResult | None:
+    """The result when there is no face or no sound to time (None when there are both)."""
     if not faces:
         return _none(
             False, False, "no face" if not tracks else "nothing face-like enough to read lips from", len(faces)
         )
     if audio is None or not audio.size or float(np.max(np.abs(audio))) < signals.SILENCE_RMS:
         return _none(True, False, "no audio" if audio is None or not audio.size else "the audio is silent", len(faces))
-    a = speech_curves(audio, sr, fps)
-    has_speech = speech_range_db(a) >= SPEECH_RANGE_DB
+    return None
+
+
+def _best_face(faces: list[MouthTrack], a: SpeechCurves, fps: float) -> tuple[MouthTrack, MouthCurves] | None:
+    """The face whose mouth agrees best with the speech at its best lag, ranked without the
+    surrogates (None when no face is followed long enough to time)."""
     best = None
     for track in faces:
         m = mouth_curves(track, fps)
         found = None if m is None else lock(m, a, fps, with_confidence=False)
         if found is not None and (best is None or found.peak_score > best[1].peak_score):
             best = (track, found, m)
-    if best is None:
-        return _none(True, False, "the face is seen too briefly to time", len(faces))
-    track, _, m = best
-    found = lock(m, a, fps)
+    return None if best is None else (best[0], best[2])
+
+
+def _speech_result(
+    track: MouthTrack, m: MouthCurves, a: SpeechCurves, found: _Lock, faces: int, fps: float, scale: float
+) -> SpeechResult:
+    """The result of the chosen face's lock: measured only when the face speaks (its mouth
+    moves and the audio holds speech) and one lag agrees clearly."""
+    has_speech = speech_range_db(a) >= SPEECH_RANGE_DB
     moves = float(np.std(track.opening)) >= MOUTH_MOVES
     speaking = bool(has_speech and moves)
     clear = (found.confidence >= CONFIDENCE_THRESHOLD and found.margin >= MARGIN_THRESHOLD) or (
         found.agreement >= AGREEMENT_MIN and found.confidence >= AGREED_CONFIDENCE
     )
     measured = speaking and clear
-    if measured:
-        reason = ""
-    elif not moves:
-        reason = "the face's mouth hardly moves"
-    elif not has_speech:
-        reason = "no speech in the audio"
-    elif found.confidence < CONFIDENCE_THRESHOLD and found.agreement < AGREEMENT_MIN:
-        reason = "the mouth and the speech agree at no offset clearly enough to measure it"
-    else:
-        reason = "several offsets fit about equally well"
     return SpeechResult(
         face_found=True,
         speaking=speaking,
@@ -450,8 +458,8 @@ def analyse_tracks(
         peak_corr=found.peak_corr,
         zero_lag_corr=found.zero_lag_corr,
         face_box=tuple(float(v) * scale for v in track.box),
-        faces=len(faces),
-        reason=reason,
+        faces=faces,
+        reason=_reason(found, measured, moves, has_speech),
         fps=fps,
         lags_ms=found.lags_ms,
         score=found.score,
@@ -459,6 +467,19 @@ def analyse_tracks(
         mouth_start=m.start,
         speech_envelope=a.envelope,
     )
+
+
+def _reason(found: _Lock, measured: bool, moves: bool, has_speech: bool) -> str:
+    """Why nothing was measured, in words for a person ("" when it was)."""
+    if measured:
+        return ""
+    if not moves:
+        return "the face's mouth hardly moves"
+    if not has_speech:
+        return "no speech in the audio"
+    if found.confidence < CONFIDENCE_THRESHOLD and found.agreement < AGREEMENT_MIN:
+        return "the mouth and the speech agree at no offset clearly enough to measure it"
+    return "several offsets fit about equally well"
 
 
 def _none(face_found: bool, speaking: bool, reason: str, faces: int) -> SpeechResult:
