@@ -7,23 +7,21 @@ line up with the instants where the sound gets louder (spectral flux). Sliding t
 against the picture and finding where they agree best gives the offset; whether that agreement
 beats what chance gives with the same curves says whether the clip can be synchronised at all.
 
-Sign convention everywhere: a POSITIVE offset means the AUDIO is LATE (the sound comes after
-the picture event), as ffmpeg's adelay makes it.
+The conventions of every module of `avcore.sync`, stated here once:
 
-Time base: curve sample k stands for the frame interval ((k-1)/fps, k/fps]. A frame difference
-at k is the change from frame k-1 to frame k; the audio window of sample k is centred on the
-middle of that interval. Without this half-frame care an impulse in both streams lands one
-sample apart and every estimate is biased by ~20 ms.
+- Sign: a POSITIVE offset or lag means the AUDIO is LATE (the sound comes after the picture
+  event), as ffmpeg's adelay makes it. Offsets are in ms, lags in curve samples.
+- Units: time in seconds, rates (fps, sr) in Hz, frame sizes as (width, height), grids and
+  cells as (rows, cols).
+- Time base: curve sample k stands for the frame interval ((k-1)/fps, k/fps]. A frame
+  difference at k is the change from frame k-1 to frame k; the audio window of sample k is
+  centred on the middle of that interval. Without this half-frame care an impulse in both
+  streams lands one sample apart and every estimate is biased by ~20 ms.
 
-Measured on 300 procedural clips (avcore.data.synth, 2-6 s, a third in sync, the rest shifted by up
-to +-1.5 s), when only lags leaving half the clip were searched (see analyse) and flow was
-worked out at full size (_flows gives the half size's figures), decoded at 64x48 grey, 25 fps:
-94.7% of estimates within 40 ms; 68% of clips are claimed synchronizable and every claim is
-within 40 ms (median error 7 ms); of 240 clips whose sound came from another clip of the same
-kind, 4 were claimed. Without the flow cue 84% were within 40 ms, without spreading the onsets
-91%, with dB flux 92%, with linear magnitude 94%; a 96x72 picture or a finer grid gained
-nothing. On 200 further clips never used for tuning: 90.5% within 40 ms, 64.5% claimed, all
-claims within 40 ms, 3 of 200 mismatched clips claimed.
+Measured on 300 procedural clips (avcore.data.synth): 94.7% of estimates within 40 ms, 68%
+claimed synchronizable, every claim within 40 ms; on 200 clips never used for tuning 90.5%,
+64.5% and 3 of 200 mismatched clips claimed. The set-up and the ablations behind the choices
+below are in docs/sync-tuning.md.
 """
 
 from __future__ import annotations
@@ -225,13 +223,10 @@ def _cell_means(images: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
 def _flows(frames: np.ndarray) -> np.ndarray:
     """Farneback flow between consecutive frames, worked out on half-size copies and given in
     pixels of the full (SYNC_SIZE) frame. Only each cell's mean velocity is used, and flow's
-    cost is per pixel: at half size it costs a quarter (250 frames: 35 against 132 ms of CPU,
-    which the decode needs on a 2-core machine). Measured with the full-size flow beside it,
-    on the embedded dataset's 75 time shifts and on 400 further procedural clips: 94.7 against
-    96.0% and 95.1 against 94.0% of offsets within 40 ms, as many claims, and 10 against 11 of
-    868 mismatched pairs claimed; the seed's 15-pixel window at half size found 93.2% on the
-    400. The pairs run one after another: at full size two threads bought 46 ms of wall time
-    with 34 ms more CPU, which the decode running beside them needs more."""
+    cost is per pixel: at half size it costs a quarter of the CPU the decode beside it needs
+    (250 frames: 35 against 132 ms), for as many offsets found (94.7 against 96.0% within 40 ms
+    on the embedded dataset's time shifts; docs/sync-tuning.md). The pairs run one after
+    another: threads bought less wall time than the CPU they took from the decode."""
     size = (frames.shape[2] // FLOW_SHRINK, frames.shape[1] // FLOW_SHRINK)
     small = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
     flows = [cv2.calcOpticalFlowFarneback(a, b, None, *FARNEBACK) for a, b in zip(small[:-1], small[1:])]
@@ -423,19 +418,18 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     or when the best lag is `ambiguous`) and `reason` says why, in words fit for a person.
 
     confidence: how many standard deviations the peak's score stands above the peak scores
-    of SURROGATES onset curves cut into blocks and shuffled (same sounds, same texture, no
+    of `signals.SURROGATES` onset curves cut into blocks and shuffled (same sounds, same texture, no
     relation to the picture). It asks "could chance alone give a peak this high with these
     very curves?", which a z-score against the other lags (`peak_z`, kept as a feature)
     answers badly for short clips, whose lag curve has few independent values: at the same
     rate of claims on mismatched clips, it kept 66% of the procedural clips where `peak_z`
-    kept 44%. `margin` is the peak over the best lag outside its lobe, in the chance spread
+    kept 44% (docs/sync-tuning.md). `margin` is the peak over the best lag outside its lobe, in the chance spread
     of a score difference (see `_plausible`); it is small when events repeat regularly (a
     countdown's beeps, a drum beat) and several lags fit. Then the clip is `ambiguous`: no
     offset is given at all, since a guess among tied lags is a coin toss that a reader (or
     the detector) would take for a measurement. A clip is synchronizable when confidence >=
-    CONFIDENCE_THRESHOLD and it is not ambiguous: the confidence threshold claimed 4 of 240
-    mismatched clips; 3.0 would claim 81% of the procedural clips instead of 68%, but 9 of
-    the 240. A false alarm on a good clip costs more than a missed shift.
+    CONFIDENCE_THRESHOLD and it is not ambiguous: a false alarm on a good clip costs more than
+    a missed shift, so the threshold claims 4 of 240 mismatched clips (3.0 would claim 9).
 
     Parameters
     ----------

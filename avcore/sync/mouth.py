@@ -23,10 +23,9 @@ import numpy as np
 from avcore.io import media
 from avcore.sync import face
 
-# key-frame spacing. Content shifts of 0.3-1.0 s within 80 ms (bench/speech_shifts.py, 9
-# talking clips): 67-72% with a mesh on every frame, 68% every 4th, 72% every 6th (with the
-# opening predicted from the patch between key frames, see speech._per_frame_opening); every
-# 6th costs 42 mesh passes for 10 s of video instead of 250
+# key-frame spacing: every 6th frame found as many content shifts as a mesh on every frame
+# (72% of 0.3-1.0 s within 80 ms, bench/speech_shifts.py; docs/sync-tuning.md) for 42 mesh
+# passes in 10 s of video instead of 250
 LANDMARK_EVERY = 6
 DETECT_EVERY = 24  # frames; a multiple of LANDMARK_EVERY so that new faces start on key frames
 MAX_FACES = 3

@@ -100,9 +100,8 @@ def search_lags(video_len: int, audio_len: int, to_audio: int, fps: float, max_l
 
     Chance fits where little is left in common, so a lag must leave MIN_OVERLAP_FRACTION of
     the shorter curve, MIN_OVERLAP_S and MIN_LAGS samples. Half the clip hid content shifts
-    of more than half its length; 35% found 82% of 80 procedural content shifts within 40 ms
-    instead of 75%, with no more claims on aligned clips and 2 claims on 300 mismatched pairs
-    instead of 1 (a quarter, or 0.6 s, found no more).
+    of more than half its length: 35% found 82% of procedural content shifts within 40 ms
+    instead of 75%, at one more claim on 300 mismatched pairs (docs/sync-tuning.md).
 
     Parameters
     ----------

@@ -27,29 +27,25 @@ from avcore.sync.mouth import MouthTrack
 SPEECH_FPS = 25.0
 MAX_LAG_S = 1.2
 SPEECH_BAND_HZ = (300.0, 3000.0)
-# the mouth moves slightly before its sound. Measured on the 9 talking clips' content shifts
-# (bench/speech_shifts.py) as the median raw error of the estimates within 80 ms of the truth:
-# +15 ms (82 of 117 cases) with a mesh on every frame, +11 with every 4th, +19 with every 6th;
-# about a third of a frame. It is taken off every offset.
+# the mouth moves slightly before its sound, so this is taken off every offset: the median
+# raw error of the estimates within 80 ms, about a third of a frame (bench/speech_shifts.py;
+# docs/sync-tuning.md)
 SPEAKER_LEAD_MS = 15.0
-# a claim needs both. On the talking clips' content shifts and 72 swapped-sound pairs,
-# confidence >= 2.5 and margin >= 0.3 claimed 15% of all cases, every one within 80 ms, and 1
-# swap (not as in sync); 3.0 claimed 8%, 2.0 claimed 20% and 3 swaps
+# a claim needs both: together they claimed 15% of the talking clips' content shifts, every
+# one within 80 ms, and 1 of 72 swapped-sound pairs (bench/speech_shifts.py; docs/sync-tuning.md)
 CONFIDENCE_THRESHOLD = 2.5
 # lower than the events path's 1.0: speech is quasi-periodic (a syllable every ~0.2-0.3 s), so a
 # rival peak one syllable away is normal; at 1.0 seven in eight correct claims were lost
 MARGIN_THRESHOLD = 0.3
 # or a weaker confidence backed by the pairs themselves: at least 3 of the 4 curve pairs peak,
-# each alone, at the fused lag. On the real-footage benchmark's talking cases
-# (evaluate --sync, 63 cases) this raised the shifts measured from 2 to 7 of 36, one of them
-# off by more than 80 ms (also claimed without it), with no more false alarms and no swap
-# called in sync; chosen on those same cases, so optimistic
+# each alone, at the fused lag. Measured 7 shifts of 36 instead of 2 on the real-footage
+# benchmark's talking cases, with no more false alarms, but chosen on those same cases
+# (evaluate --sync; docs/sync-tuning.md)
 AGREEMENT_MIN = 3
 AGREED_CONFIDENCE = 1.0
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # the landmark model's presence probability on nine key frames in ten (its 10th percentile):
-# >= 0.99 for every person facing the camera in the clips measured, at most 0.97 on the
-# puppy of vas-dog-02677 (whose muzzle the mesh fits on some frames)
+# >= 0.99 for every person facing the camera, at most 0.97 on a puppy's muzzle (vas-dog-02677)
 PRESENCE_FACE = 0.98
 MIN_TRACK_S = 1.0
 MAX_GAP_S = 1.0  # see mouth_curves
@@ -191,7 +187,7 @@ def _per_frame_opening(patches: np.ndarray, keys: np.ndarray, opening: np.ndarra
     regression maps the patch's OPENING_COMPONENTS principal components (standardised) to the
     opening; the ridge shrinks each coefficient by about OPENING_RIDGE of its size, so few key
     frames do not overfit. With key frames every 6th frame, 0.3-1.0 s shifts within 80 ms went
-    from 65% to 72% (bench/speech_shifts.py); with a mesh on every frame it changes little.
+    from 65% to 72% (bench/speech_shifts.py).
     """
     if keys.size < 2:
         return np.full(len(patches), float(opening.mean()) if opening.size else 0.0)
