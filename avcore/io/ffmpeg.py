@@ -24,6 +24,7 @@ PIPE_READ = 1 << 16  # a Linux pipe's capacity: each read takes whatever ffmpeg 
 
 @lru_cache(maxsize=1)
 def exe() -> str:
+    """The path of the wheel's ffmpeg binary (looked up once)."""
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -44,6 +45,26 @@ def run(
     overlaps ffmpeg's instead of following it; the result still holds all of stdout, unless
     `keep_output` is False (then stdout is b"": a long decode need not sit in memory). stderr
     goes to a file: a pipe nobody reads until the end could fill up and stall ffmpeg.
+
+    Parameters
+    ----------
+    args : list of str
+        ffmpeg's arguments after `-hide_banner -nostdin`.
+    timeout : float
+        Seconds before ffmpeg is stopped.
+    check : bool
+        Raise on a non-zero exit.
+    what : str
+        What the call does, for the messages ("Decoding the video").
+    on_output : callable or None
+        Handed each piece of stdout as it is read.
+    keep_output : bool
+        Keep stdout in the result (always kept without `on_output`).
+
+    Returns
+    -------
+    subprocess.CompletedProcess
+        With stdout and stderr as bytes.
     """
     cmd = [exe(), "-hide_banner", "-nostdin", *args]
     with (
@@ -103,5 +124,6 @@ def stop_all() -> None:
 
 
 def last_error_line(stderr: bytes) -> str:
+    """ffmpeg's last non-empty stderr line: where it says what failed."""
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     return lines[-1] if lines else "no message from ffmpeg"

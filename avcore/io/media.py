@@ -4,6 +4,10 @@ ffmpeg does the frame-rate change, scaling and grey conversion, so full-resoluti
 reach Python: a 60 s 1080p upload costs a few MB of small grey frames, not gigabytes. The binary
 ships without ffprobe, so `probe` reads ffmpeg's own stream banner and the exact per-stream
 durations and frame timestamps from one stream-copy pass (no decoding).
+
+Conventions of this module: time and durations in seconds (from the file's start), sample and
+frame rates in Hz, frame sizes as (width, height); frames are uint8 arrays (N, H, W) grey or
+(N, H, W, 3) RGB, audio float32 mono in [-1, 1] at AUDIO_RATE Hz.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ _NOT_MEDIA = "This file could not be read as a video. It is not a media file, or
 
 @dataclass(frozen=True)
 class VideoStream:
+    """The first picture stream: `duration` (s) and `fps` (Hz) from its packets' times,
+    `frame_times` (s) from its first frame, (`width`, `height`) in pixels."""
+
     codec: str
     width: int
     height: int
@@ -45,6 +52,9 @@ class VideoStream:
 
 @dataclass(frozen=True)
 class AudioStream:
+    """The first audio stream as stored: `sample_rate` in Hz (0 if the banner gave none),
+    `duration` in seconds from its packets' times."""
+
     codec: str
     sample_rate: int
     channels: int
@@ -53,6 +63,9 @@ class AudioStream:
 
 @dataclass(frozen=True)
 class MediaInfo:
+    """What `probe` found: the streams, and `duration`, the longer stream's (s), or the
+    container's when it has neither."""
+
     path: str
     duration: float
     video: VideoStream | None
@@ -94,9 +107,26 @@ def probe(path: str | os.PathLike, *, timeout: float = 60.0) -> MediaInfo:
 
     One stream copy (no decoding) of the first picture stream and the first audio stream gives
     exact packet times, and its stderr carries ffmpeg's stream banner, so a single process
-    answers both. Raises AvcoreError for anything that is not readable media; a file with no
-    video stream is reported by `decode`, since a caller may still want to know what the file
-    holds.
+    answers both. A file with no video stream is not refused here but by `decode` (or
+    `require_video`), since a caller may still want to know what the file holds.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    timeout : float
+        Seconds before ffmpeg is stopped.
+
+    Returns
+    -------
+    MediaInfo
+        Durations in seconds, `video.frame_times` in seconds from the first frame.
+
+    Raises
+    ------
+    AvcoreError
+        For anything that is not readable media: no file, an empty, corrupt or truncated one,
+        a still image.
     """
     path = _existing(path)
     args = ["-nostats", "-i", path, *_PACKET_LISTING, "pipe:1"]
@@ -182,24 +212,53 @@ def decode(
     deblock: bool = True,
     keep_frames: bool = True,
 ) -> Decoded:
-    """Frames at `fps` and `size` (width, height), grey unless `color`, and 16 kHz mono audio.
+    """Frames at `fps` and `size`, grey unless `color`, and 16 kHz mono audio, of the first
+    `max_seconds` of a clip.
 
     Without `info`, the probe rides along in the video pass as a second output, so one ffmpeg
     process and one read of the file serve both (a process start alone costs 0.02 s of CPU),
     while the audio pass runs beside it; the probe's verdict (not media, truncated, no video)
-    is still the error a caller sees first. The passes decode only `max_seconds`. Without
-    `size` the frame size comes from the probe, so that one runs first. Clips longer than
-    `max_seconds` are analysed on their first `max_seconds` only, and `notes` says so. A
-    missing audio stream is not an error: it is the "mute" anomaly, so `audio` is None.
-    `on_frames` is handed the frames in order, a run of whole frames at a time, as ffmpeg
-    writes them: work on them then runs while ffmpeg is still decoding. It sees every frame
-    even of a file that ends up rejected as truncated. Without `deblock` the decoder skips its
-    loop filter, a tenth of an H.264 decode. The filter smooths block edges inside the decode
-    loop, so skipping it lets small errors build up until the next keyframe: on the real clips
-    a 64x48 frame moved by 0.2-1.2 grey levels and its motion curve kept r >= 0.994 to the
-    filtered one. Analysis can live with that (see avcore.sync.decode.measure); pictures shown to people
-    keep the filter. With `on_frames`, `keep_frames` False hands the frames only to it and
-    `frames` comes back empty (0, H, W[, 3]): a minute of colour frames would be hundreds of MB.
+    is still the error a caller sees first. A missing audio stream is not an error: it is the
+    "mute" anomaly.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The clip.
+    fps : float
+        Frame rate of the frames returned, in Hz (ffmpeg's fps filter, from t=0).
+    size : (width, height) or None
+        Frame size in pixels; None keeps the clip's own, which needs the probe first.
+    max_seconds : float
+        Only this much of the clip is decoded; `notes` says when the clip is longer.
+    color : bool
+        RGB frames instead of grey.
+    info : MediaInfo or None
+        The clip's `probe`, when the caller has it already.
+    timeout : float
+        Seconds before each ffmpeg pass is stopped.
+    on_frames : callable or None
+        Handed the frames in order, a run of whole frames at a time, as ffmpeg writes them, so
+        work on them runs while ffmpeg is still decoding. It sees every frame even of a file
+        that ends up rejected as truncated.
+    deblock : bool
+        False skips the decoder's loop filter, a tenth of an H.264 decode. Small errors then
+        build up until the next keyframe (on the real clips a 64x48 frame moved by 0.2-1.2 grey
+        levels, its motion curve kept r >= 0.994 to the filtered one): analysis can live with
+        that (avcore.sync.decode.measure), pictures shown to people keep the filter.
+    keep_frames : bool
+        With `on_frames`, False hands the frames only to it and `frames` comes back empty
+        (0, H, W[, 3]): a minute of colour frames would be hundreds of MB.
+
+    Returns
+    -------
+    Decoded
+        `audio` None when the clip has no (decodable) audio stream.
+
+    Raises
+    ------
+    AvcoreError
+        Not media, no video stream, or a video that decodes well short of its duration.
     """
     path = _existing(path)
     if info is None and size is None:
@@ -348,7 +407,13 @@ class _WholeFrames:
 def read_audio(
     path: str | os.PathLike, *, max_seconds: float = DEFAULT_MAX_SECONDS, timeout: float = 120.0
 ) -> np.ndarray | None:
-    """Only the 16 kHz mono audio of a clip (None when it has no audio stream)."""
+    """Only the 16 kHz mono audio of a clip, of its first `max_seconds` (seconds).
+
+    Returns
+    -------
+    (N,) float32 array or None
+        None when the clip has no audio stream.
+    """
     info = probe(path, timeout=timeout)
     if not info.has_audio:
         return None
@@ -400,9 +465,29 @@ def encode(
 
     Browsers need H.264 in yuv420p with even width and height, AAC audio, and the index at the
     front (+faststart). The output is written inside a temporary folder and moved to `dst` only
-    when ffmpeg succeeded, so a failure leaves nothing behind. `inputs` are each a list of
-    input options ending in the input itself, e.g. ["-ss", "1", "-i", "a.mp4"].
-    `keep_timestamps` passes frame times through unchanged (a warped clip must keep its warp).
+    when ffmpeg succeeded, so a failure leaves nothing behind.
+
+    Parameters
+    ----------
+    dst : str or os.PathLike
+        The output; see `check_output`.
+    inputs : list of list of str
+        Each input's options ending in the input itself, e.g. ["-ss", "1", "-i", "a.mp4"].
+    video_map, audio_map : str or None
+        ffmpeg stream specifiers of the picture and the sound; no `audio_map`, no sound.
+    vf, af : str or None
+        Extra video and audio filters.
+    keep_timestamps : bool
+        Pass frame times through unchanged (a warped clip must keep its warp).
+    shortest : bool
+        End with the shortest input (an endless noise source).
+    timeout : float
+        Seconds before ffmpeg is stopped.
+
+    Returns
+    -------
+    Path
+        `dst`.
     """
     dst = check_output(dst, [inp[inp.index("-i") + 1] for inp in inputs if "-i" in inp])
     filters = [f for f in (vf, "pad=ceil(iw/2)*2:ceil(ih/2)*2", "format=yuv420p") if f]
@@ -462,8 +547,26 @@ def write_clip(
     *,
     timeout: float = 300.0,
 ) -> Path:
-    """Write frames (N,H,W grey or N,H,W,3 RGB uint8) and optional mono float audio as a
-    browser-playable MP4."""
+    """Write frames and optional audio as a browser-playable clip (see `encode`).
+
+    Parameters
+    ----------
+    dst : str or os.PathLike
+        The output clip.
+    frames : (N, H, W) grey or (N, H, W, 3) RGB uint8 array
+    fps : float
+        Their frame rate, in Hz.
+    audio : (N,) float array or None
+        Mono audio in [-1, 1] at `sr` Hz, starting with the first frame.
+    sr : int
+        The audio's sample rate, in Hz.
+    timeout : float
+        Seconds before ffmpeg is stopped.
+
+    Returns
+    -------
+    Path
+    """
     frames = np.ascontiguousarray(frames, dtype=np.uint8)
     height, width = frames.shape[1:3]
     pix_fmt = "rgb24" if frames.ndim == 4 else "gray"
@@ -479,7 +582,8 @@ def write_clip(
 
 
 def write_wav(path: str | os.PathLike, audio: np.ndarray, sr: int) -> None:
-    """16-bit mono WAV; float input is clipped to [-1, 1] first."""
+    """Write mono audio at `sr` Hz as a 16-bit WAV; float input is clipped to [-1, 1] first, as
+    a WAV cannot hold more."""
     pcm = (np.clip(np.asarray(audio, np.float32), -1.0, 1.0) * 32767).astype("<i2")
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -498,6 +602,7 @@ def _existing(path: str | os.PathLike) -> str:
 
 
 def require_video(info: MediaInfo) -> None:
+    """Refuse (AvcoreError) a probed file without a picture: there is nothing to sync to."""
     if info.video is None:
         raise AvcoreError("This file has no video stream (it looks like audio only). Upload a video with a picture.")
 
