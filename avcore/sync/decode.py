@@ -2,7 +2,7 @@
 path's face tracker as they are decoded, their small grey copies for the events path's motion
 curves and for the damage cues, and the audio.
 
-Sign convention and time base as in `avcore.sync.events`.
+Sign convention, units and time base as in `avcore.sync.events`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,22 @@ def measure(
     grey SYNC_SIZE copies, shrunk here, feed the motion curves while ffmpeg is still decoding,
     and the cues. So a clip is read and decoded once for every path; only the small grey
     frames are kept.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The clip.
+    max_seconds : float
+        Only the first this many seconds are decoded (`media.decode`).
+    on_colour : callable or None
+        Handed each run of RGB frames (N, H, W, 3) uint8 of `colour_size`, in order.
+
+    Returns
+    -------
+    decoded : media.Decoded
+        Its `frames` the grey SYNC_SIZE copies (N, 48, 64) uint8 at SYNC_FPS.
+    curves : events.SyncCurves
+        The events path's curves of those frames and the audio.
     """
     info = media.probe(path)
     media.require_video(info)

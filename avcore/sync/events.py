@@ -193,6 +193,20 @@ class SyncResult:
 
 
 def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
+    """The events path's curves of a decode made in one go (`decode.measure` builds the same
+    curves as the frames come).
+
+    Parameters
+    ----------
+    decoded : media.Decoded
+        Grey (or RGB) frames, at SYNC_FPS and SYNC_SIZE for the path's tuned figures.
+    grid : (rows, cols)
+        The cells motion is measured in.
+
+    Returns
+    -------
+    SyncCurves
+    """
     frames = decoded.frames
     if frames.ndim == 4:
         frames = media.to_grey(frames)
@@ -299,8 +313,10 @@ class _MotionCurves:
 
 
 def audio_curves(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Onset strength (positive spectral flux of band loudness) and RMS, one value per frame
-    interval."""
+    """Onset strength (positive spectral flux of band loudness, averaged over the bands) and
+    linear RMS of mono audio at `sr` Hz, one value per frame interval at `fps` Hz (the time
+    base of the module docstring). The flux of loudness, not of dB or of magnitude, found the
+    most offsets (docs/sync-tuning.md)."""
     loudness, rms = band_loudness(audio, sr, fps)
     onset = np.zeros(len(loudness), np.float32)
     if len(loudness) > 1:

@@ -122,6 +122,8 @@ class MouthTracker:
         self.frames = 0
 
     def add(self, frames: np.ndarray) -> None:
+        """Follow the faces through the next RGB frames (N, H, W, 3) uint8: a mesh on each key
+        frame, a mouth patch cut from every frame once the key frames around it are known."""
         for rgb, grey in zip(frames, media.to_grey(frames)):
             i = self.frames
             self.frames += 1

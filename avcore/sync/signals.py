@@ -42,8 +42,9 @@ def band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
 
 def band_loudness(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Loudness (T, N_BANDS) of the `band_matrix` bands and linear RMS (T,) of the N_FFT
-    window centred on each frame interval (see the time base in avcore.sync.events). Reflect padding keeps
-    the clip's first window from reading as an onset out of silence."""
+    window centred on each frame interval (see the time base in avcore.sync.events), of mono
+    audio at `sr` Hz, T = whole frame intervals at `fps` Hz. Reflect padding keeps the clip's
+    first window from reading as an onset out of silence."""
     n = int(np.floor(audio.size / sr * fps))
     centres = np.round((np.arange(n) - 0.5) / fps * sr).astype(int)
     x = np.pad(audio.astype(np.float32), N_FFT, mode="reflect" if audio.size > N_FFT else "constant")
@@ -128,7 +129,8 @@ def search_lags(video_len: int, audio_len: int, to_audio: int, fps: float, max_l
 
 
 def parabolic_peak(y: np.ndarray, i: int) -> float:
-    """Sub-sample position of the maximum at i from a parabola through its neighbours."""
+    """Sub-sample position of the maximum at i from a parabola through its neighbours, within
+    half a sample of i (i itself at an edge or where the curve is not concave)."""
     if 0 < i < y.size - 1:
         den = y[i - 1] - 2 * y[i] + y[i + 1]
         if den < 0:

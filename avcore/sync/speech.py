@@ -131,7 +131,7 @@ class SpeechResult:
 
 
 def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
-    """Speech-band curves of 16 kHz mono audio, one value per frame interval.
+    """Speech-band curves of mono audio at `sr` Hz, one value per frame interval at `fps` Hz.
 
     Only the bands whose centre lies in SPEECH_BAND_HZ count: below it lie hum and the voice's
     fundamental (which does not follow the mouth), above it sibilants and noise. The bands and
@@ -150,7 +150,8 @@ def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
 def mouth_curves(track: MouthTrack, fps: float = SPEECH_FPS) -> MouthCurves | None:
     """The curves of one followed face over the longest stretch of frames it was followed in
     with no gap over MAX_GAP_S (None when that is under three frames). Frames of a shorter
-    gap take the last patch before it; a longer one would be a still mouth made up."""
+    gap take the last patch before it; a longer one would be a still mouth made up. `fps` in
+    Hz."""
     valid = ~np.isnan(track.patches[:, 0, 0])
     idx = np.flatnonzero(valid)
     if idx.size < 3:
@@ -260,7 +261,19 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
 def surrogate_confidence(pairs, lags: np.ndarray, peak: float, fps: float) -> float:
     """How many standard deviations `peak` stands above the peak scores reached when every
     audio curve is reordered the same way (`signals.surrogate_orders`, as the events path's): the
-    same mouth and the same sounds, with no relation left between them."""
+    same mouth and the same sounds, with no relation left between them.
+
+    Parameters
+    ----------
+    pairs : list of (v (T,), a (Ta,))
+        The curve pairs, as in `fused_score`.
+    lags : (L,) int
+        Lags searched, in samples, offset to the audio's index as in `fused_score`.
+    peak : float
+        The fused score's peak.
+    fps : float
+        The curves' rate, in Hz.
+    """
     shuffles = signals.surrogate_orders(pairs[0][1].size, fps)
     peaks = fused_score([(v, a[shuffles]) for v, a in pairs], lags)[0].max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9))
@@ -310,6 +323,22 @@ def lock(
     a Fisher-transformed r, 1 / sqrt(n - 3) over the peak's overlap of n samples: about one
     standard error either side. Without `with_confidence` the surrogates are skipped
     (confidence NaN), for ranking several faces before the chosen one is tested.
+
+    Parameters
+    ----------
+    m : MouthCurves
+        One face's curves.
+    a : SpeechCurves
+        The whole clip's speech curves.
+    fps : float
+        Their rate, in Hz.
+    max_lag_s : float
+        The largest offset searched either way, in seconds.
+
+    Returns
+    -------
+    _Lock or None
+        Offsets in ms, positive = audio late, SPEAKER_LEAD_MS taken off.
     """
     audible = np.flatnonzero(a.rms >= signals.SILENCE_RMS)
     if audible.size < 2:
@@ -352,7 +381,8 @@ def lock(
 
 def is_face(track: MouthTrack, fps: float) -> bool:
     """A followed "face" that is a person's: the landmark model is sure of it on average, its
-    mesh is face-shaped on most key frames, and it is followed for long enough to time."""
+    mesh is face-shaped on most key frames, and it is followed for long enough to time
+    (MIN_TRACK_S, key frames at `fps` Hz)."""
     span = (track.key_frames[-1] - track.key_frames[0] + 1) / fps
     return bool(
         np.percentile(track.presence, 10) >= PRESENCE_FACE
