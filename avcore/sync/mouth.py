@@ -138,40 +138,52 @@ class MouthTracker:
         # not on every key frame while no face is followed: a clip without faces would pay a
         # detection (one to three passes) every few frames for nothing
         if i % self.detect_every == 0:
-            for d in face.detect(rgb):
-                if len(active) >= MAX_FACES:
-                    break
-                if any(_iou(d.box, self._rois[k].box()) > SAME_FACE_IOU for k in active):
-                    continue
-                # a face found again where one was lost goes on in that face's track, so a
-                # face the mesh loses now and then does not pile up tracks
-                lost = [
-                    k
-                    for k, t in enumerate(self.tracks)
-                    if not t.active and _iou(d.box, self._rois[k].box()) > SAME_FACE_IOU
-                ]
-                if lost:
-                    k = lost[-1]
-                    self.tracks[k].active = True
-                else:
-                    self.tracks.append(MouthTrack(first=i))
-                    k = len(self.tracks) - 1
-                    self._patches[k] = [_missing()] * self._buffer_start
-                self._rois[k] = face.Roi.from_detection(d)
-                active.append(k)
+            self._pick_up_faces(i, rgb, active)
         for k in active:
-            track = self.tracks[k]
-            lm = face.landmarks(rgb, self._rois[k])
-            if lm.presence < face.PRESENCE_MIN:
-                track.active = False
+            self._place_mouth(k, i, rgb)
+
+    def _pick_up_faces(self, i: int, rgb: np.ndarray, active: list[int]) -> None:
+        """Follow each face detected in key frame i that no active track follows yet, up to
+        MAX_FACES in all; `active` gains the tracks' indices."""
+        for d in face.detect(rgb):
+            if len(active) >= MAX_FACES:
+                break
+            if any(_iou(d.box, self._rois[k].box()) > SAME_FACE_IOU for k in active):
                 continue
-            self._rois[k] = face.Roi.from_landmarks(lm)
-            track.key_frames.append(i)
-            track.opening.append(face.mouth_opening(lm))
-            track.presence.append(lm.presence)
-            track.plausible.append(face.plausible(lm))
-            track.boxes.append(lm.box())
-            track.transforms.append(_mouth_transform(lm))
+            k = self._track_for(d, i)
+            self._rois[k] = face.Roi.from_detection(d)
+            active.append(k)
+
+    def _track_for(self, d: face.Detection, i: int) -> int:
+        """The track a new detection goes on in: a face found again where one was lost goes on
+        in that face's track, so a face the mesh loses now and then does not pile up tracks;
+        any other starts a track at key frame i."""
+        lost = [
+            k for k, t in enumerate(self.tracks) if not t.active and _iou(d.box, self._rois[k].box()) > SAME_FACE_IOU
+        ]
+        if lost:
+            self.tracks[lost[-1]].active = True
+            return lost[-1]
+        self.tracks.append(MouthTrack(first=i))
+        k = len(self.tracks) - 1
+        self._patches[k] = [_missing()] * self._buffer_start
+        return k
+
+    def _place_mouth(self, k: int, i: int, rgb: np.ndarray) -> None:
+        """Track k's mesh on key frame i and what it says of the mouth; a mesh the landmark
+        model doubts ends the track's run (a detection may resume it)."""
+        track = self.tracks[k]
+        lm = face.landmarks(rgb, self._rois[k])
+        if lm.presence < face.PRESENCE_MIN:
+            track.active = False
+            return
+        self._rois[k] = face.Roi.from_landmarks(lm)
+        track.key_frames.append(i)
+        track.opening.append(face.mouth_opening(lm))
+        track.presence.append(lm.presence)
+        track.plausible.append(face.plausible(lm))
+        track.boxes.append(lm.box())
+        track.transforms.append(_mouth_transform(lm))
 
     def _cut(self, i: int, grey: np.ndarray) -> None:
         """Mouth patches of the buffered frames (interpolating each face's mouth between its

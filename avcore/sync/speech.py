@@ -358,9 +358,7 @@ def lock(
     ms = 1000.0 / fps
     offset = (lags[0] + signals.parabolic_peak(score, i)) * ms - SPEAKER_LEAD_MS
     n = min(len(m.opening), a1 - a0 - lags[i] - to_audio) - max(0, -lags[i] - to_audio)
-    curvature = -(score[i - 1] - 2 * score[i] + score[i + 1]) if 0 < i < score.size - 1 else 0.0
-    drop = 1.0 / math.sqrt(max(n - 3, 1))
-    half = max(math.sqrt(2.0 * drop / curvature), 0.5) * ms if curvature > 0 else float(lags.size) * ms
+    half = _half_interval(score, i, n) * ms
     zero = np.flatnonzero(lags == 0)
     return _Lock(
         agreement=_pair_agreement(pairs, lags + to_audio, i),
@@ -374,6 +372,15 @@ def lock(
         lags_ms=lags * ms,
         score=score,
     )
+
+
+def _half_interval(score: np.ndarray, i: int, n: int) -> float:
+    """Half the width, in lags, of the peak i's interval (see `lock`): where a parabola of the
+    score's curvature at i drops by the standard error of a Fisher-transformed r over `n`
+    samples, at least half a lag; the whole lag range when the peak is at an edge or flat."""
+    curvature = -(score[i - 1] - 2 * score[i] + score[i + 1]) if 0 < i < score.size - 1 else 0.0
+    drop = 1.0 / math.sqrt(max(n - 3, 1))
+    return max(math.sqrt(2.0 * drop / curvature), 0.5) if curvature > 0 else float(score.size)
 
 
 # ----- verdict ------------------------------------------------------------------------------
