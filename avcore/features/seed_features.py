@@ -34,6 +34,8 @@ FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, po
 
 @dataclass(frozen=True)
 class SeedFeatures:
+    """One clip's seed features, step by step (5 steps a second)."""
+
     audio: np.ndarray  # (T, 13) MFCC
     visual: np.ndarray  # (T, 2*96*96) flow magnitude then angle
 

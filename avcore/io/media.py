@@ -73,12 +73,15 @@ class MediaInfo:
 
     @property
     def has_audio(self) -> bool:
+        """Whether the file has an audio stream with packets (a muted clip has none)."""
         return self.audio is not None
 
 
 @dataclass(frozen=True)
 class Decoded:
-    """Small grey frames and 16 kHz mono audio of (at most) the first `seconds` of a clip."""
+    """Frames at `fps` Hz (grey or RGB, as `decode` was asked), 16 kHz mono audio (None: no
+    audio stream) and the probe of (at most) the first `seconds` of a clip; `notes` are what a
+    person should be told about the decode."""
 
     frames: np.ndarray
     fps: float
@@ -89,6 +92,7 @@ class Decoded:
 
     @property
     def sr(self) -> int:
+        """The audio's sample rate in Hz: always AUDIO_RATE, ffmpeg resamples to it."""
         return AUDIO_RATE
 
 

@@ -80,10 +80,12 @@ class SyncCurves:
 
     @property
     def motion_total(self) -> np.ndarray:
+        """(T,) mean frame difference over the cells, grey levels: the picture's activity."""
         return self.motion.mean(axis=1)
 
     @property
     def rms_db(self) -> np.ndarray | None:
+        """(Ta,) the RMS in dBFS (floored at -200), None without audio."""
         return None if self.rms is None else 20 * np.log10(np.maximum(self.rms, 1e-10))
 
     @property

@@ -412,8 +412,9 @@ def speech_range_db(a: SpeechCurves) -> float:
 def analyse_tracks(
     tracks: list[MouthTrack], audio: np.ndarray | None, sr: int, fps: float, *, scale: float = 1.0
 ) -> SpeechResult:
-    """The verdict from already-followed faces and the decoded audio: what `analyse` does
-    after decoding, for a caller that decoded the clip itself (see `MouthTracker`).
+    """The speech path's verdict from already-followed faces and the decoded audio: the faces
+    are followed while the clip decodes (`MouthTracker` on `decode.measure`'s colour frames, as
+    `avcore.models.detector.analyse` does), so this is the step after the decode.
 
     Parameters
     ----------
