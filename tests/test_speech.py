@@ -76,6 +76,36 @@ def test_unrelated_curves_give_no_confidence():
     assert speech.lock(m, a, FPS).confidence < speech.CONFIDENCE_THRESHOLD
 
 
+def test_weighted_score_with_unit_weights_is_the_fused_score():
+    m, a = _pair(_syllables(120, seed=5), 3, 1)
+    pairs = speech._pairs(m, a)
+    lags = speech.search_lags(m.opening.size, a.envelope.size, 0, FPS)
+    unit = speech.weighted_fused_score(pairs, lags, np.ones((1, m.opening.size)))[0]
+    np.testing.assert_allclose(unit, speech.fused_score(pairs, lags)[0], atol=1e-9)
+
+
+def test_bootstrap_weights_draw_whole_blocks():
+    w = speech.bootstrap_weights(75, FPS, np.random.default_rng(0))
+    block = int(round(speech.BOOTSTRAP_BLOCK_S * FPS))
+    assert w.shape == (speech.BOOTSTRAPS, 75)
+    assert np.all(w.sum(axis=1) == -(-75 // block) * block)  # every drawn block lies inside the clip
+    assert w.min() >= 0 and np.all(w == np.round(w))
+    assert len({row.tobytes() for row in w}) > speech.BOOTSTRAPS // 2  # resamples differ
+
+
+def test_a_real_lag_is_stable_and_chance_peaks_mostly_are_not():
+    real, chance = [], []
+    for k in range(12):
+        m, a = _pair(_syllables(100, seed=20 + k), 6, 1)
+        _, other = _pair(_syllables(100, seed=50 + k), 0, 1)
+        real.append(speech.lock(m, a, FPS).stability)
+        chance.append(speech.lock(m, other, FPS).stability)
+    assert min(real) >= speech.STABLE_SHARE
+    # 4 s of unrelated bumpy curves: a chance peak is stable now and then (2 of these 12), as
+    # for swapped real speech (about one pair in seven), never most of the time
+    assert np.mean(np.array(chance) >= speech.STABLE_SHARE) <= 0.25 and np.median(chance) < 0.55
+
+
 def test_lags_leave_enough_overlap():
     lags = signals.search_lags(75, 75, 0, FPS, max_lag_s=1.2)
     assert lags.min() < 0 < lags.max() and np.abs(lags).max() <= 30
