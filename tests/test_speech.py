@@ -79,7 +79,7 @@ def test_unrelated_curves_give_no_confidence():
 def test_weighted_score_with_unit_weights_is_the_fused_score():
     m, a = _pair(_syllables(120, seed=5), 3, 1)
     pairs = speech._pairs(m, a)
-    lags = speech.search_lags(m.opening.size, a.envelope.size, 0, FPS)
+    lags = signals.search_lags(m.opening.size, a.envelope.size, 0, FPS, speech.MAX_LAG_S)
     unit = speech.weighted_fused_score(pairs, lags, np.ones((1, m.opening.size)))[0]
     np.testing.assert_allclose(unit, speech.fused_score(pairs, lags)[0], atol=1e-9)
 

@@ -44,16 +44,12 @@ MARGIN_THRESHOLD = 0.3
 AGREEMENT_MIN = 3
 AGREED_CONFIDENCE = 1.0
 # or a peak that the clip reproduces: in at least this share of moving-block bootstrap
-# resamples of the overlap (BOOTSTRAPS of them, blocks of BOOTSTRAP_BLOCK_S, about a syllable
-# or two) the fused peak falls within one lag of the clip's own. Chance peaks of a short clip
-# move when a few of its syllables are drawn twice and others not at all; a real lag stays.
-# On the 117 content shifts of the 9 talking clips (bench/speech_shifts.py) this separated
-# estimates within 80 ms from the rest better than the surrogate confidence (AUC 0.94 against
-# 0.88); with the two rules above it raised the claims from 30 to 52, every one within 80 ms,
-# and swapped sound claimed inside the tolerance from 1 to 3 of 72 pairs (GRID sentences of
-# one speaker share their rhythm). Blocks of 0.24 s or 0.6 s gave the same claims within 4.
-# It is no test against chance: unrelated sound gets a stable peak about one time in seven
-# (swapped pairs here, and tests/test_speech.py's noise), at a lag of no meaning.
+# resamples (BOOTSTRAPS, blocks of BOOTSTRAP_BLOCK_S, a syllable or two) the fused peak falls
+# within one lag of the clip's own. Chance peaks of a short clip move when a few of its
+# syllables are drawn twice and others not at all; a real lag stays. Claims on the talking
+# clips' content shifts rose from 30 to 52 of 117, all within 80 ms (bench/speech_shifts.py;
+# docs/sync-tuning.md). No test against chance: unrelated sound gets a stable peak about one
+# time in seven, at a lag of no meaning.
 STABLE_SHARE = 0.6
 BOOTSTRAPS = 200
 BOOTSTRAP_BLOCK_S = 0.4
@@ -101,8 +97,9 @@ class SpeechCurves:
 class SpeechResult:
     """The speech path's verdict on one clip.
 
-    `measured`: a face speaks and one lag agrees clearly (see `analyse_tracks`'s rule); only then are `offset_ms` (positive = audio late, the speaker's natural
-    lead removed) and `offset_ci_ms` (about one standard error either side) to be trusted.
+    `measured`: a face speaks and one lag agrees clearly (see `_speech_result`'s rule); only
+    then are `offset_ms` (positive = audio late, the speaker's natural lead removed) and
+    `offset_ci_ms` (about one standard error either side) to be trusted.
     Otherwise they are the best guess, as in avcore.sync.events, or None when there was nothing to
     time (no face, no audio, too short).
     `speaks_but_no_lock`: a face's mouth clearly moves and the audio holds speech, yet no lag
