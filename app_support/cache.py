@@ -6,8 +6,10 @@ bounded however many clips visitors bring. Models are `st.cache_resource` and ne
 
 Heavy imports (scikit-learn, librosa, and even numpy and pandas) happen inside the functions,
 so the first page renders before they are loaded: `start_warm_up` loads the models in a
-background thread once it has, and `start_mfcc_warm_up` librosa when the Anomaly Lab opens.
-torch loads only when a seed MLP is first used (see `avcore.models.registry.SavedMLP`).
+background thread once it has, and `start_mfcc_warm_up` librosa when the Anomaly Lab renders
+(the shipped clips' MFCC is made ahead, `avcore.features.preview`).
+torch loads only when a seed MLP is first used (see `avcore.models.registry.SavedMLP`): the MLP page
+shows the shipped weights' training from the card beside them (`mlp_card`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app_support.upload import Clip, as_file
+from avcore.features import preview
 from avcore.paths import ASSETS
 
 if TYPE_CHECKING:
@@ -28,10 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RESULTS = ASSETS / "results"
-FRAME_WIDTH = 320
-VIEW_FPS = 10.0
-VIEW_WIDTH = 256
-VIEW_SECONDS = 20.0
+SHIPPED_MLP = ASSETS / "models" / "seed_mlp.pt"  # the file `scoring.Scorer.load` reads
 LAB_SECONDS = 20
 LAB_MAX_HEIGHT = 480
 
@@ -48,6 +48,10 @@ def _models() -> Future:
 
 
 def _load_models():
+    # First what a presenter's next page, the Dataset, needs: pandas and plotly. The models'
+    # imports come first otherwise (OpenCV, scikit-learn), and the Dataset page's first run
+    # waited for them (AppTest, 0.4 s between pages: 0.62-0.71 s before, 0.14-0.24 s now)
+    import avcore.plots  # noqa: F401
     from app_support.runtime import freeze_long_lived
     from avcore import scoring
 
@@ -76,7 +80,10 @@ def start_warm_up() -> None:
 
 
 def start_mfcc_warm_up() -> None:
-    """librosa, for the Anomaly Lab: the Features page that follows it shows the seed MFCC."""
+    """librosa, for the Anomaly Lab's render: the Features page then shows the MFCC of the two
+    rendered clips, which no shipped table holds. Not when the Lab opens: a presenter's next
+    click, a shipped clip on the Features page, needs no librosa, and its import would slow
+    that page's first run."""
     _librosa()
 
 
@@ -86,6 +93,22 @@ def scorer():
 
 
 # ----- shipped results and datasets ------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def mlp_card() -> dict:
+    """The shipped seed MLP's training config and history ({"config": dict, "history": list}):
+    from the card beside its weights, else (no card, or one for other weights) from the weights,
+    which imports torch. Raises AvcoreError if the models are missing."""
+    from avcore.models import modelfiles
+
+    card = modelfiles.read_card(SHIPPED_MLP)
+    if card is None:
+        import dataclasses
+
+        mlp = scorer().models.mlp
+        card = {"config": dataclasses.asdict(mlp.config), "history": mlp.history}
+    return card
 
 
 @st.cache_data(show_spinner=False)
@@ -180,52 +203,17 @@ def sync_view(sha: str, _clip: Clip) -> dict:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def clip_facts(sha: str, _clip: Clip) -> dict:
-    """What a person checks first (length, size, rate, audio codec) and a colour frame from the
-    first second, for the sound-source map. The frame is decoded at VIEW_FPS: at 1 fps ffmpeg's
-    fps filter emits no frame at all for a clip shorter than about 0.6 s."""
-    from avcore.io import media
-
+    """`avcore.features.preview.clip_facts` of a clip."""
     with as_file(_clip) as path:
-        info = media.probe(path)
-        if info.video is None:
-            media.decode(path, 1.0, None, info=info)  # raises the "no video stream" message
-        size = _small_size(info.video.width, info.video.height, FRAME_WIDTH)
-        first_second = media.decode(path, VIEW_FPS, size, color=True, max_seconds=min(info.duration, 1.0), info=info)
-        frame = first_second.frames[-1]
-    return {
-        "frame": frame,
-        "duration_s": round(info.duration, 2),
-        "resolution": f"{info.video.width}x{info.video.height}",
-        "fps": round(info.video.fps, 2),
-        "audio": info.audio.codec if info.audio else "none",
-    }
+        return preview.clip_facts(path)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def frames_view(sha: str, _clip: Clip) -> dict:
     """What the Features page browses: colour and grey frames at 10 fps, 256 px wide, of the
-    first 20 s, and the seed MFCC of the same stretch."""
-    import numpy as np
-
-    from avcore.features import seed_features
-    from avcore.io import media
-
+    first 20 s, and the seed MFCC of the same stretch (made ahead for the shipped clips)."""
     with as_file(_clip) as path:
-        info = media.probe(path)
-        if info.video is None:
-            media.decode(path, VIEW_FPS, None, info=info)
-        size = _small_size(info.video.width, info.video.height, VIEW_WIDTH)
-        decoded = media.decode(path, VIEW_FPS, size, color=True, max_seconds=VIEW_SECONDS, info=info)
-    frames = decoded.frames
-    grey = (frames @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
-    mfcc = seed_features.mfcc(decoded.audio) if decoded.audio is not None else None
-    return {
-        "frames": frames,
-        "grey": grey,
-        "fps": decoded.fps,
-        "mfcc": mfcc,
-        "mfcc_step_s": seed_features.MFCC_HOP / media.AUDIO_RATE,
-    }
+        return preview.frames_view(path, sha)
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
@@ -264,10 +252,3 @@ def seed_vector(sha: str, _clip: Clip) -> np.ndarray:
 
     with as_file(_clip) as path:
         return seed_features.seed_features(path).mean_vector()
-
-
-def _small_size(width: int, height: int, target_width: int) -> tuple[int, int]:
-    """An even-sized frame `target_width` wide (never wider than the source) with its aspect."""
-    w = min(target_width, width) // 2 * 2 or 2
-    h = max(2, int(round(height * w / width / 2)) * 2)
-    return w, h

@@ -12,6 +12,10 @@ hides the old navigation), so the run that follows the old rules mounts a tiny c
 closes the dialog in the browser: a visitor sees it for a moment at most, never has to dismiss
 it. A url_path equal to a file's name is no way out: the old navigation would then run the page
 file alone, without the entry script and its sidebar, and never switch to the new rules.
+
+The two 404s a deep link logs (`/check/_stcore/host-config`, `/check/_stcore/health`) are not
+this: Streamlit's frontend tries the page's path as the base URL path first (streamlit PR #4574,
+issue #7074, expected behaviour to its maintainers), and no setting of ours changes that.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from avcore.damage import anomalies
 from avcore.data import dataset
 from avcore.errors import AvcoreError
 from avcore.eval import evaluate, feature_cache, training
+from avcore.features import preview
 from avcore.io import ffmpeg
 from avcore.models import modelfiles, registry
 
@@ -172,6 +173,7 @@ def ship(folder: Path, result: dict, scores, models) -> None:
     shutil.copy(folder / "features.npz", sample_dir / "features.npz")  # lets the app train the MLP live
     for path in dataset.sample_rows(meta)["Path"]:
         shutil.copy(path, sample_dir / "clips" / Path(path).name)
+    preview.write_shipped_mfcc()
 
 
 def cmd_score(args) -> int:

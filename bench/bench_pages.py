@@ -1,15 +1,21 @@
 """Presenter mode, cold: each page's first full run on a freshly started server.
 
-    python bench/bench_pages.py [--servers 3]
+    python bench/bench_pages.py [--servers 3] [--against DIR]
 
 For each of `--servers` fresh servers (no generated data folder, as on Community Cloud: every
 page draws from assets/), opens the Overview, then visits every other page once, in the
 sidebar's order, by clicking its sidebar link as a presenter does; prints the seconds from the
 click (from page.goto for the Overview) to the page's first run finished: its title drawn, the
 script state `notRunning` and no `stSpinner` left. The median over the servers comes last
-(bar: 1 s a page). One browser serves every server, so from the second server on it has
-Streamlit's static files cached. The load average is printed first: other work on the machine
-slows every figure.
+(bar: 1 s a page). Each server is followed by a one-line hello-world app with our config
+(`bench_app.hello_app`), started and timed the same way as the Overview: the floor Streamlit and
+a fresh browser context set for a first page at the machine's present load, which no page of
+ours can go under. One browser serves every server, each in a new context, whose cache is
+empty (a context downloads Streamlit's 2.7 MB of static files again): a first visit's figures.
+The load average is printed first: other work on the machine slows every figure. With
+`--against DIR`, another copy of the app (an older commit, `git archive REV | tar -x -C DIR`) is
+timed the same way on servers of its own, taking turns with this one, and its medians are
+printed beside this one's: a before and after from one run, at one load.
 """
 
 from __future__ import annotations
@@ -26,8 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_app import hello_app  # noqa: E402
 from tests.appserver import CHROMIUM_ARGS, app_server, wait_idle  # noqa: E402
 
+HELLO = "hello-world app"
 # the default page's address is the root
 PAGES = [
     ("", "Overview"),
@@ -51,9 +59,9 @@ DONE = """([path, previous]) => {
 }"""
 
 
-def one_server(browser) -> dict[str, float]:
+def one_server(browser, app_dir: Path = ROOT) -> dict[str, float]:
     figures = {}
-    with tempfile.TemporaryDirectory() as no_data, app_server(no_data) as (proc, url, started):
+    with tempfile.TemporaryDirectory() as no_data, app_server(no_data, app_dir=app_dir) as (proc, url, started):
         context = browser.new_context(viewport={"width": 1400, "height": 1200})
         page = context.new_page()
         previous = ""
@@ -73,9 +81,25 @@ def one_server(browser) -> dict[str, float]:
     return figures
 
 
+def hello_world(browser) -> float:
+    """The hello-world app's first page, from page.goto to its title drawn and the run over."""
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as no_data:
+        folder = hello_app(Path(tmp) / "hello")
+        with app_server(no_data, app_dir=folder) as (proc, url, started):
+            context = browser.new_context(viewport={"width": 1400, "height": 1200})
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(f"{url}/")
+            page.wait_for_function(DONE, arg=["", ""], timeout=WAIT_MS, polling=20)
+            seconds = time.perf_counter() - start
+            context.close()
+    return seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--servers", type=int, default=3, help="fresh servers to time (median printed)")
+    ap.add_argument("--against", type=Path, help="another copy of the app, timed in turns with this one")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -83,17 +107,25 @@ def main() -> None:
     if not chromium:
         raise SystemExit("Debian's chromium is not on PATH")
     print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    runs = []
+    apps = {"this": ROOT, **({"against": args.against.resolve()} if args.against else {})}
+    runs = {name: [] for name in apps}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         for i in range(args.servers):
-            runs.append(one_server(browser))
-            print(f"server {i + 1}: " + ", ".join(f"{t} {s:.2f} s" for t, s in runs[-1].items()), flush=True)
+            for name, app_dir in apps.items():
+                runs[name].append(one_server(browser, app_dir))
+                print(f"server {i + 1} ({name}): " + ", ".join(f"{t} {s:.2f} s" for t, s in runs[name][-1].items()))
+            runs["this"][-1][HELLO] = hello_world(browser)
+            print(f"server {i + 1}: {HELLO} {runs['this'][-1][HELLO]:.2f} s", flush=True)
         browser.close()
-    print(f"first full run of each page on a fresh server, median of {len(runs)} (bar 1 s):")
+    print(f"first full run of each page on a fresh server, median of {args.servers} (bar 1 s):")
+    if args.against:
+        print(f"  {'':16s}  this  {args.against}")
     for _, title in PAGES:
-        median = statistics.median(r[title] for r in runs)
-        print(f"  {title:16s} {median:5.2f} s{'  OVER 1 s' if median > 1 else ''}")
+        medians = [statistics.median(r[title] for r in runs[name]) for name in apps]
+        row = "  ".join(f"{m:5.2f} s" for m in medians)
+        print(f"  {title:16s} {row}{'  OVER 1 s' if medians[0] > 1 else ''}")
+    print(f"  ({HELLO}'s first page: {statistics.median(r[HELLO] for r in runs['this']):.2f} s, the floor)")
     print(f"load average after the run: {os.getloadavg()[0]:.1f}")
 
 

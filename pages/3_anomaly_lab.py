@@ -4,14 +4,12 @@ import streamlit as st
 
 from app_support import cache, pickers, upload
 from avcore import plots
-from avcore.check import Checker
 from avcore.errors import AvcoreError
 from avcore.verdict import ALIGNED, MISALIGNED
 
 KINDS = {"time_shift": "Time shift", "noise": "Noise", "mute": "Mute", "distort": "Distort"}
 
 st.title("Anomaly Lab")
-cache.start_mfcc_warm_up()
 st.markdown(
     "Pick a clip and one kind of damage, render it, and compare the two side by side. "
     f"The lab works on the first {cache.LAB_SECONDS} s of a clip at up to {cache.LAB_MAX_HEIGHT} p, "
@@ -41,6 +39,7 @@ with damage_col:
 
 controls = None if clip is None else (upload.sha256(clip), kind, params)
 if render and clip is not None:
+    cache.start_mfcc_warm_up()  # while ffmpeg renders: the Features page shows these clips' MFCC
     try:
         with st.spinner("Rendering both clips..."):
             pair = cache.lab_render(controls[0], clip, kind, params)
@@ -79,6 +78,10 @@ if result:
         key="lab_download",
     )
     try:
+        # here, not at the top: it imports scikit-learn, which the page's first run (a choice of
+        # clip and damage) never needs and would wait for while the models load
+        from avcore.check import Checker
+
         with st.spinner("Checking both clips..."):
             analyses = {
                 "original": cache.analysis(result["sha_original"], result["original"]),

@@ -5,7 +5,7 @@ import streamlit as st
 from app_support import cache, glossary, pickers, upload
 from avcore import plots
 from avcore.errors import AvcoreError
-from avcore.features import seed_features
+from avcore.features import preview, seed_features
 
 st.title("Features")
 lab = st.session_state.get("lab_result")
@@ -45,7 +45,7 @@ else:
         n - 1,
         min(n - 1, max(1, n // 3)),
         key="feat_frame",
-        help=f"Frames at {cache.VIEW_FPS:.0f} per second; flow is computed live, "
+        help=f"Frames at {preview.VIEW_FPS:.0f} per second; flow is computed live, "
         "Farneback as in the seed, between this frame and the one before.",
     )
     mode = controls[1].radio(

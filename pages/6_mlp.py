@@ -28,23 +28,23 @@ st.caption(
 
 source = st.radio("Model", ["Shipped weights", "Train now"], horizontal=True, key="mlp_source")
 folder = str(datasets.embedded_dir())
-try:
-    with st.spinner("Loading the model..."):
-        shipped = cache.scorer().models.mlp
-except AvcoreError as exc:
-    st.error(str(exc))
-    st.stop()
 
 if source == "Shipped weights":
-    model, origin = shipped, "the shipped model"
+    # the weights themselves (and torch) load only to score a clip; their training is on a card
+    try:
+        card = cache.mlp_card()
+    except AvcoreError as exc:
+        st.error(str(exc))
+        st.stop()
+    model, origin = None, "the shipped model"
     scores = cache.test_scores()
     y_test, p_test = scores["y"].to_numpy(), scores["seed_mlp"].to_numpy()
-    st.plotly_chart(plots.loss_curve(shipped.history), width="stretch", key="mlp_shipped_loss")
-    c = shipped.config
+    st.plotly_chart(plots.loss_curve(card["history"]), width="stretch", key="mlp_shipped_loss")
+    c = card["config"]
     st.caption(
-        f"Training history of the shipped weights: learning rate {c.lr:g}, {c.epochs} epochs, {c.batch_size} clips "
-        "per batch, "
-        f"weight decay {c.weight_decay:g}" + (", the epoch with the best validation loss kept." if c.keep_best else ".")
+        f"Training history of the shipped weights: learning rate {c['lr']:g}, {c['epochs']} epochs, "
+        f"{c['batch_size']} clips per batch, weight decay {c['weight_decay']:g}"
+        + (", the epoch with the best validation loss kept." if c["keep_best"] else ".")
     )
 else:
     table = cache.feature_table(folder)
@@ -126,6 +126,9 @@ if clip is not None and st.button("Score", key="mlp_score"):
     try:
         with st.spinner("Extracting the seed features..."):
             vector = cache.seed_vector(upload.sha256(clip), clip)
+        if model is None:
+            with st.spinner("Loading the model..."):
+                model = cache.scorer().models.mlp
         st.session_state["mlp_last"] = {
             "name": label,
             "origin": origin,

@@ -189,9 +189,15 @@ def test_nudge_previews_the_sound_moved(server, page, click_clip):
     page.wait_for_function(HEADLINE, arg=list(VERDICT_WORDS), timeout=90_000)
     settle(page, 90_000)
     thumb = page.get_by_role("slider", name="Move the sound (ms; above 0: later, below 0: earlier)")
-    thumb.focus()
-    for _ in range(25):  # 10 ms a step
-        thumb.press("ArrowRight")
+    # 10 ms a step; a busy server's rerun may redraw the slider and drop a key, so step by
+    # what the slider says it holds until it says 250
+    shown = page.locator("[data-testid='stSlider']", has=thumb).locator("[data-testid='stSliderThumbValue']")
+    for _ in range(60):
+        now = round(float(shown.inner_text()))
+        if now == 250:
+            break
+        thumb.focus()
+        thumb.press("ArrowRight" if now < 250 else "ArrowLeft")
     page.wait_for_function(
         "() => [...document.querySelectorAll(\"[data-testid='stSlider']\")].some(s => s.innerText.includes('250'))",
         timeout=30_000,
@@ -316,6 +322,8 @@ def test_phone_sidebar_closes_and_tables_scroll(server, phone):
     phone.wait_for_function(f"({SIDEBAR_RIGHT})() > 200", timeout=30_000)
     phone.locator("[data-testid='stSidebarNavLink']", has_text="Threshold & ROC").tap()
     phone.wait_for_function("() => document.querySelector('h1')?.innerText === 'Threshold & ROC'", timeout=60_000)
+    # on a busy server the title can be drawn before the run that adds the figures has started
+    phone.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=60_000)
     settle(phone)
     phone.wait_for_function(f"({SIDEBAR_RIGHT})() <= 0", timeout=30_000)
     charts = phone.evaluate(

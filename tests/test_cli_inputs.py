@@ -293,6 +293,20 @@ def test_the_shipped_checksum_is_the_shipped_detectors():
     assert recorded == {"detector.pkl": modelfiles.sha256(ASSETS / "models" / "detector.pkl")}
 
 
+def test_the_shipped_mlp_card_is_the_shipped_weights():
+    """The MLP page draws the shipped weights' training from their card (no torch)."""
+    from dataclasses import asdict
+
+    from avcore.models import modelfiles
+    from avcore.models.seed_mlp import TrainedMLP
+    from avcore.paths import ASSETS
+
+    weights = ASSETS / "models" / "seed_mlp.pt"
+    card, trained = modelfiles.read_card(weights), TrainedMLP.load(weights)
+    assert card is not None, "no card for the shipped weights: write it with modelfiles.write_card"
+    assert card["history"] == trained.history and card["config"] == asdict(trained.config)
+
+
 def test_a_copy_of_the_shipped_models_loads(tmp_path, clip):
     proc = cli("score", clip, "--json", "--models", models_copy(tmp_path / "models"))
     assert proc.returncode == 0, proc.stderr

@@ -91,3 +91,27 @@ def test_mlp_save_load_roundtrip(tmp_path):
     loaded = seed_mlp.TrainedMLP.load(tmp_path / "m.pt")
     assert np.allclose(trained.p_misaligned(x), loaded.p_misaligned(x), atol=5e-3)
     assert (tmp_path / "m.pt").stat().st_size < 3_000_000
+
+
+def test_mlp_card_is_written_with_the_weights_and_ignored_beside_others(tmp_path):
+    """The app shows a seed MLP's training from its card, without torch; a card must never
+    describe weights it was not written for."""
+    import shutil
+
+    from avcore.models import modelfiles
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(64, 20)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    first = seed_mlp.train(x, y, seed_mlp.TrainConfig(lr=1e-3, epochs=3))
+    first.save(tmp_path / "m.pt")
+    card = modelfiles.read_card(tmp_path / "m.pt")
+    assert card["history"] == first.history and seed_mlp.TrainConfig(**card["config"]) == first.config
+    other = seed_mlp.train(x, y, seed_mlp.TrainConfig(lr=1e-3, epochs=4))
+    (tmp_path / "other").mkdir()
+    other.save(tmp_path / "other" / "m.pt")
+    shutil.copy(tmp_path / "m.pt", tmp_path / "other" / "m.pt")  # weights replaced, card left
+    assert modelfiles.read_card(tmp_path / "other" / "m.pt") is None
+    (tmp_path / "m.json").write_text("[1, 2]")
+    assert modelfiles.read_card(tmp_path / "m.pt") is None
+    assert modelfiles.read_card(tmp_path / "missing.pt") is None

@@ -5,7 +5,9 @@ itself: the shipped file's, recorded in `assets/models/checksums.json` by `evalu
 or one that `Models.save` recorded on this machine (in the data folder, which a folder handed
 over by someone else cannot add to). A folder from elsewhere, given with `score --models` or
 `evaluate --dataset`, is refused before its pickle is opened. The seed MLP's torch file is
-read with `weights_only`, which cannot run code, and the threshold is JSON.
+read with `weights_only`, which cannot run code, and the threshold is JSON. Beside it, a JSON
+card holds its training config and history and the weights' sha256, so the app shows them
+without importing torch; a card written for other weights is ignored.
 """
 
 from __future__ import annotations
@@ -72,3 +74,21 @@ def check_folder(folder: Path) -> None:
             f"{folder / PICKLE} was not written by avcore on this machine nor shipped with it, so it is not "
             "loaded: a pickle can run any code. Retrain here with `python -m avcore evaluate --retrain`."
         )
+
+
+def card_path(weights: Path) -> Path:
+    return weights.with_suffix(".json")
+
+
+def write_card(weights: Path, config: dict, history: list[dict]) -> None:
+    """Beside a seed MLP's weights just saved: what they were trained with and how."""
+    _write(card_path(weights), {"weights_sha256": sha256(weights), "config": config, "history": history})
+
+
+def read_card(weights: Path) -> dict | None:
+    """The card of these weights ({"config": ..., "history": ...}); None when the weights or the
+    card are missing or unreadable, or the card was written for other weights."""
+    card = _read(card_path(weights))
+    if not isinstance(card, dict) or not weights.is_file() or card.get("weights_sha256") != sha256(weights):
+        return None
+    return card

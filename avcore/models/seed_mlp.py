@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from avcore.errors import AvcoreError
+from avcore.models import modelfiles
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class TrainedMLP:
 
     def save(self, path: str | Path) -> None:
         """Half-precision weights keep the shipped file small; predictions are unchanged to
-        three decimals."""
+        three decimals. The config and history also go to a card beside them
+        (`modelfiles.write_card`), which the app reads without torch."""
         state = {k: v.half() if v.is_floating_point() else v for k, v in self.model.state_dict().items()}
         torch.save(
             {
@@ -90,6 +92,7 @@ class TrainedMLP:
             },
             path,
         )
+        modelfiles.write_card(Path(path), asdict(self.config), self.history)
 
     @classmethod
     def load(cls, path: str | Path) -> TrainedMLP:
