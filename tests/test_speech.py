@@ -8,7 +8,7 @@ import pytest
 from conftest import MEDIA
 
 from avcore.io import media
-from avcore.sync import analysis, decode, speech
+from avcore.sync import analysis, decode, signals, speech
 from avcore.sync.mouth import MouthTrack, MouthTracker
 
 SYNC_MEDIA = MEDIA / "sync"
@@ -78,7 +78,7 @@ def test_unrelated_curves_give_no_confidence():
 def test_weighted_score_with_unit_weights_is_the_fused_score():
     m, a = _pair(_syllables(120, seed=5), 3, 1)
     pairs = speech._pairs(m, a)
-    lags = speech.search_lags(m.opening.size, a.envelope.size, 0, FPS)
+    lags = signals.search_lags(m.opening.size, a.envelope.size, 0, FPS, speech.MAX_LAG_S)
     unit = speech.weighted_fused_score(pairs, lags, np.ones((1, m.opening.size)))[0]
     np.testing.assert_allclose(unit, speech.fused_score(pairs, lags)[0], atol=1e-9)
 
@@ -106,12 +106,12 @@ def test_a_real_lag_is_stable_and_chance_peaks_mostly_are_not():
 
 
 def test_lags_leave_enough_overlap():
-    lags = speech.search_lags(75, 75, 0, FPS, max_lag_s=1.2)
+    lags = signals.search_lags(75, 75, 0, FPS, max_lag_s=1.2)
     assert lags.min() < 0 < lags.max() and np.abs(lags).max() <= 30
     assert 75 - np.abs(lags).max() >= 25  # at least a second in common
     assert (
-        speech.search_lags(20, 20, 0, FPS).size == 0
-        or 20 - np.abs(speech.search_lags(20, 20, 0, FPS)).max() >= 20 * 0.35
+        signals.search_lags(20, 20, 0, FPS, speech.MAX_LAG_S).size == 0
+        or 20 - np.abs(signals.search_lags(20, 20, 0, FPS, speech.MAX_LAG_S)).max() >= 20 * 0.35
     )
 
 

@@ -3,6 +3,10 @@
 File versions follow the original project's ffmpeg recipes (adelay, anoisesrc replacing the
 audio, -an, setpts on the video) so that our data has the same traces as theirs, but they always
 write browser-playable MP4. Array versions serve the synthetic generator and the app's previews.
+
+Conventions: a shift in ms, POSITIVE = audio LATE (the sign of avcore.sync); times in seconds;
+audio float32 mono at `sr` Hz. File functions take the source `src` and the output `dst`
+(see `avcore.io.media.check_output`) and return `dst` as a Path.
 """
 
 from __future__ import annotations
@@ -28,6 +32,19 @@ def shift_audio(audio: np.ndarray, sr: int, ms: float) -> np.ndarray:
     """Same-length audio whose content comes `ms` late (positive) or early (negative).
 
     The gap left at one end is silence, as adelay leaves it.
+
+    Parameters
+    ----------
+    audio : (N,) array
+    sr : int
+        Its sample rate, in Hz.
+    ms : float
+        The shift, rounded to whole samples.
+
+    Returns
+    -------
+    (N,) array
+        All silence when the shift is as long as the audio.
     """
     n = int(round(abs(ms) * sr / 1000.0))
     out = np.zeros_like(audio)
@@ -41,11 +58,20 @@ def shift_audio(audio: np.ndarray, sr: int, ms: float) -> np.ndarray:
 
 
 def white_noise(n: int, rng: np.random.Generator, amplitude: float = 0.5) -> np.ndarray:
+    """`n` samples of uniform white noise in [-amplitude, amplitude], float32: the array twin of
+    the anoisesrc replacement."""
     return rng.uniform(-amplitude, amplitude, n).astype(np.float32)
 
 
 def mix_noise(audio: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
-    """Add white noise at a signal-to-noise ratio measured over the whole clip."""
+    """Add Gaussian white noise at a signal-to-noise ratio `snr_db` (dB) measured over the whole
+    clip, so the noise is steady while the sound comes and goes (it owns the quiet moments,
+    which is what `avcore.features.cues.floor_hf` looks for).
+
+    Returns
+    -------
+    (N,) float32 array
+    """
     power = float(np.mean(np.square(audio, dtype=np.float64)))
     noise_rms = math.sqrt(max(power, 1e-10) / 10 ** (snr_db / 10))
     noise = rng.normal(0.0, noise_rms, audio.size)
@@ -53,8 +79,8 @@ def mix_noise(audio: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.
 
 
 def distort_times(times: np.ndarray, strength: float = 1.0) -> np.ndarray:
-    """Where the setpts warp moves frames shown at `times` (seconds); strength 1 is the
-    original recipe, 0 leaves timing alone."""
+    """Where the setpts warp moves frames shown at `times` (s), in seconds; strength 1 is the
+    original recipe (DISTORT_SETPTS), 0 leaves timing alone."""
     n = np.arange(times.size)
     return (1 - 0.25 * strength) * times + strength * 0.05 * np.sin(n * 0.05)
 
@@ -63,7 +89,14 @@ def distort_times(times: np.ndarray, strength: float = 1.0) -> np.ndarray:
 
 
 def time_shift(src, dst, ms: float) -> Path:
-    """Delay (ms > 0, the original's adelay) or advance (ms < 0, the audio's start cut off)."""
+    """Delay (ms > 0, the original's adelay) or advance (ms < 0, the audio's start cut off)
+    the sound of `src` by `ms` milliseconds.
+
+    Raises
+    ------
+    AvcoreError
+        A shift of 0, a clip without sound, or a shift as long as the clip (`check_shift`).
+    """
     if ms == 0:
         raise AvcoreError("A time shift of 0 ms changes nothing; pick a delay or an advance.")
     check_shift(src, ms, "shift")
@@ -73,7 +106,8 @@ def time_shift(src, dst, ms: float) -> Path:
 
 def noise(src, dst, *, snr_db: float | None = None, seed: int = 0) -> Path:
     """Without `snr_db`: the audio replaced by white noise (the original's anoisesrc recipe).
-    With it: white noise mixed into the audio at that SNR."""
+    With it: white noise mixed into the audio at that SNR (dB; `mix_noise`), seeded by `seed`
+    like the replacement."""
     if snr_db is not None and not math.isfinite(snr_db):
         raise AvcoreError("The signal-to-noise ratio must be a finite number of dB.")
     if snr_db is None:
@@ -96,7 +130,7 @@ def mute(src, dst) -> Path:
 
 def distort(src, dst, *, strength: float = 1.0) -> Path:
     """The video's playback timing warped by setpts, the audio untouched; strength 1 is the
-    original `0.75*PTS+sin(N*0.05)*0.05/TB`."""
+    original `0.75*PTS+sin(N*0.05)*0.05/TB`; it must lie in (0, 2]."""
     if not 0 < strength <= 2:
         raise AvcoreError("Distort strength must be above 0 and at most 2.")
     setpts = DISTORT_SETPTS if strength == 1 else f"{1 - 0.25 * strength}*PTS+sin(N*0.05)*{0.05 * strength}/TB"
@@ -107,7 +141,9 @@ def distort(src, dst, *, strength: float = 1.0) -> Path:
 
 
 def apply(src, dst, kind: str, **params) -> Path:
-    """Dispatch by anomaly name, as the CLI and the dataset builder name them."""
+    """Dispatch by anomaly name (one of TYPES), as the CLI and the dataset builder name them;
+    `params` go to that function. The output and the source's picture are checked first, so a
+    bad call fails before any encoding."""
     ops = {"time_shift": time_shift, "noise": noise, "mute": mute, "distort": distort}
     if kind not in ops:
         raise AvcoreError(f"Unknown anomaly {kind!r}; choose one of {', '.join(TYPES)}.")
@@ -119,7 +155,8 @@ def apply(src, dst, kind: str, **params) -> Path:
 
 def check_shift(src, ms: float, verb: str) -> None:
     """Refuse moving the sound of a clip that has none, or by as much as the clip lasts (that
-    leaves no sound at all; the comparison also refuses NaN)."""
+    leaves no sound at all; the comparison also refuses NaN). `ms` in milliseconds; `verb`
+    names the move in the message ("shift", "move")."""
     info = media.probe(src)
     if not info.has_audio:
         raise AvcoreError(f"This clip has no audio stream to {verb}.")

@@ -14,6 +14,10 @@ does not exist because there is no audio, it takes the value a listener would me
 (-120 dBFS, silence ratio 1, flatness 0) or a neutral one where that would mimic another damage
 (no leading or trailing gap, duration ratio 1, difference 0); `audio_missing` tells those
 apart from real silence.
+
+Units: times and durations in seconds, levels in dB (dBFS: 0 is a full-scale square wave),
+sample rates and frame rates in Hz; a duration difference is audio minus video, so positive
+means the audio runs longer.
 """
 
 from __future__ import annotations
@@ -67,6 +71,16 @@ def cues(decoded: media.Decoded) -> dict[str, float]:
     max_seconds; without `info` (arrays made in memory) they fall back to the decoded lengths.
     Repeated and skipped frames are judged on the decoded frames, so decode at a fixed rate
     (avcore.sync.decode.measure) to compare clips with each other.
+
+    Parameters
+    ----------
+    decoded : media.Decoded
+        Grey (or RGB) frames at a fixed rate and the 16 kHz audio (None: no audio stream).
+
+    Returns
+    -------
+    dict of str to float
+        Every key of KEYS, in that order.
     """
     out = {}
     out.update(audio_cues(decoded.audio, decoded.sr))
@@ -80,7 +94,8 @@ def cues(decoded: media.Decoded) -> dict[str, float]:
 
 
 def frame_levels_db(audio: np.ndarray, sr: int, frame_s: float = FRAME_S) -> np.ndarray:
-    """RMS level of consecutive frames in dBFS, floored at FLOOR_DBFS (digital silence)."""
+    """RMS level of consecutive `frame_s`-second frames of audio at `sr` Hz, in dBFS, floored
+    at FLOOR_DBFS so that digital silence has a finite level."""
     n = int(round(frame_s * sr))
     k = max(1, audio.size // n)
     frames = audio[: k * n].reshape(k, -1) if audio.size >= n else audio.reshape(1, -1)
@@ -136,6 +151,8 @@ def floor_hf(power: np.ndarray, level_db: np.ndarray) -> tuple[float, float]:
 
 
 def audio_cues(audio: np.ndarray | None, sr: int) -> dict[str, float]:
+    """The audio's cues (levels, silences, flatness, the noise floor's upper band) of mono
+    audio at `sr` Hz; without audio, the values of the module docstring."""
     if audio is None or audio.size == 0:
         return {
             "audio_missing": 1.0,
@@ -195,6 +212,8 @@ def _db(amplitude: float) -> float:
 
 
 def duration_cues(decoded: media.Decoded) -> dict[str, float]:
+    """The streams' durations (s), their difference (audio minus video) and ratio, and the
+    video's frame rate (Hz) with how far it is off every standard one (a relative difference)."""
     info = decoded.info
     if info is not None and info.video is not None:
         video = info.video.duration
@@ -226,7 +245,7 @@ def _frame_times(decoded: media.Decoded) -> np.ndarray:
 def frame_timing_cues(frame_times: np.ndarray) -> dict[str, float]:
     """How uneven the source frame intervals are. The kept-timestamp warp makes each interval
     0.75 of normal plus a slow sine; a camera or an editor makes them all equal (phones with
-    variable rate are the honest exception)."""
+    variable rate are the honest exception). `frame_times` in seconds, in order."""
     intervals = np.diff(frame_times)
     intervals = intervals[intervals > 0]
     if intervals.size < 2:

@@ -71,14 +71,12 @@ def decode(path: str | os.PathLike) -> Decoded:
 def frames_view(path: str | os.PathLike, sha: str) -> dict:
     """The frames (colour and grey) and the seed MFCC of the first VIEW_SECONDS of the clip
     whose sha256 is `sha`."""
-    import numpy as np
-
     from avcore.features import seed_features
     from avcore.io import media
 
     decoded = decode(path)
     frames = decoded.frames
-    grey = (frames @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)
+    grey = media.to_grey(frames)
     mfcc = None
     if decoded.audio is not None:
         mfcc = _shipped_mfcc().get(sha)

@@ -6,6 +6,9 @@ consecutive kept frames, magnitude and angle flattened (18,432 values a step). A
 
 One change: a clip with no audio stream gets the MFCC of silence instead of being dropped, as the
 original's loader silently did, so muted clips are counted in every evaluation.
+
+Units: rates in Hz, frame sizes in pixels, flow magnitude in pixels per kept step, its angle in
+radians.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, po
 
 @dataclass(frozen=True)
 class SeedFeatures:
+    """One clip's seed features, step by step (5 steps a second)."""
+
     audio: np.ndarray  # (T, 13) MFCC
     visual: np.ndarray  # (T, 2*96*96) flow magnitude then angle
 
@@ -47,7 +52,8 @@ class SeedFeatures:
 
 
 def flow_steps(frames: np.ndarray) -> np.ndarray:
-    """Farneback magnitude+angle between consecutive frames, one flattened row per pair."""
+    """Farneback magnitude then angle between consecutive grey frames (N, H, W) uint8, one
+    flattened row (2 H W,) float32 per pair: the seed's visual feature."""
     rows = []
     for prev, nxt in zip(frames[:-1], frames[1:]):
         flow = cv2.calcOpticalFlowFarneback(prev, nxt, None, **FARNEBACK)
@@ -57,12 +63,23 @@ def flow_steps(frames: np.ndarray) -> np.ndarray:
 
 
 def mfcc(audio: np.ndarray) -> np.ndarray:
+    """(T, N_MFCC) float32 MFCC of 16 kHz mono audio, one row every MFCC_HOP samples (5 a
+    second): the seed's audio feature."""
     import librosa  # deferred: its import and first call cost seconds, paid only when needed
 
     return librosa.feature.mfcc(y=audio, sr=media.AUDIO_RATE, n_mfcc=N_MFCC, hop_length=MFCC_HOP).T.astype(np.float32)
 
 
 def seed_features(path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> SeedFeatures:
+    """The seed features of the first `max_seconds` (s) of a clip, decoded at its own rate over
+    a whole step (about SEED_RATE Hz) so that every kept frame is a source frame, as the
+    original kept every round(fps/5)-th one.
+
+    Raises
+    ------
+    AvcoreError
+        Not media, no video stream, or fewer than two kept frames.
+    """
     info = media.probe(path)
     if info.video is None:
         media.decode(path, SEED_RATE, (SEED_SIZE, SEED_SIZE), info=info)  # raises the no-video message
@@ -78,6 +95,7 @@ def seed_features(path: str | os.PathLike, *, max_seconds: float = media.DEFAULT
 
 
 def file_hash(path: str | os.PathLike) -> str:
+    """SHA-256 of the file's bytes, hex: the cache key, so a renamed clip still hits it."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

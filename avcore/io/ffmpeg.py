@@ -24,6 +24,7 @@ PIPE_READ = 1 << 16  # a Linux pipe's capacity: each read takes whatever ffmpeg 
 
 @lru_cache(maxsize=1)
 def exe() -> str:
+    """The path of the wheel's ffmpeg binary (looked up once)."""
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -44,9 +45,28 @@ def run(
     overlaps ffmpeg's instead of following it; the result still holds all of stdout, unless
     `keep_output` is False (then stdout is b"": a long decode need not sit in memory). stderr
     goes to a file: a pipe nobody reads until the end could fill up and stall ffmpeg.
+
+    Parameters
+    ----------
+    args : list of str
+        ffmpeg's arguments after `-hide_banner -nostdin`.
+    timeout : float
+        Seconds before ffmpeg is stopped.
+    check : bool
+        Raise on a non-zero exit.
+    what : str
+        What the call does, for the messages ("Decoding the video").
+    on_output : callable or None
+        Handed each piece of stdout as it is read.
+    keep_output : bool
+        Keep stdout in the result (always kept without `on_output`).
+
+    Returns
+    -------
+    subprocess.CompletedProcess
+        With stdout and stderr as bytes.
     """
     cmd = [exe(), "-hide_banner", "-nostdin", *args]
-    pieces: list[bytes] = []
     with (
         tempfile.TemporaryFile() as err,
         subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err) as proc,
@@ -62,11 +82,7 @@ def run(
         timer = threading.Timer(timeout, expire)
         timer.start()
         try:
-            while piece := proc.stdout.read1(PIPE_READ):
-                if keep_output or not on_output:
-                    pieces.append(piece)
-                if on_output:
-                    on_output(piece)
+            stdout = _read_stdout(proc, on_output, keep_output)
             proc.wait()
         finally:
             timer.cancel()
@@ -82,7 +98,19 @@ def run(
         )
     if check and proc.returncode != 0:
         raise AvcoreError(f"{what} failed: {last_error_line(stderr)}")
-    return subprocess.CompletedProcess(cmd, proc.returncode, b"".join(pieces), stderr)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+def _read_stdout(proc: subprocess.Popen, on_output: Callable[[bytes], None] | None, keep_output: bool) -> bytes:
+    """ffmpeg's stdout until it closes, each piece handed to `on_output` as it comes; all of it,
+    or b"" when only `on_output` wants it."""
+    pieces: list[bytes] = []
+    while piece := proc.stdout.read1(PIPE_READ):
+        if keep_output or not on_output:
+            pieces.append(piece)
+        if on_output:
+            on_output(piece)
+    return b"".join(pieces)
 
 
 def stop_all() -> None:
@@ -96,5 +124,6 @@ def stop_all() -> None:
 
 
 def last_error_line(stderr: bytes) -> str:
+    """ffmpeg's last non-empty stderr line: where it says what failed."""
     lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
     return lines[-1] if lines else "no message from ffmpeg"

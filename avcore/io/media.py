@@ -4,6 +4,10 @@ ffmpeg does the frame-rate change, scaling and grey conversion, so full-resoluti
 reach Python: a 60 s 1080p upload costs a few MB of small grey frames, not gigabytes. The binary
 ships without ffprobe, so `probe` reads ffmpeg's own stream banner and the exact per-stream
 durations and frame timestamps from one stream-copy pass (no decoding).
+
+Conventions of this module: time and durations in seconds (from the file's start), sample and
+frame rates in Hz, frame sizes as (width, height); frames are uint8 arrays (N, H, W) grey or
+(N, H, W, 3) RGB, audio float32 mono in [-1, 1] at AUDIO_RATE Hz.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import wave
 from collections.abc import Callable
@@ -18,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from avcore.errors import AvcoreError
@@ -33,6 +39,9 @@ _NOT_MEDIA = "This file could not be read as a video. It is not a media file, or
 
 @dataclass(frozen=True)
 class VideoStream:
+    """The first picture stream: `duration` (s) and `fps` (Hz) from its packets' times,
+    `frame_times` (s) from its first frame, (`width`, `height`) in pixels."""
+
     codec: str
     width: int
     height: int
@@ -43,6 +52,9 @@ class VideoStream:
 
 @dataclass(frozen=True)
 class AudioStream:
+    """The first audio stream as stored: `sample_rate` in Hz (0 if the banner gave none),
+    `duration` in seconds from its packets' times."""
+
     codec: str
     sample_rate: int
     channels: int
@@ -51,6 +63,9 @@ class AudioStream:
 
 @dataclass(frozen=True)
 class MediaInfo:
+    """What `probe` found: the streams, and `duration`, the longer stream's (s), or the
+    container's when it has neither."""
+
     path: str
     duration: float
     video: VideoStream | None
@@ -58,12 +73,15 @@ class MediaInfo:
 
     @property
     def has_audio(self) -> bool:
+        """Whether the file has an audio stream with packets (a muted clip has none)."""
         return self.audio is not None
 
 
 @dataclass(frozen=True)
 class Decoded:
-    """Small grey frames and 16 kHz mono audio of (at most) the first `seconds` of a clip."""
+    """Frames at `fps` Hz (grey or RGB, as `decode` was asked), 16 kHz mono audio (None: no
+    audio stream) and the probe of (at most) the first `seconds` of a clip; `notes` are what a
+    person should be told about the decode."""
 
     frames: np.ndarray
     fps: float
@@ -74,6 +92,7 @@ class Decoded:
 
     @property
     def sr(self) -> int:
+        """The audio's sample rate in Hz: always AUDIO_RATE, ffmpeg resamples to it."""
         return AUDIO_RATE
 
 
@@ -92,9 +111,26 @@ def probe(path: str | os.PathLike, *, timeout: float = 60.0) -> MediaInfo:
 
     One stream copy (no decoding) of the first picture stream and the first audio stream gives
     exact packet times, and its stderr carries ffmpeg's stream banner, so a single process
-    answers both. Raises AvcoreError for anything that is not readable media; a file with no
-    video stream is reported by `decode`, since a caller may still want to know what the file
-    holds.
+    answers both. A file with no video stream is not refused here but by `decode` (or
+    `require_video`), since a caller may still want to know what the file holds.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    timeout : float
+        Seconds before ffmpeg is stopped.
+
+    Returns
+    -------
+    MediaInfo
+        Durations in seconds, `video.frame_times` in seconds from the first frame.
+
+    Raises
+    ------
+    AvcoreError
+        For anything that is not readable media: no file, an empty, corrupt or truncated one,
+        a still image.
     """
     path = _existing(path)
     args = ["-nostats", "-i", path, *_PACKET_LISTING, "pipe:1"]
@@ -116,47 +152,55 @@ def _media_info(path: str, stderr: bytes, listing: bytes, listing_output: int) -
     container = (int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])) if m else 0.0
     video_idx = next((i for i, (kind, _) in streams.items() if kind == "Video"), None)
     audio_idx = next((i for i, (kind, _) in streams.items() if kind == "Audio"), None)
-
-    video = None
-    if video_idx is not None:
-        desc = streams[video_idx][1]
-        starts, ends = times.get(video_idx, (np.zeros(0), np.zeros(0)))
-        if starts.size == 0:
-            raise AvcoreError(_NOT_MEDIA)
-        if starts.size == 1:  # a PNG or JPEG (whatever its name), or a one-frame video
-            codec = desc.split(",")[0].split()[0]
-            raise AvcoreError(
-                f"This file is a still image ({codec}, one frame), not a video: it has no motion to match sound to."
-            )
-        duration = float(ends.max() - starts.min())
-        width, height = _frame_size(desc)
-        fps = (starts.size / duration) if duration > 0 else _header_fps(desc)
-        video = VideoStream(
-            codec=desc.split(",")[0].split()[0],
-            width=width,
-            height=height,
-            duration=duration,
-            fps=float(fps),
-            frame_times=starts - starts.min(),
-        )
-    audio = None
-    if audio_idx is not None:
-        desc = streams[audio_idx][1]
-        starts, ends = times.get(audio_idx, (np.zeros(0), np.zeros(0)))
-        if starts.size:
-            audio = AudioStream(
-                codec=desc.split(",")[0].split()[0],
-                sample_rate=_int_before(desc, " Hz") or 0,
-                channels=_channels(desc),
-                duration=float(ends.max() - starts.min()),
-            )
+    no_packets = (np.zeros(0), np.zeros(0))
+    video = None if video_idx is None else _video_stream(streams[video_idx][1], *times.get(video_idx, no_packets))
+    audio = None if audio_idx is None else _audio_stream(streams[audio_idx][1], *times.get(audio_idx, no_packets))
     durations = [s.duration for s in (video, audio) if s is not None]
+    _require_whole_file(container, durations)
+    return MediaInfo(path=path, duration=max(durations or [container]), video=video, audio=audio)
+
+
+def _video_stream(desc: str, starts: np.ndarray, ends: np.ndarray) -> VideoStream:
+    """The picture stream of banner line `desc` with its packets' start and end times (s); a
+    stream of no packets is no media, one of a single frame is a still image."""
+    if starts.size == 0:
+        raise AvcoreError(_NOT_MEDIA)
+    if starts.size == 1:  # a PNG or JPEG (whatever its name), or a one-frame video
+        raise AvcoreError(
+            f"This file is a still image ({_codec(desc)}, one frame), not a video: it has no motion to match sound to."
+        )
+    duration = float(ends.max() - starts.min())
+    width, height = _frame_size(desc)
+    fps = (starts.size / duration) if duration > 0 else _header_fps(desc)
+    return VideoStream(
+        codec=_codec(desc),
+        width=width,
+        height=height,
+        duration=duration,
+        fps=float(fps),
+        frame_times=starts - starts.min(),
+    )
+
+
+def _audio_stream(desc: str, starts: np.ndarray, ends: np.ndarray) -> AudioStream | None:
+    """The sound stream of banner line `desc` with its packets' times (s); None without packets."""
+    if not starts.size:
+        return None
+    return AudioStream(
+        codec=_codec(desc),
+        sample_rate=_int_before(desc, " Hz") or 0,
+        channels=_channels(desc),
+        duration=float(ends.max() - starts.min()),
+    )
+
+
+def _require_whole_file(container: float, durations: list[float]) -> None:
+    """Refuse a file whose streams hold far less than the container declares."""
     if durations and container > 0 and max(durations) < 0.9 * container - 0.5:
         raise AvcoreError(
             f"The file declares {container:.1f} s but holds only {max(durations):.1f} s of data: "
             "it looks truncated (an interrupted download or copy?)."
         )
-    return MediaInfo(path=path, duration=max(durations or [container]), video=video, audio=audio)
 
 
 def decode(
@@ -172,24 +216,53 @@ def decode(
     deblock: bool = True,
     keep_frames: bool = True,
 ) -> Decoded:
-    """Frames at `fps` and `size` (width, height), grey unless `color`, and 16 kHz mono audio.
+    """Frames at `fps` and `size`, grey unless `color`, and 16 kHz mono audio, of the first
+    `max_seconds` of a clip.
 
     Without `info`, the probe rides along in the video pass as a second output, so one ffmpeg
     process and one read of the file serve both (a process start alone costs 0.02 s of CPU),
     while the audio pass runs beside it; the probe's verdict (not media, truncated, no video)
-    is still the error a caller sees first. The passes decode only `max_seconds`. Without
-    `size` the frame size comes from the probe, so that one runs first. Clips longer than
-    `max_seconds` are analysed on their first `max_seconds` only, and `notes` says so. A
-    missing audio stream is not an error: it is the "mute" anomaly, so `audio` is None.
-    `on_frames` is handed the frames in order, a run of whole frames at a time, as ffmpeg
-    writes them: work on them then runs while ffmpeg is still decoding. It sees every frame
-    even of a file that ends up rejected as truncated. Without `deblock` the decoder skips its
-    loop filter, a tenth of an H.264 decode. The filter smooths block edges inside the decode
-    loop, so skipping it lets small errors build up until the next keyframe: on the real clips
-    a 64x48 frame moved by 0.2-1.2 grey levels and its motion curve kept r >= 0.994 to the
-    filtered one. Analysis can live with that (see avcore.sync.decode.measure); pictures shown to people
-    keep the filter. With `on_frames`, `keep_frames` False hands the frames only to it and
-    `frames` comes back empty (0, H, W[, 3]): a minute of colour frames would be hundreds of MB.
+    is still the error a caller sees first. A missing audio stream is not an error: it is the
+    "mute" anomaly.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The clip.
+    fps : float
+        Frame rate of the frames returned, in Hz (ffmpeg's fps filter, from t=0).
+    size : (width, height) or None
+        Frame size in pixels; None keeps the clip's own, which needs the probe first.
+    max_seconds : float
+        Only this much of the clip is decoded; `notes` says when the clip is longer.
+    color : bool
+        RGB frames instead of grey.
+    info : MediaInfo or None
+        The clip's `probe`, when the caller has it already.
+    timeout : float
+        Seconds before each ffmpeg pass is stopped.
+    on_frames : callable or None
+        Handed the frames in order, a run of whole frames at a time, as ffmpeg writes them, so
+        work on them runs while ffmpeg is still decoding. It sees every frame even of a file
+        that ends up rejected as truncated.
+    deblock : bool
+        False skips the decoder's loop filter, a tenth of an H.264 decode. Small errors then
+        build up until the next keyframe (on the real clips a 64x48 frame moved by 0.2-1.2 grey
+        levels, its motion curve kept r >= 0.994 to the filtered one): analysis can live with
+        that (avcore.sync.decode.measure), pictures shown to people keep the filter.
+    keep_frames : bool
+        With `on_frames`, False hands the frames only to it and `frames` comes back empty
+        (0, H, W[, 3]): a minute of colour frames would be hundreds of MB.
+
+    Returns
+    -------
+    Decoded
+        `audio` None when the clip has no (decodable) audio stream.
+
+    Raises
+    ------
+    AvcoreError
+        Not media, no video stream, or a video that decodes well short of its duration.
     """
     path = _existing(path)
     if info is None and size is None:
@@ -200,9 +273,27 @@ def decode(
     pix_fmt, channels = ("rgb24", 3) if color else ("gray", 1)
     shape = (height, width, 3) if color else (height, width)
     frame_bytes = width * height * channels
+    video_args = _video_args(path, fps, (width, height), pix_fmt, max_seconds, deblock)
+    handed = _WholeFrames(frame_bytes, shape, on_frames) if on_frames else None
+    keep = keep_frames or handed is None
+    video_proc, info, audio, audio_ok = _decode_passes(path, video_args, info, max_seconds, timeout, handed, keep)
+    seconds = min(info.duration, max_seconds)
+    n = len(video_proc.stdout) // frame_bytes if keep else handed.frames
+    _require_whole_video(n, fps, min(info.video.duration, seconds))
+    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(-1, *shape)
+    notes = _decode_notes(info, max_seconds, audio, audio_ok)
+    return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=notes)
+
+
+def _video_args(
+    path: str, fps: float, size: tuple[int, int], pix_fmt: str, max_seconds: float, deblock: bool
+) -> list[str]:
+    """ffmpeg's arguments for the video pass: the first picture stream at `fps`, scaled to
+    `size` (width, height), as raw `pix_fmt` frames on stdout."""
+    width, height = size
     # one filter thread: the graph's own threads cost 0.04 CPU-s and 0.035 s of a 10 s 720p
     # clip's decode for frames this small, and the output is the same to the byte
-    video_args = [
+    return [
         "-nostats",
         "-filter_threads",
         "1",
@@ -221,12 +312,24 @@ def decode(
         "rawvideo",
         "pipe:1",
     ]
+
+
+def _decode_passes(
+    path: str,
+    video_args: list[str],
+    info: MediaInfo | None,
+    max_seconds: float,
+    timeout: float,
+    handed: _WholeFrames | None,
+    keep: bool,
+) -> tuple[subprocess.CompletedProcess, MediaInfo, np.ndarray | None, bool]:
+    """The video pass and the audio pass side by side, with the probe riding along in the
+    video pass when `info` is None: the video process, the clip's info, and the audio with
+    whether its pass exited cleanly (see `_decode_audio`)."""
     with tempfile.TemporaryDirectory(prefix="avcore-") as tmp, ThreadPoolExecutor(max_workers=2) as pool:
         listing = Path(tmp) / "packets.crc"
         if info is None:
-            video_args += [*_PACKET_LISTING, str(listing)]
-        handed = _WholeFrames(frame_bytes, shape, on_frames) if on_frames else None
-        keep = keep_frames or handed is None
+            video_args = [*video_args, *_PACKET_LISTING, str(listing)]
         video_job = pool.submit(
             ffmpeg.run,
             video_args,
@@ -239,34 +342,52 @@ def decode(
         audio_job = pool.submit(_decode_audio, path, max_seconds, timeout) if info is None or info.has_audio else None
         video_proc = video_job.result()
         if info is None:
-            # no listing: the video pass failed to start (no video stream, or none it can
-            # decode), and the probe alone says why, as it would have said first
-            packets = listing.read_bytes() if listing.is_file() else b""
-            if packets:
-                info = _media_info(path, video_proc.stderr, packets, listing_output=1)
-            else:
-                info = probe(path, timeout=timeout)
-            require_video(info)
+            info = _riding_probe(path, video_proc.stderr, listing, timeout)
         audio, audio_ok = audio_job.result() if info.has_audio else (None, True)
+    return video_proc, info, audio, audio_ok
 
-    seconds = min(info.duration, max_seconds)
-    notes = []
-    if info.duration > max_seconds + 0.05:
-        notes.append(f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed.")
-    n = len(video_proc.stdout) // frame_bytes if keep else handed.frames
-    video_seconds = min(info.video.duration, seconds)
+
+def _riding_probe(path: str, stderr: bytes, listing: Path, timeout: float) -> MediaInfo:
+    """The probe's answer from the video pass's banner and packet listing. No listing: the
+    video pass failed to start (no video stream, or none it can decode), and the probe alone
+    says why, as it would have said first."""
+    packets = listing.read_bytes() if listing.is_file() else b""
+    info = _media_info(path, stderr, packets, listing_output=1) if packets else probe(path, timeout=timeout)
+    require_video(info)
+    return info
+
+
+def _require_whole_video(n: int, fps: float, video_seconds: float) -> None:
+    """Refuse a decode of `n` frames at `fps` that stopped well short of `video_seconds`."""
     if n == 0 or n < 0.9 * video_seconds * fps - fps * 0.5:
         raise AvcoreError(
             f"The video could be decoded only up to {n / fps:.1f} s of {video_seconds:.1f} s: "
             "the file looks truncated or corrupt."
         )
-    frames = np.frombuffer(video_proc.stdout[: n * frame_bytes], np.uint8).reshape(-1, *shape)
 
+
+def _decode_notes(info: MediaInfo, max_seconds: float, audio: np.ndarray | None, audio_ok: bool) -> tuple[str, ...]:
+    """What a person should know about a decode: a clip cut at `max_seconds`, audio lost or
+    decoded only in part."""
+    notes = []
+    if info.duration > max_seconds + 0.05:
+        notes.append(f"The clip is {info.duration:.1f} s long; only its first {max_seconds:.0f} s were analysed.")
     if info.has_audio and audio is None:
         notes.append("The audio stream could not be decoded; treated as no audio.")
     elif not audio_ok:
         notes.append(f"The audio stream has errors; decoded {audio.size / AUDIO_RATE:.1f} s of it.")
-    return Decoded(frames=frames, fps=float(fps), audio=audio, info=info, seconds=seconds, notes=tuple(notes))
+    return tuple(notes)
+
+
+def to_grey(frames: np.ndarray) -> np.ndarray:
+    """Grey copies (N, H, W) uint8 of RGB frames (N, H, W, 3) uint8, by OpenCV's luma weights.
+
+    Every path that is handed the shared colour decode and reads grey (the events path's
+    motion curves, the mouth patches) converts with this, so they all see the same picture.
+    """
+    if not len(frames):
+        return np.zeros(frames.shape[:3], np.uint8)
+    return np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
 
 
 class _WholeFrames:
@@ -290,7 +411,13 @@ class _WholeFrames:
 def read_audio(
     path: str | os.PathLike, *, max_seconds: float = DEFAULT_MAX_SECONDS, timeout: float = 120.0
 ) -> np.ndarray | None:
-    """Only the 16 kHz mono audio of a clip (None when it has no audio stream)."""
+    """Only the 16 kHz mono audio of a clip, of its first `max_seconds` (seconds).
+
+    Returns
+    -------
+    (N,) float32 array or None
+        None when the clip has no audio stream.
+    """
     info = probe(path, timeout=timeout)
     if not info.has_audio:
         return None
@@ -342,9 +469,29 @@ def encode(
 
     Browsers need H.264 in yuv420p with even width and height, AAC audio, and the index at the
     front (+faststart). The output is written inside a temporary folder and moved to `dst` only
-    when ffmpeg succeeded, so a failure leaves nothing behind. `inputs` are each a list of
-    input options ending in the input itself, e.g. ["-ss", "1", "-i", "a.mp4"].
-    `keep_timestamps` passes frame times through unchanged (a warped clip must keep its warp).
+    when ffmpeg succeeded, so a failure leaves nothing behind.
+
+    Parameters
+    ----------
+    dst : str or os.PathLike
+        The output; see `check_output`.
+    inputs : list of list of str
+        Each input's options ending in the input itself, e.g. ["-ss", "1", "-i", "a.mp4"].
+    video_map, audio_map : str or None
+        ffmpeg stream specifiers of the picture and the sound; no `audio_map`, no sound.
+    vf, af : str or None
+        Extra video and audio filters.
+    keep_timestamps : bool
+        Pass frame times through unchanged (a warped clip must keep its warp).
+    shortest : bool
+        End with the shortest input (an endless noise source).
+    timeout : float
+        Seconds before ffmpeg is stopped.
+
+    Returns
+    -------
+    Path
+        `dst`.
     """
     dst = check_output(dst, [inp[inp.index("-i") + 1] for inp in inputs if "-i" in inp])
     filters = [f for f in (vf, "pad=ceil(iw/2)*2:ceil(ih/2)*2", "format=yuv420p") if f]
@@ -404,8 +551,26 @@ def write_clip(
     *,
     timeout: float = 300.0,
 ) -> Path:
-    """Write frames (N,H,W grey or N,H,W,3 RGB uint8) and optional mono float audio as a
-    browser-playable MP4."""
+    """Write frames and optional audio as a browser-playable clip (see `encode`).
+
+    Parameters
+    ----------
+    dst : str or os.PathLike
+        The output clip.
+    frames : (N, H, W) grey or (N, H, W, 3) RGB uint8 array
+    fps : float
+        Their frame rate, in Hz.
+    audio : (N,) float array or None
+        Mono audio in [-1, 1] at `sr` Hz, starting with the first frame.
+    sr : int
+        The audio's sample rate, in Hz.
+    timeout : float
+        Seconds before ffmpeg is stopped.
+
+    Returns
+    -------
+    Path
+    """
     frames = np.ascontiguousarray(frames, dtype=np.uint8)
     height, width = frames.shape[1:3]
     pix_fmt = "rgb24" if frames.ndim == 4 else "gray"
@@ -421,7 +586,8 @@ def write_clip(
 
 
 def write_wav(path: str | os.PathLike, audio: np.ndarray, sr: int) -> None:
-    """16-bit mono WAV; float input is clipped to [-1, 1] first."""
+    """Write mono audio at `sr` Hz as a 16-bit WAV; float input is clipped to [-1, 1] first, as
+    a WAV cannot hold more."""
     pcm = (np.clip(np.asarray(audio, np.float32), -1.0, 1.0) * 32767).astype("<i2")
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -440,6 +606,7 @@ def _existing(path: str | os.PathLike) -> str:
 
 
 def require_video(info: MediaInfo) -> None:
+    """Refuse (AvcoreError) a probed file without a picture: there is nothing to sync to."""
     if info.video is None:
         raise AvcoreError("This file has no video stream (it looks like audio only). Upload a video with a picture.")
 
@@ -472,6 +639,10 @@ def _packet_times(framecrc: bytes, indices: list[int]) -> dict[int, tuple[np.nda
             arr = np.array(sorted(rows[out_idx]), dtype=np.float64) * base[out_idx]
             result[stream_idx] = (arr[:, 0], arr[:, 0] + arr[:, 1])
     return result
+
+
+def _codec(desc: str) -> str:
+    return desc.split(",")[0].split()[0]
 
 
 def _frame_size(desc: str) -> tuple[int, int]:

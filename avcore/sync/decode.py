@@ -2,7 +2,7 @@
 path's face tracker as they are decoded, their small grey copies for the events path's motion
 curves and for the damage cues, and the audio.
 
-Sign convention and time base as in `avcore.sync.events`.
+Sign convention, units and time base as in `avcore.sync.events`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import cv2
 import numpy as np
 
 from avcore.io import media
-from avcore.sync import signals
 from avcore.sync.events import SYNC_FPS, SYNC_SIZE, SyncCurves, _MotionCurves, _sync_curves
 
 # the colour decode every path shares: about this many pixels, aspect kept, never enlarged. A
@@ -34,6 +33,22 @@ def measure(
     grey SYNC_SIZE copies, shrunk here, feed the motion curves while ffmpeg is still decoding,
     and the cues. So a clip is read and decoded once for every path; only the small grey
     frames are kept.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The clip.
+    max_seconds : float
+        Only the first this many seconds are decoded (`media.decode`).
+    on_colour : callable or None
+        Handed each run of RGB frames (N, H, W, 3) uint8 of `colour_size`, in order.
+
+    Returns
+    -------
+    decoded : media.Decoded
+        Its `frames` the grey SYNC_SIZE copies (N, 48, 64) uint8 at SYNC_FPS.
+    curves : events.SyncCurves
+        The events path's curves of those frames and the audio.
     """
     info = media.probe(path)
     media.require_video(info)
@@ -43,7 +58,7 @@ def measure(
     def take(frames: np.ndarray) -> None:
         if on_colour is not None:
             on_colour(frames)
-        small = np.stack([cv2.resize(g, SYNC_SIZE, interpolation=cv2.INTER_AREA) for g in signals.grey(frames)])
+        small = np.stack([cv2.resize(g, SYNC_SIZE, interpolation=cv2.INTER_AREA) for g in media.to_grey(frames)])
         grey.append(small)
         picture.add(small)
 

@@ -7,23 +7,21 @@ line up with the instants where the sound gets louder (spectral flux). Sliding t
 against the picture and finding where they agree best gives the offset; whether that agreement
 beats what chance gives with the same curves says whether the clip can be synchronised at all.
 
-Sign convention everywhere: a POSITIVE offset means the AUDIO is LATE (the sound comes after
-the picture event), as ffmpeg's adelay makes it.
+The conventions of every module of `avcore.sync`, stated here once:
 
-Time base: curve sample k stands for the frame interval ((k-1)/fps, k/fps]. A frame difference
-at k is the change from frame k-1 to frame k; the audio window of sample k is centred on the
-middle of that interval. Without this half-frame care an impulse in both streams lands one
-sample apart and every estimate is biased by ~20 ms.
+- Sign: a POSITIVE offset or lag means the AUDIO is LATE (the sound comes after the picture
+  event), as ffmpeg's adelay makes it. Offsets are in ms, lags in curve samples.
+- Units: time in seconds, rates (fps, sr) in Hz, frame sizes as (width, height), grids and
+  cells as (rows, cols).
+- Time base: curve sample k stands for the frame interval ((k-1)/fps, k/fps]. A frame
+  difference at k is the change from frame k-1 to frame k; the audio window of sample k is
+  centred on the middle of that interval. Without this half-frame care an impulse in both
+  streams lands one sample apart and every estimate is biased by ~20 ms.
 
-Measured on 300 procedural clips (avcore.data.synth, 2-6 s, a third in sync, the rest shifted by up
-to +-1.5 s), when only lags leaving half the clip were searched (see analyse) and flow was
-worked out at full size (_flows gives the half size's figures), decoded at 64x48 grey, 25 fps:
-94.7% of estimates within 40 ms; 68% of clips are claimed synchronizable and every claim is
-within 40 ms (median error 7 ms); of 240 clips whose sound came from another clip of the same
-kind, 4 were claimed. Without the flow cue 84% were within 40 ms, without spreading the onsets
-91%, with dB flux 92%, with linear magnitude 94%; a 96x72 picture or a finer grid gained
-nothing. On 200 further clips never used for tuning: 90.5% within 40 ms, 64.5% claimed, all
-claims within 40 ms, 3 of 200 mismatched clips claimed.
+Measured on 300 procedural clips (avcore.data.synth): 94.7% of estimates within 40 ms, 68%
+claimed synchronizable, every claim within 40 ms; on 200 clips never used for tuning 90.5%,
+64.5% and 3 of 200 mismatched clips claimed. The set-up and the ablations behind the choices
+below are in docs/sync-tuning.md.
 """
 
 from __future__ import annotations
@@ -38,17 +36,14 @@ import numpy as np
 from avcore.features import cues, seed_features
 from avcore.io import media
 from avcore.sync.signals import (
-    MIN_OVERLAP_FRACTION,
-    MIN_OVERLAP_S,
+    MIN_LAGS,
     PEAK_HALF_WIDTH,
     SILENCE_RMS,
-    SURROGATE_BLOCK_S,
-    SURROGATES,
     band_loudness,
-    block_shuffle,
-    grey,
     lagged_pearson,
     parabolic_peak,
+    search_lags,
+    surrogate_orders,
 )
 
 SYNC_FPS = 25.0
@@ -60,7 +55,7 @@ FARNEBACK = seed_features.FARNEBACK | {"winsize": 9}  # the seed features', with
 FLOW_RUN = 25  # frames gathered before working on them: ffmpeg hands over one or two at a time
 TOP_K = 6  # channels averaged at each lag: one sound source spans a few cells and both cues
 DETREND_S = 1.0  # see _detrend
-ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see analyse
+ONSET_SPREAD = np.array([0.25, 0.5, 0.25])  # see _spread_onsets
 MOTION_FLOOR = 0.05  # grey levels: a cell whose frame difference varies less is still
 ACCEL_FLOOR = 0.01  # px/frame: below this, flow velocity change is numerical noise
 # grey levels of change on both sides that make a near-still frame a repeat (cues.repeated_frames),
@@ -85,10 +80,12 @@ class SyncCurves:
 
     @property
     def motion_total(self) -> np.ndarray:
+        """(T,) mean frame difference over the cells, grey levels: the picture's activity."""
         return self.motion.mean(axis=1)
 
     @property
     def rms_db(self) -> np.ndarray | None:
+        """(Ta,) the RMS in dBFS (floored at -200), None without audio."""
         return None if self.rms is None else 20 * np.log10(np.maximum(self.rms, 1e-10))
 
     @property
@@ -199,9 +196,23 @@ class SyncResult:
 
 
 def curves(decoded: media.Decoded, grid: tuple[int, int] = GRID) -> SyncCurves:
+    """The events path's curves of a decode made in one go (`decode.measure` builds the same
+    curves as the frames come).
+
+    Parameters
+    ----------
+    decoded : media.Decoded
+        Grey (or RGB) frames, at SYNC_FPS and SYNC_SIZE for the path's tuned figures.
+    grid : (rows, cols)
+        The cells motion is measured in.
+
+    Returns
+    -------
+    SyncCurves
+    """
     frames = decoded.frames
     if frames.ndim == 4:
-        frames = grey(frames)
+        frames = media.to_grey(frames)
     picture = _MotionCurves(grid)
     picture.add(frames)
     return _sync_curves(decoded, picture)
@@ -229,13 +240,10 @@ def _cell_means(images: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
 def _flows(frames: np.ndarray) -> np.ndarray:
     """Farneback flow between consecutive frames, worked out on half-size copies and given in
     pixels of the full (SYNC_SIZE) frame. Only each cell's mean velocity is used, and flow's
-    cost is per pixel: at half size it costs a quarter (250 frames: 35 against 132 ms of CPU,
-    which the decode needs on a 2-core machine). Measured with the full-size flow beside it,
-    on the embedded dataset's 75 time shifts and on 400 further procedural clips: 94.7 against
-    96.0% and 95.1 against 94.0% of offsets within 40 ms, as many claims, and 10 against 11 of
-    868 mismatched pairs claimed; the seed's 15-pixel window at half size found 93.2% on the
-    400. The pairs run one after another: at full size two threads bought 46 ms of wall time
-    with 34 ms more CPU, which the decode running beside them needs more."""
+    cost is per pixel: at half size it costs a quarter of the CPU the decode beside it needs
+    (250 frames: 35 against 132 ms), for as many offsets found (94.7 against 96.0% within 40 ms
+    on the embedded dataset's time shifts; docs/sync-tuning.md). The pairs run one after
+    another: threads bought less wall time than the CPU they took from the decode."""
     size = (frames.shape[2] // FLOW_SHRINK, frames.shape[1] // FLOW_SHRINK)
     small = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
     flows = [cv2.calcOpticalFlowFarneback(a, b, None, **FARNEBACK) for a, b in zip(small[:-1], small[1:])]
@@ -308,8 +316,10 @@ class _MotionCurves:
 
 
 def audio_curves(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Onset strength (positive spectral flux of band loudness) and RMS, one value per frame
-    interval."""
+    """Onset strength (positive spectral flux of band loudness, averaged over the bands) and
+    linear RMS of mono audio at `sr` Hz, one value per frame interval at `fps` Hz (the time
+    base of the module docstring). The flux of loudness, not of dB or of magnitude, found the
+    most offsets (docs/sync-tuning.md)."""
     loudness, rms = band_loudness(audio, sr, fps)
     onset = np.zeros(len(loudness), np.float32)
     if len(loudness) > 1:
@@ -427,23 +437,60 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     or when the best lag is `ambiguous`) and `reason` says why, in words fit for a person.
 
     confidence: how many standard deviations the peak's score stands above the peak scores
-    of SURROGATES onset curves cut into blocks and shuffled (same sounds, same texture, no
+    of `signals.SURROGATES` onset curves cut into blocks and shuffled (same sounds, same texture, no
     relation to the picture). It asks "could chance alone give a peak this high with these
     very curves?", which a z-score against the other lags (`peak_z`, kept as a feature)
     answers badly for short clips, whose lag curve has few independent values: at the same
     rate of claims on mismatched clips, it kept 66% of the procedural clips where `peak_z`
-    kept 44%. `margin` is the peak over the best lag outside its lobe, in the chance spread
+    kept 44% (docs/sync-tuning.md). `margin` is the peak over the best lag outside its lobe, in the chance spread
     of a score difference (see `_plausible`); it is small when events repeat regularly (a
     countdown's beeps, a drum beat) and several lags fit. Then the clip is `ambiguous`: no
     offset is given at all, since a guess among tied lags is a coin toss that a reader (or
     the detector) would take for a measurement. A clip is synchronizable when confidence >=
-    CONFIDENCE_THRESHOLD and it is not ambiguous: the confidence threshold claimed 4 of 240
-    mismatched clips; 3.0 would claim 81% of the procedural clips instead of 68%, but 9 of
-    the 240. A false alarm on a good clip costs more than a missed shift.
+    CONFIDENCE_THRESHOLD and it is not ambiguous: a false alarm on a good clip costs more than
+    a missed shift, so the threshold claims 4 of 240 mismatched clips (3.0 would claim 9).
+
+    Parameters
+    ----------
+    source : media.Decoded or SyncCurves
+        A decode at SYNC_FPS and SYNC_SIZE, or its curves (`avcore.sync.decode.measure`).
+    max_lag_s : float
+        The largest offset searched either way, in seconds.
+
+    Returns
+    -------
+    SyncResult
+        Offsets in ms, positive = audio late (module docstring).
     """
     c = source if isinstance(source, SyncCurves) else curves(source)
+    inputs = _correlation_inputs(c)
+    if isinstance(inputs, SyncResult):
+        return inputs
+    lags = search_lags(len(inputs.channels), len(inputs.onset), inputs.to_onset, c.fps, max_lag_s)
+    if lags.size < MIN_LAGS:
+        return _no_result(c, "the clip is too short", inputs.motion_activity, inputs.audio_activity)
+    return _estimate(c, inputs, lags)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What `analyse` correlates: the live picture channels (T, C) and the onset curve, both
+    detrended, the onset spread (see `_spread_onsets`)."""
+
+    channels: np.ndarray  # row t is curve sample t + 1
+    onset: np.ndarray  # onset[j] is curve sample j + 1 - to_onset
+    live: np.ndarray  # (2 R,) bool: which motion then accel channels of the cells are kept
+    # audio late by `lag` samples pairs channels[t] with onset[t + lag + to_onset]
+    to_onset: int
+    audio_activity: float
+    motion_activity: float
+
+
+def _correlation_inputs(c: SyncCurves) -> _Inputs | SyncResult:
+    """The curves to correlate, or the result that says why there is nothing to correlate
+    (no audio, too short, silent, a still picture)."""
     motion, accel = c.motion[1:-1].astype(np.float64), c.accel[1:-1].astype(np.float64)
-    too_short = min(len(motion), 0 if c.onset is None else len(c.onset)) < 2 * PEAK_HALF_WIDTH + 3
+    too_short = min(len(motion), 0 if c.onset is None else len(c.onset)) < MIN_LAGS
     motion_activity = float(np.max(motion.std(axis=0), initial=0.0)) if len(motion) > 1 else 0.0
     if c.onset is None:
         return _no_result(c, "no audio stream", motion_activity, 0.0)
@@ -452,56 +499,47 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     if float(np.max(c.rms)) < SILENCE_RMS:
         return _no_result(c, "the audio is silent", motion_activity, 0.0)
     onset, first = _audible_onset(c)
-    if onset.size < 2 * PEAK_HALF_WIDTH + 3:
+    if onset.size < MIN_LAGS:
         return _no_result(c, "the clip is too short", motion_activity, 0.0)
     audio_activity = _activity(onset)
-    moving = motion.std(axis=0) > MOTION_FLOOR  # Farneback finds flow even between identical frames
-    live = np.concatenate([moving, moving & (accel.std(axis=0) > ACCEL_FLOOR)])
+    live = _live_channels(motion, accel)
     if not live.any():
         return _no_result(c, "the picture does not move", motion_activity, audio_activity)
     channels = _detrend(np.concatenate([motion, accel], axis=1)[:, live], c.fps)
-    # a picture event is quantised to its frame interval, a sound's onset is not: spreading
-    # each onset over its neighbours lets a sound that fell near an interval's edge still meet
-    # its picture, and rounds the peak so the parabola can place it between lags
-    onset = np.convolve(_detrend(onset, c.fps), ONSET_SPREAD, mode="same")
+    return _Inputs(channels, _spread_onsets(onset, c.fps), live, 1 - first, audio_activity, motion_activity)
 
-    # channel row t is curve sample t + 1 and onset[j] is sample j + first, so audio late by
-    # `lag` samples pairs channels[t] with onset[t + lag + 1 - first]
-    to_onset = 1 - first
-    shorter = min(len(channels), len(onset))
-    # lags that leave too little in common are not searched: chance fits there. Half the clip
-    # hid content shifts of more than half its length; 35% found 82% of 80 procedural
-    # content shifts within 40 ms instead of 75%, with no more claims on aligned clips and 2
-    # claims on 300 mismatched pairs instead of 1 (a quarter, or 0.6 s, found no more)
-    min_overlap = max(MIN_OVERLAP_FRACTION * shorter, MIN_OVERLAP_S * c.fps, 2 * PEAK_HALF_WIDTH + 3)
-    reach = int(round(max_lag_s * c.fps))
-    lags = np.arange(-reach, reach + 1)
-    overlap = np.minimum(len(channels), len(onset) - lags - to_onset) - np.maximum(0, -lags - to_onset)
-    lags = lags[overlap >= min_overlap]
-    if lags.size < 2 * PEAK_HALF_WIDTH + 3:
-        return _no_result(c, "the clip is too short", motion_activity, audio_activity)
 
-    r, n = lagged_pearson(channels, onset, lags + to_onset)
+def _live_channels(motion: np.ndarray, accel: np.ndarray) -> np.ndarray:
+    """Which cells' motion, then which cells' accel channels move at all. A cell's flow counts
+    only where its frame difference moves too: Farneback finds flow even between identical
+    frames."""
+    moving = motion.std(axis=0) > MOTION_FLOOR
+    return np.concatenate([moving, moving & (accel.std(axis=0) > ACCEL_FLOOR)])
+
+
+def _spread_onsets(onset: np.ndarray, fps: float) -> np.ndarray:
+    """The detrended onset curve with each onset spread over its neighbours (ONSET_SPREAD). A
+    picture event is quantised to its frame interval, a sound's onset is not: spreading lets a
+    sound that fell near an interval's edge still meet its picture, and rounds the peak so the
+    parabola can place it between lags."""
+    return np.convolve(_detrend(onset, fps), ONSET_SPREAD, mode="same")
+
+
+def _estimate(c: SyncCurves, inputs: _Inputs, lags: np.ndarray) -> SyncResult:
+    """The lag curve over `lags` (samples, audio late positive), its peak and the peak's
+    standing against chance, as a result."""
+    shifts = lags + inputs.to_onset
+    r, n = lagged_pearson(inputs.channels, inputs.onset, shifts)
     corr, score = _combine(r, n)
     i = int(np.argmax(score))
-    confidence, noise = _surrogate_z(channels, onset, lags + to_onset, float(score[i]), c.fps)
+    confidence, noise = _surrogate_z(inputs.channels, inputs.onset, shifts, float(score[i]), c.fps)
     low, high, margin = _plausible(score, i, noise)
     ambiguous = margin < MARGIN_THRESHOLD
-
-    per_channel = np.full(live.size, -np.inf)
-    per_channel[live] = r[i]
-    source_map = per_channel.reshape(2, -1).max(axis=0)  # a cell's better cue
-    source_map = np.where(np.isfinite(source_map), source_map, 0.0).reshape(c.grid)
+    source_map = _source_map(r[i], inputs.live, c.grid)
     best = np.unravel_index(int(np.argmax(source_map)), c.grid)
-
     ms_per_lag = 1000.0 / c.fps
     zero = np.flatnonzero(lags == 0)
-    if confidence < CONFIDENCE_THRESHOLD:
-        reason = "no clear audio-visual events"
-    elif ambiguous:
-        reason = "several offsets fit equally well (the events repeat regularly)"
-    else:
-        reason = ""
+    reason = _reason(confidence, ambiguous)
     return SyncResult(
         offset_ms=None if ambiguous else float((lags[0] + parabolic_peak(score, i)) * ms_per_lag),
         offset_ci_ms=None if ambiguous else (float((lags[0] + low) * ms_per_lag), float((lags[0] + high) * ms_per_lag)),
@@ -518,24 +556,35 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
         zero_lag_corr=float(corr[zero[0]]) if zero.size else float("nan"),
         peak_z=_peak_z(score, lags, i),
         margin=margin,
-        audio_activity=audio_activity,
-        motion_activity=motion_activity,
+        audio_activity=inputs.audio_activity,
+        motion_activity=inputs.motion_activity,
     )
+
+
+def _source_map(r_peak: np.ndarray, live: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Each cell's r at the peak lag, the better of its two cues (0 for a cell with neither)."""
+    per_channel = np.full(live.size, -np.inf)
+    per_channel[live] = r_peak
+    source_map = per_channel.reshape(2, -1).max(axis=0)
+    return np.where(np.isfinite(source_map), source_map, 0.0).reshape(grid)
+
+
+def _reason(confidence: float, ambiguous: bool) -> str:
+    """Why the clip is not synchronizable, in words for a person ("" when it is)."""
+    if confidence < CONFIDENCE_THRESHOLD:
+        return "no clear audio-visual events"
+    if ambiguous:
+        return "several offsets fit equally well (the events repeat regularly)"
+    return ""
 
 
 def _surrogate_z(
     channels: np.ndarray, onset: np.ndarray, lags: np.ndarray, peak: float, fps: float
 ) -> tuple[float, float]:
-    """The peak score against the peak scores reached when the onset curve is cut into
-    SURROGATE_BLOCK_S blocks and shuffled (same events, same texture, no relation to the
-    picture), and the chance spread of the score at one lag (the median over lags of its
-    standard deviation across the surrogates). Seeded, so a clip always gets the same values."""
-    rng = np.random.default_rng(0)
-    block = int(np.clip(onset.size / 10, 3, SURROGATE_BLOCK_S * fps))
-    order = np.arange(onset.size)
-    shuffles = np.stack(
-        [block_shuffle(np.roll(order, rng.integers(onset.size)), block, rng) for _ in range(SURROGATES)]
-    )
-    scores = _combine(*lagged_pearson(channels, onset[shuffles], lags))[1]
+    """The peak score against the peak scores of the onset curve's surrogates
+    (`signals.surrogate_orders`: same events, same texture, no relation to the picture), and
+    the chance spread of the score at one lag (the median over lags of its standard deviation
+    across the surrogates)."""
+    scores = _combine(*lagged_pearson(channels, onset[surrogate_orders(onset.size, fps)], lags))[1]
     peaks = scores.max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9)), float(np.median(scores.std(axis=0)))

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from avcore.sync import face, signals
+from avcore.io import media
+from avcore.sync import face
 
-# key-frame spacing. Content shifts of 0.3-1.0 s within 80 ms (bench/speech_shifts.py, 9
-# talking clips): 67-72% with a mesh on every frame, 68% every 4th, 72% every 6th (with the
-# opening predicted from the patch between key frames, see speech._per_frame_opening); every
-# 6th costs 42 mesh passes for 10 s of video instead of 250
+# key-frame spacing: every 6th frame found as many content shifts as a mesh on every frame
+# (72% of 0.3-1.0 s within 80 ms, bench/speech_shifts.py; docs/sync-tuning.md) for 42 mesh
+# passes in 10 s of video instead of 250
 LANDMARK_EVERY = 6
 DETECT_EVERY = 24  # frames; a multiple of LANDMARK_EVERY so that new faces start on key frames
 MAX_FACES = 3
@@ -122,10 +122,11 @@ class MouthTracker:
         self.frames = 0
 
     def add(self, frames: np.ndarray) -> None:
-        for rgb in frames:
+        """Follow the faces through the next RGB frames (N, H, W, 3) uint8: a mesh on each key
+        frame, a mouth patch cut from every frame once the key frames around it are known."""
+        for rgb, grey in zip(frames, media.to_grey(frames)):
             i = self.frames
             self.frames += 1
-            grey = signals.grey(rgb)
             if i % self.landmark_every:
                 self._buffer.append(grey)
                 continue
@@ -137,40 +138,52 @@ class MouthTracker:
         # not on every key frame while no face is followed: a clip without faces would pay a
         # detection (one to three passes) every few frames for nothing
         if i % self.detect_every == 0:
-            for d in face.detect(rgb):
-                if len(active) >= MAX_FACES:
-                    break
-                if any(_iou(d.box, self._rois[k].box()) > SAME_FACE_IOU for k in active):
-                    continue
-                # a face found again where one was lost goes on in that face's track, so a
-                # face the mesh loses now and then does not pile up tracks
-                lost = [
-                    k
-                    for k, t in enumerate(self.tracks)
-                    if not t.active and _iou(d.box, self._rois[k].box()) > SAME_FACE_IOU
-                ]
-                if lost:
-                    k = lost[-1]
-                    self.tracks[k].active = True
-                else:
-                    self.tracks.append(MouthTrack(first=i))
-                    k = len(self.tracks) - 1
-                    self._patches[k] = [_missing()] * self._buffer_start
-                self._rois[k] = face.Roi.from_detection(d)
-                active.append(k)
+            self._pick_up_faces(i, rgb, active)
         for k in active:
-            track = self.tracks[k]
-            lm = face.landmarks(rgb, self._rois[k])
-            if lm.presence < face.PRESENCE_MIN:
-                track.active = False
+            self._place_mouth(k, i, rgb)
+
+    def _pick_up_faces(self, i: int, rgb: np.ndarray, active: list[int]) -> None:
+        """Follow each face detected in key frame i that no active track follows yet, up to
+        MAX_FACES in all; `active` gains the tracks' indices."""
+        for d in face.detect(rgb):
+            if len(active) >= MAX_FACES:
+                break
+            if any(_iou(d.box, self._rois[k].box()) > SAME_FACE_IOU for k in active):
                 continue
-            self._rois[k] = face.Roi.from_landmarks(lm)
-            track.key_frames.append(i)
-            track.opening.append(face.mouth_opening(lm))
-            track.presence.append(lm.presence)
-            track.plausible.append(face.plausible(lm))
-            track.boxes.append(lm.box())
-            track.transforms.append(_mouth_transform(lm))
+            k = self._track_for(d, i)
+            self._rois[k] = face.Roi.from_detection(d)
+            active.append(k)
+
+    def _track_for(self, d: face.Detection, i: int) -> int:
+        """The track a new detection goes on in: a face found again where one was lost goes on
+        in that face's track, so a face the mesh loses now and then does not pile up tracks;
+        any other starts a track at key frame i."""
+        lost = [
+            k for k, t in enumerate(self.tracks) if not t.active and _iou(d.box, self._rois[k].box()) > SAME_FACE_IOU
+        ]
+        if lost:
+            self.tracks[lost[-1]].active = True
+            return lost[-1]
+        self.tracks.append(MouthTrack(first=i))
+        k = len(self.tracks) - 1
+        self._patches[k] = [_missing()] * self._buffer_start
+        return k
+
+    def _place_mouth(self, k: int, i: int, rgb: np.ndarray) -> None:
+        """Track k's mesh on key frame i and what it says of the mouth; a mesh the landmark
+        model doubts ends the track's run (a detection may resume it)."""
+        track = self.tracks[k]
+        lm = face.landmarks(rgb, self._rois[k])
+        if lm.presence < face.PRESENCE_MIN:
+            track.active = False
+            return
+        self._rois[k] = face.Roi.from_landmarks(lm)
+        track.key_frames.append(i)
+        track.opening.append(face.mouth_opening(lm))
+        track.presence.append(lm.presence)
+        track.plausible.append(face.plausible(lm))
+        track.boxes.append(lm.box())
+        track.transforms.append(_mouth_transform(lm))
 
     def _cut(self, i: int, grey: np.ndarray) -> None:
         """Mouth patches of the buffered frames (interpolating each face's mouth between its

@@ -1,8 +1,7 @@
 """The signal helpers both sync paths share, the events path (`avcore.sync.events`) and the
 speech path (`avcore.sync.speech`): band loudness of the sound, Pearson r at every lag over only
 the overlap, block-shuffled surrogates for what chance gives, the parabola that places a peak
-between lags, the constants of the lag search the two paths read alike, and the grey copy of
-a colour frame (`grey`) both take from the one decode.
+between lags, and the lag search the two paths read alike.
 
 Sign convention and time base as in `avcore.sync.events`: a POSITIVE lag means the AUDIO is
 LATE; sample k of a curve stands for the frame interval ((k-1)/fps, k/fps].
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 N_FFT = 1024  # 64 ms at 16 kHz: short enough to place a click within a frame
@@ -21,6 +19,7 @@ LOUDNESS_EXP = 0.3  # band power ** 0.3, Stevens' loudness law; see the time bas
 MIN_OVERLAP_FRACTION = 0.35  # of the shorter curve
 MIN_OVERLAP_S = 1.0
 PEAK_HALF_WIDTH = 3  # lags (frames) around the peak that belong to it, not to the background
+MIN_LAGS = 2 * PEAK_HALF_WIDTH + 3  # fewest samples or lags in which a peak stands out of a background
 SURROGATES = 100
 SURROGATE_BLOCK_S = 0.5
 FFT_BUDGET = 1 << 21  # values per batch of the FFT correlation (16 MB), however long the clip
@@ -43,8 +42,9 @@ def band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
 
 def band_loudness(audio: np.ndarray, sr: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
     """Loudness (T, N_BANDS) of the `band_matrix` bands and linear RMS (T,) of the N_FFT
-    window centred on each frame interval (see the time base in avcore.sync.events). Reflect padding keeps
-    the clip's first window from reading as an onset out of silence."""
+    window centred on each frame interval (see the time base in avcore.sync.events), of mono
+    audio at `sr` Hz, T = whole frame intervals at `fps` Hz. Reflect padding keeps the clip's
+    first window from reading as an onset out of silence."""
     n = int(np.floor(audio.size / sr * fps))
     centres = np.round((np.arange(n) - 0.5) / fps * sr).astype(int)
     x = np.pad(audio.astype(np.float32), N_FFT, mode="reflect" if audio.size > N_FFT else "constant")
@@ -96,8 +96,41 @@ def lagged_pearson(v: np.ndarray, a: np.ndarray, lags: np.ndarray) -> tuple[np.n
     return (r if a.ndim == 2 else r[0]), n
 
 
+def search_lags(video_len: int, audio_len: int, to_audio: int, fps: float, max_lag_s: float) -> np.ndarray:
+    """The lags both paths search: within `max_lag_s`, and leaving the curves enough overlap.
+
+    Chance fits where little is left in common, so a lag must leave MIN_OVERLAP_FRACTION of
+    the shorter curve, MIN_OVERLAP_S and MIN_LAGS samples. Half the clip hid content shifts
+    of more than half its length: 35% found 82% of procedural content shifts within 40 ms
+    instead of 75%, at one more claim on 300 mismatched pairs (docs/sync-tuning.md).
+
+    Parameters
+    ----------
+    video_len, audio_len : int
+        Lengths of the picture's and the sound's curves, in samples.
+    to_audio : int
+        The audio index of the first video sample at lag 0.
+    fps : float
+        The curves' sample rate, in Hz.
+    max_lag_s : float
+        The largest offset searched either way, in seconds.
+
+    Returns
+    -------
+    (L,) int array
+        Lags in samples, positive = audio late: `v[t]` pairs with `a[t + lag + to_audio]`.
+    """
+    reach = int(round(max_lag_s * fps))
+    lags = np.arange(-reach, reach + 1)
+    overlap = np.minimum(video_len, audio_len - lags - to_audio) - np.maximum(0, -lags - to_audio)
+    shorter = min(video_len, audio_len)
+    need = max(MIN_OVERLAP_FRACTION * shorter, MIN_OVERLAP_S * fps, MIN_LAGS)
+    return lags[overlap >= need]
+
+
 def parabolic_peak(y: np.ndarray, i: int) -> float:
-    """Sub-sample position of the maximum at i from a parabola through its neighbours."""
+    """Sub-sample position of the maximum at i from a parabola through its neighbours, within
+    half a sample of i (i itself at an edge or where the curve is not concave)."""
     if 0 < i < y.size - 1:
         den = y[i - 1] - 2 * y[i] + y[i + 1]
         if den < 0:
@@ -105,13 +138,27 @@ def parabolic_peak(y: np.ndarray, i: int) -> float:
     return float(i)
 
 
+def surrogate_orders(n: int, fps: float) -> np.ndarray:
+    """(SURROGATES, n) sample orders of an n-sample curve, for what chance gives: each order
+    rolls the curve by a random amount and shuffles its blocks of SURROGATE_BLOCK_S (at most a
+    tenth of the curve, at least 3 samples), so the surrogates keep the curve's events and
+    texture and lose their relation to any other curve. Seeded, so a clip always gets the same
+    surrogates.
+
+    Parameters
+    ----------
+    n : int
+        Length of the curve, in samples.
+    fps : float
+        Its sample rate, in Hz.
+    """
+    rng = np.random.default_rng(0)
+    block = int(np.clip(n / 10, 3, SURROGATE_BLOCK_S * fps))
+    order = np.arange(n)
+    return np.stack([block_shuffle(np.roll(order, rng.integers(n)), block, rng) for _ in range(SURROGATES)])
+
+
 def block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
+    """`a` cut into runs of `block` values (the last may be shorter), the runs in random order."""
     blocks = [a[i : i + block] for i in range(0, a.size, block)]
     return np.concatenate([blocks[j] for j in rng.permutation(len(blocks))])
-
-
-def grey(rgb: np.ndarray) -> np.ndarray:
-    """Grey uint8 copies of RGB uint8 frames, (..., H, W, 3) -> (..., H, W): OpenCV's BT.601
-    luma, one frame or a stack of them."""
-    h, w = rgb.shape[-3:-1]
-    return cv2.cvtColor(np.ascontiguousarray(rgb).reshape(-1, w, 3), cv2.COLOR_RGB2GRAY).reshape(*rgb.shape[:-3], h, w)

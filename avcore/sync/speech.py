@@ -27,43 +27,35 @@ from avcore.sync.mouth import MouthTrack
 SPEECH_FPS = 25.0
 MAX_LAG_S = 1.2
 SPEECH_BAND_HZ = (300.0, 3000.0)
-# the mouth moves slightly before its sound. Measured on the 9 talking clips' content shifts
-# (bench/speech_shifts.py) as the median raw error of the estimates within 80 ms of the truth:
-# +15 ms (82 of 117 cases) with a mesh on every frame, +11 with every 4th, +19 with every 6th;
-# about a third of a frame. It is taken off every offset.
+# the mouth moves slightly before its sound, so this is taken off every offset: the median
+# raw error of the estimates within 80 ms, about a third of a frame (bench/speech_shifts.py;
+# docs/sync-tuning.md)
 SPEAKER_LEAD_MS = 15.0
-# a claim needs both. On the talking clips' content shifts and 72 swapped-sound pairs,
-# confidence >= 2.5 and margin >= 0.3 claimed 15% of all cases, every one within 80 ms, and 1
-# swap (not as in sync); 3.0 claimed 8%, 2.0 claimed 20% and 3 swaps
+# a claim needs both: together they claimed 15% of the talking clips' content shifts, every
+# one within 80 ms, and 1 of 72 swapped-sound pairs (bench/speech_shifts.py; docs/sync-tuning.md)
 CONFIDENCE_THRESHOLD = 2.5
 # lower than the events path's 1.0: speech is quasi-periodic (a syllable every ~0.2-0.3 s), so a
 # rival peak one syllable away is normal; at 1.0 seven in eight correct claims were lost
 MARGIN_THRESHOLD = 0.3
 # or a weaker confidence backed by the pairs themselves: at least 3 of the 4 curve pairs peak,
-# each alone, at the fused lag. On the real-footage benchmark's talking cases
-# (evaluate --sync, 63 cases) this raised the shifts measured from 2 to 7 of 36, one of them
-# off by more than 80 ms (also claimed without it), with no more false alarms and no swap
-# called in sync; chosen on those same cases, so optimistic
+# each alone, at the fused lag. Measured 7 shifts of 36 instead of 2 on the real-footage
+# benchmark's talking cases, with no more false alarms, but chosen on those same cases
+# (evaluate --sync; docs/sync-tuning.md)
 AGREEMENT_MIN = 3
 AGREED_CONFIDENCE = 1.0
 # or a peak that the clip reproduces: in at least this share of moving-block bootstrap
-# resamples of the overlap (BOOTSTRAPS of them, blocks of BOOTSTRAP_BLOCK_S, about a syllable
-# or two) the fused peak falls within one lag of the clip's own. Chance peaks of a short clip
-# move when a few of its syllables are drawn twice and others not at all; a real lag stays.
-# On the 117 content shifts of the 9 talking clips (bench/speech_shifts.py) this separated
-# estimates within 80 ms from the rest better than the surrogate confidence (AUC 0.94 against
-# 0.88); with the two rules above it raised the claims from 30 to 52, every one within 80 ms,
-# and swapped sound claimed inside the tolerance from 1 to 3 of 72 pairs (GRID sentences of
-# one speaker share their rhythm). Blocks of 0.24 s or 0.6 s gave the same claims within 4.
-# It is no test against chance: unrelated sound gets a stable peak about one time in seven
-# (swapped pairs here, and tests/test_speech.py's noise), at a lag of no meaning.
+# resamples (BOOTSTRAPS, blocks of BOOTSTRAP_BLOCK_S, a syllable or two) the fused peak falls
+# within one lag of the clip's own. Chance peaks of a short clip move when a few of its
+# syllables are drawn twice and others not at all; a real lag stays. Claims on the talking
+# clips' content shifts rose from 30 to 52 of 117, all within 80 ms (bench/speech_shifts.py;
+# docs/sync-tuning.md). No test against chance: unrelated sound gets a stable peak about one
+# time in seven, at a lag of no meaning.
 STABLE_SHARE = 0.6
 BOOTSTRAPS = 200
 BOOTSTRAP_BLOCK_S = 0.4
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # the landmark model's presence probability on nine key frames in ten (its 10th percentile):
-# >= 0.99 for every person facing the camera in the clips measured, at most 0.97 on the
-# puppy of vas-dog-02677 (whose muzzle the mesh fits on some frames)
+# >= 0.99 for every person facing the camera, at most 0.97 on a puppy's muzzle (vas-dog-02677)
 PRESENCE_FACE = 0.98
 MIN_TRACK_S = 1.0
 MAX_GAP_S = 1.0  # see mouth_curves
@@ -105,8 +97,9 @@ class SpeechCurves:
 class SpeechResult:
     """The speech path's verdict on one clip.
 
-    `measured`: a face speaks and one lag agrees clearly (see `analyse_tracks`'s rule); only then are `offset_ms` (positive = audio late, the speaker's natural
-    lead removed) and `offset_ci_ms` (about one standard error either side) to be trusted.
+    `measured`: a face speaks and one lag agrees clearly (see `_speech_result`'s rule); only
+    then are `offset_ms` (positive = audio late, the speaker's natural lead removed) and
+    `offset_ci_ms` (about one standard error either side) to be trusted.
     Otherwise they are the best guess, as in avcore.sync.events, or None when there was nothing to
     time (no face, no audio, too short).
     `speaks_but_no_lock`: a face's mouth clearly moves and the audio holds speech, yet no lag
@@ -150,7 +143,7 @@ class SpeechResult:
 
 
 def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
-    """Speech-band curves of 16 kHz mono audio, one value per frame interval.
+    """Speech-band curves of mono audio at `sr` Hz, one value per frame interval at `fps` Hz.
 
     Only the bands whose centre lies in SPEECH_BAND_HZ count: below it lie hum and the voice's
     fundamental (which does not follow the mouth), above it sibilants and noise. The bands and
@@ -169,7 +162,8 @@ def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
 def mouth_curves(track: MouthTrack, fps: float = SPEECH_FPS) -> MouthCurves | None:
     """The curves of one followed face over the longest stretch of frames it was followed in
     with no gap over MAX_GAP_S (None when that is under three frames). Frames of a shorter
-    gap take the last patch before it; a longer one would be a still mouth made up."""
+    gap take the last patch before it; a longer one would be a still mouth made up. `fps` in
+    Hz."""
     valid = ~np.isnan(track.patches[:, 0, 0])
     idx = np.flatnonzero(valid)
     if idx.size < 3:
@@ -206,7 +200,7 @@ def _per_frame_opening(patches: np.ndarray, keys: np.ndarray, opening: np.ndarra
     regression maps the patch's OPENING_COMPONENTS principal components (standardised) to the
     opening; the ridge shrinks each coefficient by about OPENING_RIDGE of its size, so few key
     frames do not overfit. With key frames every 6th frame, 0.3-1.0 s shifts within 80 ms went
-    from 65% to 72% (bench/speech_shifts.py); with a mesh on every frame it changes little.
+    from 65% to 72% (bench/speech_shifts.py).
     """
     if keys.size < 2:
         return np.full(len(patches), float(opening.mean()) if opening.size else 0.0)
@@ -255,7 +249,7 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
     ranked by agreement alone: a content shift leaves its true lag less overlap than lags
     near zero have, and the z-score's reward for overlap pulled long shifts towards zero
     (bench/speech_shifts.py: 0.3-1.0 s shifts within 80 ms rose from 64% to 75% without it).
-    `search_lags` keeps out the lags with too little overlap to trust.
+    `signals.search_lags` keeps out the lags with too little overlap to trust.
 
     Parameters
     ----------
@@ -276,29 +270,23 @@ def fused_score(pairs: list[tuple[np.ndarray, np.ndarray]], lags: np.ndarray) ->
     return np.mean(scores, axis=0), np.mean(corrs, axis=0)
 
 
-def search_lags(video_len: int, audio_len: int, to_audio: int, fps: float, max_lag_s: float = MAX_LAG_S) -> np.ndarray:
-    """Lags (in samples, audio late positive) within max_lag_s that leave the curves enough
-    overlap, by the events path's rule: chance fits where little is left in common. `to_audio` is
-    the audio index of the first video sample at lag 0."""
-    reach = int(round(max_lag_s * fps))
-    lags = np.arange(-reach, reach + 1)
-    overlap = np.minimum(video_len, audio_len - lags - to_audio) - np.maximum(0, -lags - to_audio)
-    shorter = min(video_len, audio_len)
-    need = max(signals.MIN_OVERLAP_FRACTION * shorter, signals.MIN_OVERLAP_S * fps, 2 * signals.PEAK_HALF_WIDTH + 3)
-    return lags[overlap >= need]
-
-
 def surrogate_confidence(pairs, lags: np.ndarray, peak: float, fps: float) -> float:
     """How many standard deviations `peak` stands above the peak scores reached when every
-    audio curve is cut into blocks and shuffled the same way (the events path's surrogates): the
-    same mouth and the same sounds, with no relation left between them. Seeded."""
-    rng = np.random.default_rng(0)
-    ta = pairs[0][1].size
-    block = int(np.clip(ta / 10, 3, signals.SURROGATE_BLOCK_S * fps))
-    order = np.arange(ta)
-    shuffles = np.stack(
-        [signals.block_shuffle(np.roll(order, rng.integers(ta)), block, rng) for _ in range(signals.SURROGATES)]
-    )
+    audio curve is reordered the same way (`signals.surrogate_orders`, as the events path's): the
+    same mouth and the same sounds, with no relation left between them.
+
+    Parameters
+    ----------
+    pairs : list of (v (T,), a (Ta,))
+        The curve pairs, as in `fused_score`.
+    lags : (L,) int
+        Lags searched, in samples, offset to the audio's index as in `fused_score`.
+    peak : float
+        The fused score's peak.
+    fps : float
+        The curves' rate, in Hz.
+    """
+    shuffles = signals.surrogate_orders(pairs[0][1].size, fps)
     peaks = fused_score([(v, a[shuffles]) for v, a in pairs], lags)[0].max(axis=1)
     return float((peak - peaks.mean()) / (peaks.std() + 1e-9))
 
@@ -390,6 +378,22 @@ def lock(
     a Fisher-transformed r, 1 / sqrt(n - 3) over the peak's overlap of n samples: about one
     standard error either side. Without `with_confidence` the surrogates are skipped
     (confidence NaN), for ranking several faces before the chosen one is tested.
+
+    Parameters
+    ----------
+    m : MouthCurves
+        One face's curves.
+    a : SpeechCurves
+        The whole clip's speech curves.
+    fps : float
+        Their rate, in Hz.
+    max_lag_s : float
+        The largest offset searched either way, in seconds.
+
+    Returns
+    -------
+    _Lock or None
+        Offsets in ms, positive = audio late, SPEAKER_LEAD_MS taken off.
     """
     audible = np.flatnonzero(a.rms >= signals.SILENCE_RMS)
     if audible.size < 2:
@@ -398,8 +402,8 @@ def lock(
     a0, a1 = int(audible[0]), int(audible[-1]) + 1
     cut = SpeechCurves(a.envelope[a0:a1], a.onset[a0:a1], a.rms[a0:a1])
     to_audio = m.start - a0
-    lags = search_lags(len(m.opening), a1 - a0, to_audio, fps, max_lag_s)
-    if lags.size < 2 * signals.PEAK_HALF_WIDTH + 3:
+    lags = signals.search_lags(len(m.opening), a1 - a0, to_audio, fps, max_lag_s)
+    if lags.size < signals.MIN_LAGS:
         return None
     pairs = _pairs(m, cut)
     score, corr = fused_score(pairs, lags + to_audio)
@@ -409,9 +413,7 @@ def lock(
     ms = 1000.0 / fps
     offset = (lags[0] + signals.parabolic_peak(score, i)) * ms - SPEAKER_LEAD_MS
     n = min(len(m.opening), a1 - a0 - lags[i] - to_audio) - max(0, -lags[i] - to_audio)
-    curvature = -(score[i - 1] - 2 * score[i] + score[i + 1]) if 0 < i < score.size - 1 else 0.0
-    drop = 1.0 / math.sqrt(max(n - 3, 1))
-    half = max(math.sqrt(2.0 * drop / curvature), 0.5) * ms if curvature > 0 else float(lags.size) * ms
+    half = _half_interval(score, i, n) * ms
     zero = np.flatnonzero(lags == 0)
     return _Lock(
         agreement=_pair_agreement(pairs, lags + to_audio, i),
@@ -428,12 +430,22 @@ def lock(
     )
 
 
+def _half_interval(score: np.ndarray, i: int, n: int) -> float:
+    """Half the width, in lags, of the peak i's interval (see `lock`): where a parabola of the
+    score's curvature at i drops by the standard error of a Fisher-transformed r over `n`
+    samples, at least half a lag; the whole lag range when the peak is at an edge or flat."""
+    curvature = -(score[i - 1] - 2 * score[i] + score[i + 1]) if 0 < i < score.size - 1 else 0.0
+    drop = 1.0 / math.sqrt(max(n - 3, 1))
+    return max(math.sqrt(2.0 * drop / curvature), 0.5) if curvature > 0 else float(score.size)
+
+
 # ----- verdict ------------------------------------------------------------------------------
 
 
 def is_face(track: MouthTrack, fps: float) -> bool:
     """A followed "face" that is a person's: the landmark model is sure of it on average, its
-    mesh is face-shaped on most key frames, and it is followed for long enough to time."""
+    mesh is face-shaped on most key frames, and it is followed for long enough to time
+    (MIN_TRACK_S, key frames at `fps` Hz)."""
     span = (track.key_frames[-1] - track.key_frames[0] + 1) / fps
     return bool(
         np.percentile(track.presence, 10) >= PRESENCE_FACE
@@ -456,8 +468,9 @@ def speech_range_db(a: SpeechCurves) -> float:
 def analyse_tracks(
     tracks: list[MouthTrack], audio: np.ndarray | None, sr: int, fps: float, *, scale: float = 1.0
 ) -> SpeechResult:
-    """The verdict from already-followed faces and the decoded audio: what `analyse` does
-    after decoding, for a caller that decoded the clip itself (see `MouthTracker`).
+    """The speech path's verdict from already-followed faces and the decoded audio: the faces
+    are followed while the clip decodes (`MouthTracker` on `decode.measure`'s colour frames, as
+    `avcore.models.detector.analyse` does), so this is the step after the decode.
 
     Parameters
     ----------
@@ -465,7 +478,7 @@ def analyse_tracks(
         `MouthTracker.finish()` of the clip's frames at `fps`.
     audio : (N,) float32 or None
         Mono audio at `sr` Hz of the same clip, starting with its first frame.
-    sr, fps : the audio's sample rate and the frames' rate.
+    sr, fps : the audio's sample rate and the frames' rate, in Hz.
     scale : float
         Original frame pixels per pixel of the frames tracked, for `face_box`.
 
@@ -474,24 +487,48 @@ def analyse_tracks(
     SpeechResult
     """
     faces = [t for t in tracks if is_face(t, fps)]
+    nothing = _nothing_to_time(tracks, faces, audio)
+    if nothing is not None:
+        return nothing
+    a = speech_curves(audio, sr, fps)
+    best = _best_face(faces, a, fps)
+    if best is None:
+        return _none(True, False, "the face is seen too briefly to time", len(faces))
+    track, m = best
+    return _speech_result(track, m, a, lock(m, a, fps), len(faces), fps, scale)
+
+
+def _nothing_to_time(
+    tracks: list[MouthTrack], faces: list[MouthTrack], audio: np.ndarray | None
+) -> SpeechResult | None:
+    """The result when there is no face or no sound to time (None when there are both)."""
     if not faces:
         return _none(
             False, False, "no face" if not tracks else "nothing face-like enough to read lips from", len(faces)
         )
     if audio is None or not audio.size or float(np.max(np.abs(audio))) < signals.SILENCE_RMS:
         return _none(True, False, "no audio" if audio is None or not audio.size else "the audio is silent", len(faces))
-    a = speech_curves(audio, sr, fps)
-    has_speech = speech_range_db(a) >= SPEECH_RANGE_DB
+    return None
+
+
+def _best_face(faces: list[MouthTrack], a: SpeechCurves, fps: float) -> tuple[MouthTrack, MouthCurves] | None:
+    """The face whose mouth agrees best with the speech at its best lag, ranked without the
+    surrogates (None when no face is followed long enough to time)."""
     best = None
     for track in faces:
         m = mouth_curves(track, fps)
         found = None if m is None else lock(m, a, fps, with_confidence=False)
         if found is not None and (best is None or found.peak_score > best[1].peak_score):
             best = (track, found, m)
-    if best is None:
-        return _none(True, False, "the face is seen too briefly to time", len(faces))
-    track, _, m = best
-    found = lock(m, a, fps)
+    return None if best is None else (best[0], best[2])
+
+
+def _speech_result(
+    track: MouthTrack, m: MouthCurves, a: SpeechCurves, found: _Lock, faces: int, fps: float, scale: float
+) -> SpeechResult:
+    """The result of the chosen face's lock: measured only when the face speaks (its mouth
+    moves and the audio holds speech) and one lag agrees clearly."""
+    has_speech = speech_range_db(a) >= SPEECH_RANGE_DB
     moves = float(np.std(track.opening)) >= MOUTH_MOVES
     speaking = bool(has_speech and moves)
     clear = (
@@ -500,16 +537,6 @@ def analyse_tracks(
         or found.stability >= STABLE_SHARE
     )
     measured = speaking and clear
-    if measured:
-        reason = ""
-    elif not moves:
-        reason = "the face's mouth hardly moves"
-    elif not has_speech:
-        reason = "no speech in the audio"
-    elif found.confidence < CONFIDENCE_THRESHOLD and found.agreement < AGREEMENT_MIN:
-        reason = "the mouth and the speech agree at no offset clearly enough to measure it"
-    else:
-        reason = "several offsets fit about equally well"
     return SpeechResult(
         face_found=True,
         speaking=speaking,
@@ -524,8 +551,8 @@ def analyse_tracks(
         peak_corr=found.peak_corr,
         zero_lag_corr=found.zero_lag_corr,
         face_box=tuple(float(v) * scale for v in track.box),
-        faces=len(faces),
-        reason=reason,
+        faces=faces,
+        reason=_reason(found, measured, moves, has_speech),
         fps=fps,
         lags_ms=found.lags_ms,
         score=found.score,
@@ -533,6 +560,19 @@ def analyse_tracks(
         mouth_start=m.start,
         speech_envelope=a.envelope,
     )
+
+
+def _reason(found: _Lock, measured: bool, moves: bool, has_speech: bool) -> str:
+    """Why nothing was measured, in words for a person ("" when it was)."""
+    if measured:
+        return ""
+    if not moves:
+        return "the face's mouth hardly moves"
+    if not has_speech:
+        return "no speech in the audio"
+    if found.confidence < CONFIDENCE_THRESHOLD and found.agreement < AGREEMENT_MIN:
+        return "the mouth and the speech agree at no offset clearly enough to measure it"
+    return "several offsets fit about equally well"
 
 
 def _none(face_found: bool, speaking: bool, reason: str, faces: int) -> SpeechResult:

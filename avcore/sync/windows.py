@@ -44,6 +44,7 @@ class WindowResult:
 
     @property
     def centre_s(self) -> float:
+        """The window's middle, in seconds of the clip: where a drift line places it."""
         return (self.start_s + self.end_s) / 2
 
 
@@ -66,6 +67,7 @@ class OffsetTrack:
 
     @property
     def measured(self) -> tuple[WindowResult, ...]:
+        """The windows that count (a confident, unambiguous lock)."""
         return tuple(w for w in self.windows if w.measured)
 
     def to_dict(self) -> dict:
