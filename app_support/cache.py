@@ -218,20 +218,14 @@ def frames_view(sha: str, _clip: Clip) -> dict:
 
 @st.cache_data(max_entries=6, show_spinner=False)
 def lab_render(sha: str, _clip: Clip, kind: str, params: tuple) -> dict:
-    """The lab's pair of clips: the source cut to its first 20 s at most 480 p (so rendering
-    takes seconds even for a long HD upload), and that cut with one anomaly applied."""
+    """The lab's pair of clips (`avcore.damage.anomalies.damaged_pair` of the first LAB_SECONDS
+    at most LAB_MAX_HEIGHT high), as bytes for the players."""
     from avcore.damage import anomalies
-    from avcore.io import media
 
     with as_file(_clip) as path, tempfile.TemporaryDirectory(prefix="avlab-") as tmp:
-        has_audio = media.probe(path).has_audio
-        original = media.encode(
-            Path(tmp) / "original.mp4",
-            [["-t", str(LAB_SECONDS), "-i", path]],
-            vf=f"scale=-2:'min({LAB_MAX_HEIGHT},ih)'",
-            audio_map="0:a:0" if has_audio else None,
+        original, altered = anomalies.damaged_pair(
+            path, tmp, kind, seconds=LAB_SECONDS, max_height=LAB_MAX_HEIGHT, **dict(params)
         )
-        altered = anomalies.apply(original, Path(tmp) / "altered.mp4", kind, **dict(params))
         return {"original": original.read_bytes(), "altered": altered.read_bytes()}
 
 

@@ -116,3 +116,12 @@ def test_user_errors(tmp_path):
     with pytest.raises(AvcoreError):
         anomalies.distort(real_clip("chaplin.mp4"), tmp_path / "x.mp4", strength=5)
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_damaged_pair_cuts_shrinks_then_damages(tmp_path, click_clip):
+    original, altered = anomalies.damaged_pair(click_clip, tmp_path, "mute", seconds=1.5, max_height=64)
+    cut, muted, src = media.probe(original), media.probe(altered), media.probe(click_clip)
+    assert cut.video.height <= 64 < src.video.height
+    assert cut.duration == pytest.approx(min(1.5, src.duration), abs=0.1)
+    assert cut.has_audio and not muted.has_audio
+    assert muted.video.duration == pytest.approx(cut.video.duration, abs=0.05)

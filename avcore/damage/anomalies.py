@@ -153,6 +153,19 @@ def apply(src, dst, kind: str, **params) -> Path:
     return ops[kind](src, dst, **params)
 
 
+def damaged_pair(src, folder, kind: str, *, seconds: float, max_height: int, **params) -> tuple[Path, Path]:
+    """An experiment's two clips in `folder`: `src` cut to its first `seconds` at most
+    `max_height` pixels high (so a damage takes seconds even on a long HD clip), and that cut
+    with the damage `kind` applied (`apply`). Returns (original, damaged)."""
+    original = media.encode(
+        Path(folder) / "original.mp4",
+        [["-t", str(seconds), "-i", str(src)]],
+        vf=f"scale=-2:'min({max_height},ih)'",
+        audio_map="0:a:0" if media.probe(src).has_audio else None,
+    )
+    return original, apply(original, Path(folder) / "altered.mp4", kind, **params)
+
+
 def check_shift(src, ms: float, verb: str) -> None:
     """Refuse moving the sound of a clip that has none, or by as much as the clip lasts (that
     leaves no sound at all; the comparison also refuses NaN). `ms` in milliseconds; `verb`
