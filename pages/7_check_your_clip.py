@@ -25,11 +25,12 @@ STYLES = {
 # makes: three 188 MB uploads played at once took the server's peak from 1.4-1.6 to 1.7-2.1 GB
 # (bench/bench_app.py --only-rounds), past Community Cloud's memory
 PLAYER_MAX_BYTES = 50 * 10**6
+# short enough for a third of the card (a metric's value is cut off with "..." past its width)
 EVIDENCE_WORDS = {
-    "speech": "a speaking face",
-    "events": "visible sound events",
-    "damage": "traces of damage in the file",
-    "none": "nothing that shows sync",
+    "speech": "speaking face",
+    "events": "sound events",
+    "damage": "file damage",
+    "none": "nothing",
 }
 
 
@@ -56,7 +57,8 @@ def draw_card(name: str, verdict: Verdict, method: str, facts: dict | None) -> N
             "Decided by",
             EVIDENCE_WORDS[verdict.evidence],
             help="What in the clip decided the verdict: a face whose mouth the sound follows, sound "
-            "events with a visible cause, or traces that damage leaves in a file.",
+            "events with a visible cause, or traces that damage leaves in a file; nothing when the "
+            "clip shows none of them.",
         )
         cells[2].metric(
             "Damage found",

@@ -453,5 +453,5 @@ def test_check_a_talking_head_is_in_sync_by_its_face(app):
         pytest.skip(f"{path} is absent")
     at = upload_page(app, "retalk-3.mp4", path.read_bytes())
     assert card_word(at) == "IN SYNC"
-    assert metrics(at)["Decided by"] == "a speaking face"
+    assert metrics(at)["Decided by"] == "speaking face"
     assert len(at.get("plotly_chart")) >= 3  # curves, the events' lag curve or map, the mouth's lag curve
