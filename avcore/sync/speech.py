@@ -195,7 +195,7 @@ def _per_frame_opening(patches: np.ndarray, keys: np.ndarray, opening: np.ndarra
     """The inner-lip opening on every frame, predicted from its mouth patch by a ridge
     regression fitted on the key frames, where the mesh measured it.
 
-    The mesh runs on key frames only (avcore.mouth); interpolating between them blurs every
+    The mesh runs on key frames only (avcore.sync.mouth); interpolating between them blurs every
     syllable shorter than their spacing, while the patch is seen on every frame. The
     regression maps the patch's OPENING_COMPONENTS principal components (standardised) to the
     opening; the ridge shrinks each coefficient by about OPENING_RIDGE of its size, so few key
@@ -470,7 +470,7 @@ def analyse_tracks(
 ) -> SpeechResult:
     """The speech path's verdict from already-followed faces and the decoded audio: the faces
     are followed while the clip decodes (`MouthTracker` on `decode.measure`'s colour frames, as
-    `avcore.models.detector.analyse` does), so this is the step after the decode.
+    `avcore.sync.analysis.analyse` does), so this is the step after the decode.
 
     Parameters
     ----------
