@@ -92,6 +92,16 @@ def test_bootstrap_weights_draw_whole_blocks():
     assert len({row.tobytes() for row in w}) > speech.BOOTSTRAPS // 2  # resamples differ
 
 
+def test_short_clips_and_flat_curves_are_not_called_stable():
+    block = int(round(speech.BOOTSTRAP_BLOCK_S * FPS))
+    assert speech.bootstrap_weights(2 * block - 1, FPS, np.random.default_rng(0)) is None
+    m, a = _pair(_syllables(120, seed=5), 3, 1)
+    flat = [(np.full(m.opening.size, 0.2), a.envelope)]
+    lags = signals.search_lags(m.opening.size, a.envelope.size, 0, FPS, speech.MAX_LAG_S)
+    np.testing.assert_array_equal(speech.weighted_fused_score(flat, lags, np.ones((1, m.opening.size)))[0], 0.0)
+    assert speech.peak_stability([(m.opening[: 2 * block - 1], a.envelope)], lags, 0, FPS) == 0.0
+
+
 def test_a_real_lag_is_stable_and_chance_peaks_mostly_are_not():
     real, chance = [], []
     for k in range(12):

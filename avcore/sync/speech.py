@@ -327,11 +327,15 @@ def _pair_agreement(pairs, lags: np.ndarray, i: int) -> int:
     return sum(abs(j - i) <= signals.PEAK_HALF_WIDTH for j in own)
 
 
-def bootstrap_weights(n: int, fps: float, rng: np.random.Generator) -> np.ndarray:
+def bootstrap_weights(n: int, fps: float, rng: np.random.Generator) -> np.ndarray | None:
     """(BOOTSTRAPS, n) moving-block bootstrap counts of n samples: each resample draws
     ceil(n / block) blocks of BOOTSTRAP_BLOCK_S at random starts, so a sample's weight is how
-    many drawn blocks cover it."""
-    block = max(2, min(n, int(round(BOOTSTRAP_BLOCK_S * fps))))
+    many drawn blocks cover it. The starts lie in [0, n - block], so the first and last
+    block - 1 samples are drawn less often, as in any moving-block bootstrap. None for fewer
+    than two blocks' worth of samples: every resample would be nearly the clip itself."""
+    block = max(2, int(round(BOOTSTRAP_BLOCK_S * fps)))
+    if n < 2 * block:
+        return None
     starts = rng.integers(0, n - block + 1, (BOOTSTRAPS, -(-n // block)))
     weights = np.zeros((BOOTSTRAPS, n))
     rows = np.repeat(np.arange(BOOTSTRAPS), starts.shape[1])
@@ -343,30 +347,37 @@ def bootstrap_weights(n: int, fps: float, rng: np.random.Generator) -> np.ndarra
 def weighted_fused_score(pairs, lags: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """`fused_score` of each weighting of the video samples: (W, L) from weights (W, T), the
     Pearson r at each lag worked out from weighted sums over the samples both curves cover;
-    -inf where a weighting leaves fewer than 3 of them. With every weight 1 it is
-    `fused_score`'s score."""
+    -inf where a weighting draws under half of a lag's distinct samples (two blocks on the
+    same few edge samples would fit them perfectly), 0 for a flat curve as in
+    `signals.lagged_pearson`. With every weight 1 it is `fused_score`'s score."""
     scores = []
     for v, a in pairs:
         at = np.arange(v.size)[None, :] + lags[:, None]
         inside = ((at >= 0) & (at < a.size)).astype(np.float64)
         x, y = v[None, :] * inside, a[np.clip(at, 0, a.size - 1)] * inside
         n, sx, sy = weights @ inside.T, weights @ x.T, weights @ y.T
-        counted = n >= 3  # a resample may draw no sample inside a lag's overlap
-        n = np.where(counted, n, 1.0)
-        cov = weights @ (x * y).T - sx * sy / n
-        var = (weights @ (x * x).T - sx**2 / n) * (weights @ (y * y).T - sy**2 / n)
-        r = np.clip(cov / np.sqrt(np.maximum(var, 1e-18)), -0.999, 0.999)
-        scores.append(np.where(counted, np.arctanh(r), -np.inf))
+        counted = (weights > 0) @ inside.T >= np.maximum(0.5 * inside.sum(axis=1), 3)
+        n = np.maximum(n, 1.0)
+        sxx, syy = weights @ (x * x).T, weights @ (y * y).T
+        cov, vx, vy = weights @ (x * y).T - sx * sy / n, sxx - sx**2 / n, syy - sy**2 / n
+        flat = (vx <= 1e-9 * sxx) | (vy <= 1e-9 * syy)  # rounding, not variation
+        r = np.where(flat, 0.0, cov / np.sqrt(np.maximum(vx * vy, 1e-300)))
+        scores.append(np.where(counted, np.arctanh(np.clip(r, -0.999, 0.999)), -np.inf))
     return np.mean(scores, axis=0)
 
 
 def peak_stability(pairs, lags: np.ndarray, i: int, fps: float) -> float:
     """The share of moving-block bootstrap resamples of the clip (`bootstrap_weights`, seeded)
     whose fused peak lies within one lag of the clip's own peak `i`: how reproducible the
-    offset is from the clip's own syllables, whatever its height over chance."""
+    offset is from the clip's own syllables, whatever its height over chance. 0 where the clip
+    is too short to resample (`bootstrap_weights`); a resample that leaves no lag scored counts
+    against it."""
     weights = bootstrap_weights(pairs[0][0].size, fps, np.random.default_rng(0))
-    peaks = np.argmax(weighted_fused_score(pairs, lags, weights), axis=1)
-    return float(np.mean(np.abs(peaks - i) <= 1))
+    if weights is None:
+        return 0.0
+    score = weighted_fused_score(pairs, lags, weights)
+    near = np.abs(np.argmax(score, axis=1) - i) <= 1
+    return float(np.mean(near & np.isfinite(score).any(axis=1)))
 
 
 def lock(
@@ -570,9 +581,9 @@ def _reason(found: _Lock, measured: bool, moves: bool, has_speech: bool) -> str:
         return "the face's mouth hardly moves"
     if not has_speech:
         return "no speech in the audio"
-    if found.confidence < CONFIDENCE_THRESHOLD and found.agreement < AGREEMENT_MIN:
-        return "the mouth and the speech agree at no offset clearly enough to measure it"
-    return "several offsets fit about equally well"
+    if found.confidence >= CONFIDENCE_THRESHOLD:
+        return "several offsets fit about equally well"  # it stood out from chance, but not alone
+    return "the mouth and the speech agree at no offset clearly enough to measure it"
 
 
 def _none(face_found: bool, speaking: bool, reason: str, faces: int) -> SpeechResult:
