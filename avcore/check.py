@@ -52,13 +52,13 @@ def events_reading(m: Measurements, reason: str = "") -> SyncReading:
     )
 
 
-def speech_reading(result: SpeechResult | None) -> list[SyncReading]:
+def speech_reading(result: SpeechResult) -> list[SyncReading]:
     """The speech path's result as the decision reads it; nothing where no face was followed.
 
     A face that speaks while no lag agrees is no evidence of mismatch: on the in-sync GRID
     sentences that happens too (short clips, weak locks), so it stays unverified.
     """
-    if result is None or not result.face_found:
+    if not result.face_found:
         return []
     locked = bool(result.measured and result.offset_ms is not None)
     where = ""

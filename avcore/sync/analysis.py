@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import get_type_hints
 
 from avcore.features import cues
 from avcore.io import media
@@ -89,20 +90,20 @@ class Measurements:
 
 
 NAMES = tuple(f.name for f in fields(Measurements))
-FLAGS = frozenset(f.name for f in fields(Measurements) if f.type == "bool")
+FLAGS = frozenset(name for name, kind in get_type_hints(Measurements).items() if kind is bool)
 
 
 @dataclass(frozen=True)
 class ClipAnalysis:
     """Everything measured on one clip; the app draws its plots from this. `speech` is the
-    speech path's reading (None where it was not run); `measurements` hold the events path and
-    the cues, the damage detector's evidence."""
+    speech path's reading; `measurements` hold the events path and the cues, the damage
+    detector's evidence."""
 
     decoded: media.Decoded
     curves: events.SyncCurves
     sync: events.SyncResult
     measurements: Measurements
-    speech: SpeechResult | None = None
+    speech: SpeechResult
 
 
 def analyse(path: str | os.PathLike, *, max_seconds: float = media.DEFAULT_MAX_SECONDS) -> ClipAnalysis:
