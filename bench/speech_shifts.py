@@ -16,7 +16,7 @@ against ffmpeg decoding the clip at full size.
 
 Figures are printed; nothing is written outside a temporary folder. Last run (key frames
 every 6th, with the bootstrap stability rule): 0.3-1.0 s shifts 72% within 80 ms and 69% within
-40 ms as best guesses, 40% measured and every measured one within 80 ms; 0.13-0.25 s shifts 53%
+40 ms as best guesses, 43% measured and every measured one within 80 ms; 0.13-0.25 s shifts 58%
 measured, all within 80 ms; no false claim on the unshifted clips; swapped sound measured as in
 sync on 3 of 72 pairs (GRID sentences of one speaker). latentsync-1's best guesses sit ~+620 ms
 beyond every shift, but its curves agree weakly at every lag (each pair's peak r <= 0.17) and
