@@ -84,17 +84,17 @@ def test_weighted_score_with_unit_weights_is_the_fused_score():
 
 
 def test_bootstrap_weights_draw_whole_blocks():
-    w = speech.bootstrap_weights(75, FPS, np.random.default_rng(0))
-    block = int(round(speech.BOOTSTRAP_BLOCK_S * FPS))
-    assert w.shape == (speech.BOOTSTRAPS, 75)
+    w = signals.bootstrap_weights(75, FPS, np.random.default_rng(0))
+    block = int(round(signals.BOOTSTRAP_BLOCK_S * FPS))
+    assert w.shape == (signals.BOOTSTRAPS, 75)
     assert np.all(w.sum(axis=1) == -(-75 // block) * block)  # every drawn block lies inside the clip
     assert w.min() >= 0 and np.all(w == np.round(w))
-    assert len({row.tobytes() for row in w}) > speech.BOOTSTRAPS // 2  # resamples differ
+    assert len({row.tobytes() for row in w}) > signals.BOOTSTRAPS // 2  # resamples differ
 
 
 def test_short_clips_and_flat_curves_are_not_called_stable():
-    block = int(round(speech.BOOTSTRAP_BLOCK_S * FPS))
-    assert speech.bootstrap_weights(2 * block - 1, FPS, np.random.default_rng(0)) is None
+    block = int(round(signals.BOOTSTRAP_BLOCK_S * FPS))
+    assert signals.bootstrap_weights(2 * block - 1, FPS, np.random.default_rng(0)) is None
     m, a = _pair(_syllables(120, seed=5), 3, 1)
     flat = [(np.full(m.opening.size, 0.2), a.envelope)]
     lags = signals.search_lags(m.opening.size, a.envelope.size, 0, FPS, speech.MAX_LAG_S)

@@ -22,7 +22,7 @@ from avcore.sync import decode, events, speech
 from avcore.sync.mouth import MouthTracker
 from avcore.sync.speech import SpeechResult
 
-MEASURE_VERSION = "measure-v8"  # what `analyse` measures; cached tables are keyed on it
+MEASURE_VERSION = "measure-v9"  # what `analyse` measures; cached tables are keyed on it
 
 
 @dataclass(frozen=True)

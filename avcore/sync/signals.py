@@ -1,7 +1,8 @@
 """The signal helpers both sync paths share, the events path (`avcore.sync.events`) and the
 speech path (`avcore.sync.speech`): band loudness of the sound, Pearson r at every lag over only
-the overlap, block-shuffled surrogates for what chance gives, the parabola that places a peak
-between lags, and the lag search the two paths read alike.
+the overlap, block-shuffled surrogates for what chance gives, moving-block bootstrap resamples
+for whether a peak comes back, the parabola that places a peak between lags, and the lag search
+the two paths read alike.
 
 Sign convention and time base as in `avcore.sync.events`: a POSITIVE lag means the AUDIO is
 LATE; sample k of a curve stands for the frame interval ((k-1)/fps, k/fps].
@@ -24,6 +25,8 @@ SURROGATES = 100
 SURROGATE_BLOCK_S = 0.5
 FFT_BUDGET = 1 << 21  # values per batch of the FFT correlation (16 MB), however long the clip
 SILENCE_RMS = 1e-4  # -80 dBFS
+BOOTSTRAPS = 200
+BOOTSTRAP_BLOCK_S = 0.4
 
 
 def band_matrix(n_fft: int, sr: int, n_bands: int) -> np.ndarray:
@@ -162,3 +165,66 @@ def block_shuffle(a: np.ndarray, block: int, rng: np.random.Generator) -> np.nda
     """`a` cut into runs of `block` values (the last may be shorter), the runs in random order."""
     blocks = [a[i : i + block] for i in range(0, a.size, block)]
     return np.concatenate([blocks[j] for j in rng.permutation(len(blocks))])
+
+
+def bootstrap_weights(n: int, fps: float, rng: np.random.Generator) -> np.ndarray | None:
+    """(BOOTSTRAPS, n) moving-block bootstrap counts of n samples: each resample draws
+    ceil(n / block) blocks of BOOTSTRAP_BLOCK_S at random starts, so a sample's weight is how
+    many drawn blocks cover it. The starts lie in [0, n - block], so the first and last
+    block - 1 samples are drawn less often, as in any moving-block bootstrap. None for fewer
+    than two blocks' worth of samples: every resample would be nearly the clip itself."""
+    block = max(2, int(round(BOOTSTRAP_BLOCK_S * fps)))
+    if n < 2 * block:
+        return None
+    starts = rng.integers(0, n - block + 1, (BOOTSTRAPS, -(-n // block)))
+    weights = np.zeros((BOOTSTRAPS, n))
+    rows = np.repeat(np.arange(BOOTSTRAPS), starts.shape[1])
+    for k in range(block):
+        np.add.at(weights, (rows, (starts + k).ravel()), 1.0)
+    return weights
+
+
+def weighted_lagged_pearson(
+    v: np.ndarray, a: np.ndarray, lags: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`lagged_pearson`'s r under each weighting of v's samples (a resample of the clip), from
+    weighted sums over the samples both curves cover at each lag.
+
+    Parameters
+    ----------
+    v : (T, C)
+    a : (Ta,)
+    lags : (L,) int, as in `lagged_pearson`
+    weights : (W, T)
+
+    Returns
+    -------
+    r : (W, L, C)
+        0 for a curve flat under a weighting (rounding, not variation), as in `lagged_pearson`.
+    counted : (W, L) bool
+        Whether a weighting draws at least half of a lag's distinct samples (and 3): where it
+        does not, two blocks on the same few edge samples would fit them perfectly, so that
+        lag's r says nothing.
+    """
+    at = np.arange(v.shape[0])[None, :] + lags[:, None]
+    inside = ((at >= 0) & (at < a.size)).astype(np.float64)
+    y = a[np.clip(at, 0, a.size - 1)] * inside
+    n = np.maximum(weights @ inside.T, 1.0)
+    sy, syy = weights @ y.T, weights @ (y * y).T
+    vy = syy - sy**2 / n
+    r = np.empty((weights.shape[0], lags.size, v.shape[1]))
+    for c in range(v.shape[1]):  # one channel at a time: (L, T) arrays stay small on long clips
+        x = v[None, :, c] * inside
+        sx, sxx = weights @ x.T, weights @ (x * x).T
+        cov, vx = weights @ (x * y).T - sx * sy / n, sxx - sx**2 / n
+        flat = (vx <= 1e-9 * sxx) | (vy <= 1e-9 * syy)
+        r[:, :, c] = np.where(flat, 0.0, cov / np.sqrt(np.maximum(vx * vy, 1e-300)))
+    counted = (weights > 0) @ inside.T >= np.maximum(0.5 * inside.sum(axis=1), 3)
+    return r, counted
+
+
+def peak_share(scores: np.ndarray, i: int) -> float:
+    """The share of resampled lag curves `scores` (W, L), -inf where a lag is not scored,
+    whose peak lies within one lag of `i`; a resample with no lag scored counts against it."""
+    near = np.abs(np.argmax(scores, axis=1) - i) <= 1
+    return float(np.mean(near & np.isfinite(scores).any(axis=1)))

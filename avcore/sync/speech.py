@@ -44,15 +44,13 @@ MARGIN_THRESHOLD = 0.3
 AGREEMENT_MIN = 3
 AGREED_CONFIDENCE = 1.0
 # or a peak that the clip reproduces: in at least this share of moving-block bootstrap
-# resamples (BOOTSTRAPS, blocks of BOOTSTRAP_BLOCK_S, a syllable or two) the fused peak falls
+# resamples (signals.BOOTSTRAPS, blocks of signals.BOOTSTRAP_BLOCK_S, a syllable or two) the fused peak falls
 # within one lag of the clip's own. Chance peaks of a short clip move when a few of its
 # syllables are drawn twice and others not at all; a real lag stays. Claims on the talking
 # clips' content shifts rose from 30 to 52 of 117, all within 80 ms (bench/speech_shifts.py;
 # docs/sync-tuning.md). No test against chance: unrelated sound gets a stable peak about one
 # time in seven, at a lag of no meaning.
 STABLE_SHARE = 0.6
-BOOTSTRAPS = 200
-BOOTSTRAP_BLOCK_S = 0.4
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # the landmark model's presence probability on nine key frames in ten (its 10th percentile):
 # >= 0.99 for every person facing the camera, at most 0.97 on a puppy's muzzle (vas-dog-02677)
@@ -327,57 +325,26 @@ def _pair_agreement(pairs, lags: np.ndarray, i: int) -> int:
     return sum(abs(j - i) <= signals.PEAK_HALF_WIDTH for j in own)
 
 
-def bootstrap_weights(n: int, fps: float, rng: np.random.Generator) -> np.ndarray | None:
-    """(BOOTSTRAPS, n) moving-block bootstrap counts of n samples: each resample draws
-    ceil(n / block) blocks of BOOTSTRAP_BLOCK_S at random starts, so a sample's weight is how
-    many drawn blocks cover it. The starts lie in [0, n - block], so the first and last
-    block - 1 samples are drawn less often, as in any moving-block bootstrap. None for fewer
-    than two blocks' worth of samples: every resample would be nearly the clip itself."""
-    block = max(2, int(round(BOOTSTRAP_BLOCK_S * fps)))
-    if n < 2 * block:
-        return None
-    starts = rng.integers(0, n - block + 1, (BOOTSTRAPS, -(-n // block)))
-    weights = np.zeros((BOOTSTRAPS, n))
-    rows = np.repeat(np.arange(BOOTSTRAPS), starts.shape[1])
-    for k in range(block):
-        np.add.at(weights, (rows, (starts + k).ravel()), 1.0)
-    return weights
-
-
 def weighted_fused_score(pairs, lags: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`fused_score` of each weighting of the video samples: (W, L) from weights (W, T), the
-    Pearson r at each lag worked out from weighted sums over the samples both curves cover;
-    -inf where a weighting draws under half of a lag's distinct samples (two blocks on the
-    same few edge samples would fit them perfectly), 0 for a flat curve as in
-    `signals.lagged_pearson`. With every weight 1 it is `fused_score`'s score."""
+    """`fused_score` of each weighting of the video samples (`signals.weighted_lagged_pearson`):
+    (W, L) from weights (W, T), -inf where a weighting draws too few of a lag's samples. With
+    every weight 1 it is `fused_score`'s score."""
     scores = []
     for v, a in pairs:
-        at = np.arange(v.size)[None, :] + lags[:, None]
-        inside = ((at >= 0) & (at < a.size)).astype(np.float64)
-        x, y = v[None, :] * inside, a[np.clip(at, 0, a.size - 1)] * inside
-        n, sx, sy = weights @ inside.T, weights @ x.T, weights @ y.T
-        counted = (weights > 0) @ inside.T >= np.maximum(0.5 * inside.sum(axis=1), 3)
-        n = np.maximum(n, 1.0)
-        sxx, syy = weights @ (x * x).T, weights @ (y * y).T
-        cov, vx, vy = weights @ (x * y).T - sx * sy / n, sxx - sx**2 / n, syy - sy**2 / n
-        flat = (vx <= 1e-9 * sxx) | (vy <= 1e-9 * syy)  # rounding, not variation
-        r = np.where(flat, 0.0, cov / np.sqrt(np.maximum(vx * vy, 1e-300)))
-        scores.append(np.where(counted, np.arctanh(np.clip(r, -0.999, 0.999)), -np.inf))
+        r, counted = signals.weighted_lagged_pearson(v[:, None], a, lags, weights)
+        scores.append(np.where(counted, np.arctanh(np.clip(r[..., 0], -0.999, 0.999)), -np.inf))
     return np.mean(scores, axis=0)
 
 
 def peak_stability(pairs, lags: np.ndarray, i: int, fps: float) -> float:
-    """The share of moving-block bootstrap resamples of the clip (`bootstrap_weights`, seeded)
-    whose fused peak lies within one lag of the clip's own peak `i`: how reproducible the
-    offset is from the clip's own syllables, whatever its height over chance. 0 where the clip
-    is too short to resample (`bootstrap_weights`); a resample that leaves no lag scored counts
-    against it."""
-    weights = bootstrap_weights(pairs[0][0].size, fps, np.random.default_rng(0))
+    """The share of moving-block bootstrap resamples of the clip (`signals.bootstrap_weights`,
+    seeded) whose fused peak lies within one lag of the clip's own peak `i`
+    (`signals.peak_share`): how reproducible the offset is from the clip's own syllables,
+    whatever its height over chance. 0 where the clip is too short to resample."""
+    weights = signals.bootstrap_weights(pairs[0][0].size, fps, np.random.default_rng(0))
     if weights is None:
         return 0.0
-    score = weighted_fused_score(pairs, lags, weights)
-    near = np.abs(np.argmax(score, axis=1) - i) <= 1
-    return float(np.mean(near & np.isfinite(score).any(axis=1)))
+    return signals.peak_share(weighted_fused_score(pairs, lags, weights), i)
 
 
 def lock(
