@@ -277,6 +277,26 @@ def test_sound_of_another_clip_cannot_tell(seed):
     assert not r.synchronizable, r
 
 
+def test_a_lock_comes_back_in_resamples_and_a_chance_lock_mostly_does_not(monkeypatch):
+    real = [events.analyse(_event_clip(seed)) for seed in range(6)]
+    assert all(r.synchronizable for r in real), real
+    assert min(r.stability for r in real) >= events.STABLE_SHARE
+    # resample every peak, however low, to see what chance gives
+    monkeypatch.setattr(events, "CONFIDENCE_THRESHOLD", -np.inf)
+    monkeypatch.setattr(events, "MARGIN_THRESHOLD", -np.inf)
+    chance = [
+        events.analyse(_with_audio(_event_clip(seed), _event_clip(seed + 100).audio)).stability for seed in range(6)
+    ]
+    assert np.median(chance) < events.STABLE_SHARE, chance
+
+
+def test_a_lock_that_does_not_come_back_is_not_claimed(click_decoded, monkeypatch):
+    monkeypatch.setattr(events, "STABLE_SHARE", 1.01)  # no resampled peak can reach it
+    r = events.analyse(click_decoded)
+    assert not r.synchronizable
+    assert r.reason == "the best offset rests on a few events and does not hold across the clip"
+
+
 def _small_copy(name: str, folder: Path) -> Path:
     """The real clip at 320x180: re-encoding it for each shift then takes a fraction of a
     second, and the sync decode is 64x48 anyway."""
