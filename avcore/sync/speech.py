@@ -97,7 +97,7 @@ class SpeechResult:
 
     `measured`: a face speaks and one lag agrees clearly (see `_speech_result`'s rule); only
     then are `offset_ms` (positive = audio late, the speaker's natural lead removed) and
-    `offset_ci_ms` (about one standard error either side) to be trusted.
+    `offset_ci_ms` (see `lock`: it held the true shift 86 times in 89) to be trusted.
     Otherwise they are the best guess, as in avcore.sync.events, or None when there was nothing to
     time (no face, no audio, too short).
     `speaks_but_no_lock`: a face's mouth clearly moves and the audio holds speech, yet no lag
@@ -353,9 +353,13 @@ def lock(
     """The lag where one face's mouth and the speech agree best (None: too short to say).
 
     The interval is where a parabola through the peak's score drops by one standard error of
-    a Fisher-transformed r, 1 / sqrt(n - 3) over the peak's overlap of n samples: about one
-    standard error either side. Without `with_confidence` the surrogates are skipped
-    (confidence NaN), for ranking several faces before the chosen one is tested.
+    a Fisher-transformed r, 1 / sqrt(n - 3) over the peak's overlap of n samples. Measured, it
+    is wider than one standard error of the lag: on the talking clips' content shifts whose
+    estimate was within 80 ms (bench/speech_shifts.py's cuts, the clips' own offsets included)
+    it held the true shift on 86 of 89, half-width 43 ms against a 90th-percentile error of
+    40 ms, which is what a verdict near the tolerance's edge needs. Without `with_confidence`
+    the surrogates are skipped (confidence NaN), for ranking several faces before the chosen
+    one is tested.
 
     Parameters
     ----------
