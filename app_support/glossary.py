@@ -22,5 +22,6 @@ YOUDEN = (
 SYNC_CONFIDENCE = (
     "How far the best fit between motion and sound stands above the fits that the same sounds, "
     "shuffled in time, reach against this picture by chance, in standard deviations. From 4 "
-    "on (with a clear lead over the next best fit) the offset counts as measured."
+    "on, with a clear lead over the next best fit and the same fit found again in most resamples "
+    "of the clip, the offset counts as measured."
 )

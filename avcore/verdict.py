@@ -78,8 +78,9 @@ DEFAULT_TOLERANCE = Tolerance()
 class SyncReading:
     """What one sync path read from the content, in a form the decision can weigh.
 
-    `locked` is a confident and unambiguous measurement of `offset_ms`. `summary` names what
-    was followed, for the reasons ("the face at the left").
+    `locked`: `offset_ms` passed its path's tests (`SpeechResult.measured`,
+    `SyncResult.synchronizable`). `summary` names what was followed, for the reasons ("the face
+    at the left").
     """
 
     path: str  # "speech" or "events"

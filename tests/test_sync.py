@@ -106,6 +106,26 @@ def test_lagged_pearson_is_pearson_over_the_overlap():
                 assert abs(r_stack[s, i, c] - want) < 1e-9, (s, lag, c)
 
 
+def test_weighted_pearson_with_unit_weights_is_lagged_pearson():
+    rng = np.random.default_rng(4)
+    v, a = rng.normal(size=(60, 3)), rng.normal(size=70)
+    lags = np.arange(-40, 50)
+    r, counted = signals.weighted_lagged_pearson(v, a, lags, np.ones((1, 60)))
+    full, n = signals.lagged_pearson(v, a, lags)
+    np.testing.assert_allclose(r[0], full, atol=1e-9)
+    np.testing.assert_array_equal(counted[0], n >= 3)
+    # a resample that draws some samples twice and others not at all is Pearson's r of the
+    # samples repeated as drawn
+    w = np.zeros((1, 60))
+    w[0, 10:40] = 1
+    w[0, 20:30] = 2
+    drawn = np.repeat(np.arange(60), w[0].astype(int))
+    at = 5
+    i = int(np.flatnonzero(lags == at)[0])
+    expected = [np.corrcoef(v[drawn, c], a[drawn + at])[0, 1] for c in range(3)]
+    np.testing.assert_allclose(signals.weighted_lagged_pearson(v, a, lags, w)[0][0, i], expected, atol=1e-9)
+
+
 def test_flow_is_in_pixels_of_the_sync_frame():
     """Flow is worked out at half size, so its vectors must be scaled back: a textured patch
     sliding 2 px a frame right and 1 px down in a 64x48 frame moves (2, 1), not (1, 0.5)."""

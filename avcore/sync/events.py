@@ -196,6 +196,7 @@ class SyncResult:
             "zero_lag_corr": self.zero_lag_corr,
             "peak_z": self.peak_z,
             "margin": self.margin,
+            "stability": self.stability,
             "audio_activity": self.audio_activity,
             "motion_activity": self.motion_activity,
             "lags_ms": self.lags_ms.tolist(),
@@ -460,8 +461,10 @@ def analyse(source: media.Decoded | SyncCurves, max_lag_s: float = MAX_LAG_S) ->
     countdown's beeps, a drum beat) and several lags fit. Then the clip is `ambiguous`: no
     offset is given at all, since a guess among tied lags is a coin toss that a reader (or
     the detector) would take for a measurement. A clip is synchronizable when confidence >=
-    CONFIDENCE_THRESHOLD and it is not ambiguous: a false alarm on a good clip costs more than
-    a missed shift, so the threshold claims 4 of 240 mismatched clips (3.0 would claim 9).
+    CONFIDENCE_THRESHOLD, it is not ambiguous, and its peak comes back in STABLE_SHARE of
+    bootstrap resamples (`stability`): a false alarm on a good clip costs more than a missed
+    shift, so the threshold claims 4 of 240 mismatched clips (3.0 would claim 9; measured before
+    the resample rule, which can only take claims away).
 
     Parameters
     ----------

@@ -200,7 +200,7 @@ def weighted_lagged_pearson(
     Returns
     -------
     r : (W, L, C)
-        0 for a curve flat under a weighting (rounding, not variation), as in `lagged_pearson`.
+        0 for a curve flat under a weighting (its variance within rounding of its square sum).
     counted : (W, L) bool
         Whether a weighting draws at least half of a lag's distinct samples (and 3): where it
         does not, two blocks on the same few edge samples would fit them perfectly, so that

@@ -33,7 +33,7 @@ SECONDS_PER_MINUTE = 60.0
 class WindowResult:
     """One window's measurement: `offset_ms` (None when nothing is measured, or the best lag is
     ambiguous), its interval, a confidence on the measure's own scale, and whether it counts
-    (`measured`: a confident, unambiguous lock)."""
+    (`measured`: a confident, unambiguous, reproducible lock)."""
 
     start_s: float
     end_s: float
@@ -67,7 +67,7 @@ class OffsetTrack:
 
     @property
     def measured(self) -> tuple[WindowResult, ...]:
-        """The windows that count (a confident, unambiguous lock)."""
+        """The windows that count (a confident, unambiguous, reproducible lock)."""
         return tuple(w for w in self.windows if w.measured)
 
     def to_dict(self) -> dict:
@@ -117,7 +117,7 @@ def spans(duration_s: float, window_s: float = WINDOW_S, hop_s: float = HOP_S) -
 
 
 def _measured(windows) -> list[WindowResult]:
-    """The windows that count: a confident, unambiguous lock with an offset."""
+    """The windows that count: a confident, unambiguous, reproducible lock with an offset."""
     return [w for w in windows if w.measured and w.offset_ms is not None]
 
 
