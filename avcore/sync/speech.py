@@ -26,7 +26,12 @@ from avcore.sync.mouth import MouthTrack
 
 SPEECH_FPS = 25.0
 MAX_LAG_S = 1.2
-SPEECH_BAND_HZ = (300.0, 3000.0)
+# Below 500 Hz lie the voice's fundamental, its first harmonics and the nasal murmur (m, n):
+# they sound while the lips are closed. Moving the edge from 300 to 500 Hz, the best lag of the
+# talking clips' 108 content shifts came within 80 ms on 96 instead of 81, and 74 were measured
+# instead of 52, none wrong; edges from 500 to 800 Hz did about as well, 1000 Hz and more worse.
+# Chosen on those clips (bench/speech_shifts.py; docs/sync-tuning.md)
+SPEECH_BAND_HZ = (500.0, 3000.0)
 # the mouth moves slightly before its sound, so this is taken off every offset: the median
 # raw error of the estimates within 80 ms, about a third of a frame (bench/speech_shifts.py;
 # docs/sync-tuning.md)
@@ -143,8 +148,9 @@ class SpeechResult:
 def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
     """Speech-band curves of mono audio at `sr` Hz, one value per frame interval at `fps` Hz.
 
-    Only the bands whose centre lies in SPEECH_BAND_HZ count: below it lie hum and the voice's
-    fundamental (which does not follow the mouth), above it sibilants and noise. The bands and
+    Only the bands whose centre lies in SPEECH_BAND_HZ count: below it lie hum, the voice's
+    fundamental and the nasal murmur, which sound with the lips closed; above it sibilants and
+    noise. The bands and
     their loudness are avcore.sync.signals', so both paths hear the same sound.
     """
     loudness, rms = signals.band_loudness(audio, sr, fps)
