@@ -26,9 +26,14 @@ def _tone(freq: float, start: float, stop: float, seconds: float = 3.0) -> np.nd
 def test_speech_curves_hear_only_the_speech_band():
     audio = _tone(1000, 0.5, 0.9) + _tone(100, 1.3, 1.7) + _tone(6000, 2.1, 2.5)
     a = speech.speech_curves(audio, SR, FPS)
-    assert a.envelope.shape == a.onset.shape == (75,)
-    speechy, hum, hiss = (a.envelope[int(s * FPS) + 3 : int(s * FPS) + 7].mean() for s in (0.5, 1.3, 2.1))
+    assert a.envelope.shape == a.onset.shape == a.level.shape == (75,)
+    at = [slice(int(s * FPS) + 3, int(s * FPS) + 7) for s in (0.5, 1.3, 2.1)]
+    speechy, hum, hiss = (a.level[s].mean() for s in at)
     assert speechy > 5 * max(hum, hiss)
+    # the envelope, every band standardised over the audible samples, rises with the tone in
+    # the band and not with the hum and hiss outside it, which are audible too
+    speechy, hum, hiss = (a.envelope[s].mean() for s in at)
+    assert speechy > max(hum, hiss) + 0.1 and abs(hum - hiss) < 0.05
     # sample k is the interval ((k-1)/fps, k/fps]: the burst starting at 0.5 s is heard as an
     # onset in sample 13 (12.5 frames), give or take the window's reach
     assert abs(int(np.argmax(a.onset)) - 13) <= 1
@@ -55,7 +60,7 @@ def _pair(fine: np.ndarray, delay: int, rate: int, seed: int = 1):
     )
     env = audio + noise()
     onset = np.r_[0, np.maximum(np.diff(env), 0)]
-    return m, speech.SpeechCurves(env, onset, np.ones(n))
+    return m, speech.SpeechCurves(env, onset, np.ones(n), env)
 
 
 @pytest.mark.parametrize("frames", [10, -7, 4.5])

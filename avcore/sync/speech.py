@@ -32,6 +32,7 @@ MAX_LAG_S = 1.2
 # instead of 52, none wrong; edges from 500 to 800 Hz did about as well, 1000 Hz and more worse.
 # Chosen on those clips (bench/speech_shifts.py; docs/sync-tuning.md)
 SPEECH_BAND_HZ = (500.0, 3000.0)
+BAND_SPREAD_FLOOR = 0.1  # see speech_curves
 # the mouth moves slightly before its sound, so this is taken off every offset: the median
 # raw error of the estimates within 80 ms, about a third of a frame (bench/speech_shifts.py;
 # docs/sync-tuning.md)
@@ -53,9 +54,12 @@ AGREED_CONFIDENCE = 1.0
 # within one lag of the clip's own. Chance peaks of a short clip move when a few of its
 # syllables are drawn twice and others not at all; a real lag stays. Claims on the talking
 # clips' content shifts rose from 30 to 52 of 117, all within 80 ms (bench/speech_shifts.py;
-# docs/sync-tuning.md). No test against chance: unrelated sound gets a stable peak about one
-# time in seven, at a lag of no meaning.
+# docs/sync-tuning.md). Unrelated sound gets a stable peak about one time in seven, at a lag of
+# no meaning, so a stable peak must also stand above the surrogates' mean peak: a crying baby's
+# face (vas-baby-01951) locked at -613 ms came back in 64% of resamples below it (confidence
+# -0.13); on the talking clips' content shifts the bar cost 1 claim of 81.
 STABLE_SHARE = 0.6
+STABLE_CONFIDENCE = 0.0
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # the landmark model's presence probability on nine key frames in ten (its 10th percentile):
 # >= 0.99 for every person facing the camera, at most 0.97 on a puppy's muzzle (vas-dog-02677)
@@ -87,13 +91,15 @@ class MouthCurves:
 
 @dataclass(frozen=True)
 class SpeechCurves:
-    """Per-sample audio curves of the whole clip: speech-band loudness `envelope` (band
-    loudness as avcore.sync.signals has it, averaged over the speech bands), its positive change per
-    band averaged `onset`, and the linear RMS of each window `rms`."""
+    """Per-sample audio curves of the whole clip: the speech bands' `envelope` (each band's
+    loudness, as avcore.sync.signals has it, standardised over the audible samples, then
+    averaged), their positive change per band averaged `onset` (of the loudness itself), the
+    linear RMS of each window `rms`, and the bands' mean loudness `level`."""
 
     envelope: np.ndarray
     onset: np.ndarray
     rms: np.ndarray
+    level: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -150,17 +156,24 @@ def speech_curves(audio: np.ndarray, sr: int, fps: float) -> SpeechCurves:
 
     Only the bands whose centre lies in SPEECH_BAND_HZ count: below it lie hum, the voice's
     fundamental and the nasal murmur, which sound with the lips closed; above it sibilants and
-    noise. The bands and
-    their loudness are avcore.sync.signals', so both paths hear the same sound.
+    noise. The bands and their loudness are avcore.sync.signals', so both paths hear the same
+    sound. The envelope weighs every band's swing alike: averaged as loudness, the louder lower
+    bands set its shape. A band's spread counts as at least BAND_SPREAD_FLOOR of the widest
+    band's, or the empty neighbours of a lone tone would be blown up into noise.
     """
     loudness, rms = signals.band_loudness(audio, sr, fps)
     weights = signals.band_matrix(signals.N_FFT, sr, signals.N_BANDS)
     centres = weights @ np.fft.rfftfreq(signals.N_FFT, 1 / sr) / weights.sum(axis=1)
     bands = loudness[:, (centres >= SPEECH_BAND_HZ[0]) & (centres <= SPEECH_BAND_HZ[1])].astype(np.float64)
+    heard = rms >= signals.SILENCE_RMS
+    audible = bands[heard] if np.count_nonzero(heard) > 1 else bands
+    spread = audible.std(axis=0)
+    floor = BAND_SPREAD_FLOOR * float(spread.max(initial=0.0)) + 1e-12
+    envelope = ((bands - audible.mean(axis=0)) / np.maximum(spread, floor)).mean(axis=1)
     onset = np.zeros(len(bands))
     if len(bands) > 1:
         onset[1:] = np.maximum(np.diff(bands, axis=0), 0).mean(axis=1)
-    return SpeechCurves(bands.mean(axis=1), onset, rms)
+    return SpeechCurves(envelope, onset, rms, bands.mean(axis=1))
 
 
 def mouth_curves(track: MouthTrack, fps: float = SPEECH_FPS) -> MouthCurves | None:
@@ -388,7 +401,7 @@ def lock(
         return None
     # digital silence before and after (a delay's padding) carries no timing; see events._audible_onset
     a0, a1 = int(audible[0]), int(audible[-1]) + 1
-    cut = SpeechCurves(a.envelope[a0:a1], a.onset[a0:a1], a.rms[a0:a1])
+    cut = SpeechCurves(a.envelope[a0:a1], a.onset[a0:a1], a.rms[a0:a1], a.level[a0:a1])
     to_audio = m.start - a0
     lags = signals.search_lags(len(m.opening), a1 - a0, to_audio, fps, max_lag_s)
     if lags.size < signals.MIN_LAGS:
@@ -443,9 +456,9 @@ def is_face(track: MouthTrack, fps: float) -> bool:
 
 
 def speech_range_db(a: SpeechCurves) -> float:
-    """The speech envelope's 95th over its 10th percentile in dB: speech alternates syllables
+    """The speech bands' mean loudness (`level`), 95th over 10th percentile in dB: speech alternates syllables
     and short pauses, so it swings by 20-40 dB; a steady noise or music bed swings little."""
-    audible = a.envelope[a.rms >= signals.SILENCE_RMS]
+    audible = a.level[a.rms >= signals.SILENCE_RMS]
     if audible.size < 3:
         return 0.0
     lo, hi = np.percentile(audible, [10, 95])
@@ -522,7 +535,7 @@ def _speech_result(
     clear = (
         (found.confidence >= CONFIDENCE_THRESHOLD and found.margin >= MARGIN_THRESHOLD)
         or (found.agreement >= AGREEMENT_MIN and found.confidence >= AGREED_CONFIDENCE)
-        or found.stability >= STABLE_SHARE
+        or (found.stability >= STABLE_SHARE and found.confidence >= STABLE_CONFIDENCE)
     )
     measured = speaking and clear
     return SpeechResult(
