@@ -40,10 +40,9 @@ from avcore.sync.signals import (
     PEAK_HALF_WIDTH,
     SILENCE_RMS,
     band_loudness,
-    bootstrap_weights,
     lagged_pearson,
     parabolic_peak,
-    peak_share,
+    peak_stability,
     search_lags,
     surrogate_orders,
     weighted_lagged_pearson,
@@ -585,14 +584,14 @@ def _estimate(c: SyncCurves, inputs: _Inputs, lags: np.ndarray) -> SyncResult:
 
 
 def _peak_stability(inputs: _Inputs, shifts: np.ndarray, n: np.ndarray, i: int, fps: float) -> float:
-    """The share of moving-block bootstrap resamples of the picture's samples whose peak
-    (`_combine` of the resampled r, each lag's overlap as in the clip) lies within one lag of
-    the clip's own peak `i` (`signals.peak_share`); 0 where the clip is too short to resample."""
-    weights = bootstrap_weights(len(inputs.channels), fps, np.random.default_rng(0))
-    if weights is None:
-        return 0.0
-    r, counted = weighted_lagged_pearson(inputs.channels, inputs.onset, shifts, weights)
-    return peak_share(np.where(counted, _combine(r, n)[1], -np.inf), i)
+    """`signals.peak_stability` of the lock at `i`: the picture's samples resampled, each
+    lag's score `_combine` of the resampled r with the lag's overlap as in the clip."""
+
+    def resampled(weights: np.ndarray) -> np.ndarray:
+        r, counted = weighted_lagged_pearson(inputs.channels, inputs.onset, shifts, weights)
+        return np.where(counted, _combine(r, n)[1], -np.inf)
+
+    return peak_stability(len(inputs.channels), fps, i, resampled)
 
 
 def _source_map(r_peak: np.ndarray, live: np.ndarray, grid: tuple[int, int]) -> np.ndarray:

@@ -11,6 +11,7 @@ LATE; sample k of a curve stands for the frame interval ((k-1)/fps, k/fps].
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -223,8 +224,16 @@ def weighted_lagged_pearson(
     return r, counted
 
 
-def peak_share(scores: np.ndarray, i: int) -> float:
-    """The share of resampled lag curves `scores` (W, L), -inf where a lag is not scored,
-    whose peak lies within one lag of `i`; a resample with no lag scored counts against it."""
+def peak_stability(n: int, fps: float, i: int, resampled: Callable[[np.ndarray], np.ndarray]) -> float:
+    """The share of moving-block bootstrap resamples of a clip's n samples (`bootstrap_weights`,
+    seeded, so a clip always gets the same figure) whose lag curve peaks within one lag of the
+    clip's own peak `i`: whether the offset comes back from the clip's own events, whatever its
+    height over chance. `resampled` turns weights (W, n) into the resampled lag curves (W, L),
+    -inf where a lag is not scored; a resample with no lag scored counts against the peak. 0
+    where the clip is too short to resample."""
+    weights = bootstrap_weights(n, fps, np.random.default_rng(0))
+    if weights is None:
+        return 0.0
+    scores = resampled(weights)
     near = np.abs(np.argmax(scores, axis=1) - i) <= 1
     return float(np.mean(near & np.isfinite(scores).any(axis=1)))

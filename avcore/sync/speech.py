@@ -50,14 +50,14 @@ MARGIN_THRESHOLD = 0.3
 AGREEMENT_MIN = 3
 AGREED_CONFIDENCE = 1.0
 # or a peak that the clip reproduces: in at least this share of moving-block bootstrap
-# resamples (signals.BOOTSTRAPS, blocks of signals.BOOTSTRAP_BLOCK_S, a syllable or two) the fused peak falls
-# within one lag of the clip's own. Chance peaks of a short clip move when a few of its
+# resamples (signals.BOOTSTRAPS, blocks of signals.BOOTSTRAP_BLOCK_S, a syllable or two) the
+# fused peak falls within one lag of the clip's own. Chance peaks of a short clip move when a few of its
 # syllables are drawn twice and others not at all; a real lag stays. Claims on the talking
 # clips' content shifts rose from 30 to 52 of 117, all within 80 ms (bench/speech_shifts.py;
 # docs/sync-tuning.md). Unrelated sound gets a stable peak about one time in seven, at a lag of
 # no meaning, so a stable peak must also stand above the surrogates' mean peak: a crying baby's
 # face (vas-baby-01951) locked at -613 ms came back in 64% of resamples below it (confidence
-# -0.13); on the talking clips' content shifts the bar cost 1 claim of 81.
+# -0.13); on the talking clips' content shifts the bar cost 2 claims of 80, none of them wrong.
 STABLE_SHARE = 0.6
 STABLE_CONFIDENCE = 0.0
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
@@ -356,14 +356,9 @@ def weighted_fused_score(pairs, lags: np.ndarray, weights: np.ndarray) -> np.nda
 
 
 def peak_stability(pairs, lags: np.ndarray, i: int, fps: float) -> float:
-    """The share of moving-block bootstrap resamples of the clip (`signals.bootstrap_weights`,
-    seeded) whose fused peak lies within one lag of the clip's own peak `i`
-    (`signals.peak_share`): how reproducible the offset is from the clip's own syllables,
-    whatever its height over chance. 0 where the clip is too short to resample."""
-    weights = signals.bootstrap_weights(pairs[0][0].size, fps, np.random.default_rng(0))
-    if weights is None:
-        return 0.0
-    return signals.peak_share(weighted_fused_score(pairs, lags, weights), i)
+    """`signals.peak_stability` of the fused peak `i`: how reproducible the offset is from the
+    clip's own syllables, the video samples resampled."""
+    return signals.peak_stability(pairs[0][0].size, fps, i, lambda w: weighted_fused_score(pairs, lags, w))
 
 
 def lock(
@@ -456,8 +451,9 @@ def is_face(track: MouthTrack, fps: float) -> bool:
 
 
 def speech_range_db(a: SpeechCurves) -> float:
-    """The speech bands' mean loudness (`level`), 95th over 10th percentile in dB: speech alternates syllables
-    and short pauses, so it swings by 20-40 dB; a steady noise or music bed swings little."""
+    """The speech bands' mean loudness (`level`), 95th over 10th percentile in dB: speech
+    alternates syllables and short pauses, so it swings by 20-40 dB; a steady noise or music
+    bed swings little."""
     audible = a.level[a.rms >= signals.SILENCE_RMS]
     if audible.size < 3:
         return 0.0
