@@ -100,6 +100,12 @@ def _peak(x: np.ndarray) -> np.ndarray:
     return x / top if top > 0 else x
 
 
+def _standard(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, np.float64)
+    spread = float(x.std()) if x.size else 0.0
+    return (x - x.mean()) / spread if spread > 0 else np.zeros_like(x)
+
+
 def cross_correlation(
     lags_ms: np.ndarray, corr: np.ndarray, offset_ms: float | None, name: str = "", confident: bool = True
 ) -> go.Figure:
@@ -118,6 +124,38 @@ def cross_correlation(
     fig.add_vline(x=0, line_color="#999999", line_width=1)
     fig.update_layout(xaxis_title="audio lag (ms; > 0: sound late)", yaxis_title="correlation")
     return _layout(fig, f"Cross-correlation {name}".strip())
+
+
+def mouth_and_speech(
+    opening: np.ndarray, start: int, envelope: np.ndarray, fps: float, offset_ms: float | None
+) -> go.Figure:
+    """The speaking face's mouth opening and the speech band's loudness over time, each as
+    standard scores, so a viewer can see the syllables the lag curve lined up. With a measured
+    offset the sound is also drawn moved by it (`offset_ms`, positive: sound late), where it
+    should follow the mouth; without one only the two curves as they play are shown.
+
+    Parameters
+    ----------
+    opening : (T,) the mouth's curve from sample `start` of the clip on.
+    envelope : (Ta,) the speech band's envelope from sample 0.
+    fps : both curves' rate, in Hz.
+    """
+    t_sound = np.arange(len(envelope)) / fps
+    fig = go.Figure()
+    fig.add_scatter(
+        x=(start + np.arange(len(opening))) / fps, y=_standard(opening), name="mouth opening", line_color=ORIGINAL
+    )
+    fig.add_scatter(x=t_sound, y=_standard(envelope), name="speech band, as it plays", line_color="#999999")
+    if offset_ms is not None:
+        word = "earlier" if offset_ms > 0 else "later"
+        fig.add_scatter(
+            x=t_sound - offset_ms / 1000,
+            y=_standard(envelope),
+            name=f"speech band, {abs(offset_ms):.0f} ms {word} (as measured)",
+            line_color=ALTERED,
+        )
+    fig.update_layout(xaxis_title="time (s)", yaxis_title="standard score")
+    return _layout(fig, "Mouth and speech over time")
 
 
 def offset_track(track, tolerance, drift_ms_per_min: float | None = None) -> go.Figure:

@@ -189,12 +189,27 @@ if spoken is not None and spoken.lags_ms.size:
     # the speaking face's own lag curve; its marker is the verdict's offset, which has the
     # speaker's natural lead taken off, so it sits a few ms from the curve's peak
     marked = verdict.offset_ms if verdict.evidence == "speech" else None
-    st.plotly_chart(
+    lag_col, time_col = st.columns(2)
+    lag_col.plotly_chart(
         plots.cross_correlation(spoken.lags_ms, spoken.score, marked, "mouth against speech"), width="stretch"
     )
-    st.caption(
+    lag_col.caption(
         "How well the speaking face's mouth agrees with the speech band of the sound at each lag "
         "(a mean Fisher-transformed correlation); a clear single peak means a measured offset."
+    )
+    # the sound moved by the offset only where the verdict says it is out: in sync, as it plays
+    moved = marked if verdict.state == "misaligned" else None
+    time_col.plotly_chart(
+        plots.mouth_and_speech(spoken.mouth_opening, spoken.mouth_start, spoken.speech_envelope, spoken.fps, moved),
+        width="stretch",
+    )
+    time_col.caption(
+        "The mouth's opening and the speech band's loudness as the clip plays"
+        + (
+            ", and the sound moved by the measured offset: there its syllables rise with the mouth."
+            if moved is not None
+            else ": in sync, the syllables rise with the mouth."
+        )
     )
 
 if uploaded is None:

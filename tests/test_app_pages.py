@@ -454,4 +454,31 @@ def test_check_a_talking_head_is_in_sync_by_its_face(app):
     at = upload_page(app, "retalk-3.mp4", path.read_bytes())
     assert card_word(at) == "IN SYNC"
     assert metrics(at)["Decided by"] == "speaking face"
-    assert len(at.get("plotly_chart")) >= 3  # curves, the events' lag curve or map, the mouth's lag curve
+    charts = [chart.proto.spec for chart in at.get("plotly_chart")]
+    assert len(charts) >= 4  # curves, the events' lag curve or map, the mouth's lag curve, mouth and speech
+    (timeline,) = [spec for spec in charts if "Mouth and speech over time" in spec]
+    assert "as it plays" in timeline and "(as measured)" not in timeline  # in sync: nothing to move
+
+
+def test_check_a_talking_head_with_late_sound_shows_the_sound_moved(app, tmp_path):
+    """A content shift (no silent gap): the face measures it, and the mouth-and-speech chart
+    draws the sound moved by the offset the card gives."""
+    from avcore.eval import syncbench
+
+    src = SHARED / "media" / "sync" / "retalk-2.mp4"
+    if not src.is_file():
+        pytest.skip(f"{src} is absent")
+    late = tmp_path / "late.mp4"
+    case = syncbench.Case(
+        "retalk-2.mp4", "talking", "shift_large_late", 600.0, str(late), (str(src), 0.6), (str(src), 0.0), 4.4
+    )
+    assert syncbench.make_case(case) is None
+    at = upload_page(app, "late.mp4", late.read_bytes())
+    assert card_word(at) == "OUT OF SYNC OR DAMAGED"
+    assert metrics(at)["Decided by"] == "speaking face"
+    offset = float(metrics(at)["Offset (sound vs picture)"].removesuffix(" ms"))
+    assert offset == pytest.approx(600, abs=80)
+    (timeline,) = [
+        chart.proto.spec for chart in at.get("plotly_chart") if "Mouth and speech over time" in chart.proto.spec
+    ]
+    assert f"{offset:.0f} ms earlier (as measured)" in timeline

@@ -84,3 +84,22 @@ def test_offset_track_leaves_out_unmeasured_windows():
     assert list(points.x) == [5.0, 15.0] and list(points.y) == [100.0, 160.0]
     assert list(points.error_y.array) == [15.0, 0.0] and list(points.error_y.arrayminus) == [10.0, 0.0]
     assert "+120 ms per minute" in fig.layout.title.text
+
+
+def test_mouth_and_speech_moves_the_sound_onto_the_mouth():
+    """A sound 200 ms late, moved by the measured +200 ms, rises with the mouth; as it plays it
+    does not. Without an offset only the two curves as they play are drawn."""
+    fps, start = 25.0, 3
+    pattern = np.random.default_rng(3).random(120)
+    opening = pattern[start:100]
+    envelope = np.r_[np.zeros(5), pattern][:120]  # sample k + 5 of the sound is sample k of the mouth
+    fig = plots.mouth_and_speech(opening, start, envelope, fps, 200.0)
+    mouth, played, moved = fig.data
+    assert "200 ms earlier" in moved.name
+
+    def at_mouth(trace):
+        return np.interp(mouth.x, trace.x, trace.y)
+
+    assert np.corrcoef(mouth.y, at_mouth(moved))[0, 1] > 0.99
+    assert abs(np.corrcoef(mouth.y, at_mouth(played))[0, 1]) < 0.5
+    assert len(plots.mouth_and_speech(opening, start, envelope, fps, None).data) == 2
