@@ -165,10 +165,8 @@ def _followed(name: str):
     path = SYNC_MEDIA / name
     if not path.is_file():
         pytest.skip(f"{path} is absent")
-    info = media.probe(path)
     tracker = MouthTracker()
-    size = decode.colour_size(info.video.width, info.video.height)
-    decoded = media.decode(path, FPS, size, color=True, info=info, on_frames=tracker.add)
+    decoded, _ = decode.measure(path, on_colour=tracker.add)
     return tracker.finish(), decoded.audio, tracker.frames
 
 

@@ -24,7 +24,10 @@ ANALYSIS_PIXELS = 480 * 270
 
 
 def measure(
-    path, *, max_seconds: float = media.DEFAULT_MAX_SECONDS, on_colour: Callable[[np.ndarray], None] | None = None
+    path,
+    *,
+    max_seconds: float = media.DEFAULT_MAX_SECONDS,
+    on_colour: Callable[[np.ndarray, np.ndarray], None] | None = None,
 ) -> tuple[media.Decoded, SyncCurves]:
     """The one decode every path reads, and the events path's curves from it.
 
@@ -41,7 +44,8 @@ def measure(
     max_seconds : float
         Only the first this many seconds are decoded (`media.decode`).
     on_colour : callable or None
-        Handed each run of RGB frames (N, H, W, 3) uint8 of `colour_size`, in order.
+        Handed each run of RGB frames (N, H, W, 3) uint8 of `colour_size`, in order, and their
+        grey copies (N, H, W) uint8 (`media.to_grey`), made once for every path.
 
     Returns
     -------
@@ -56,9 +60,10 @@ def measure(
     grey: list[np.ndarray] = []
 
     def take(frames: np.ndarray) -> None:
+        grey_frames = media.to_grey(frames)
         if on_colour is not None:
-            on_colour(frames)
-        small = np.stack([cv2.resize(g, SYNC_SIZE, interpolation=cv2.INTER_AREA) for g in media.to_grey(frames)])
+            on_colour(frames, grey_frames)
+        small = np.stack([cv2.resize(g, SYNC_SIZE, interpolation=cv2.INTER_AREA) for g in grey_frames])
         grey.append(small)
         picture.add(small)
 

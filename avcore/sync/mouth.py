@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from avcore.io import media
 from avcore.sync import face
 
 # key-frame spacing: every 6th frame found as many content shifts as a mesh on every frame
@@ -121,10 +120,12 @@ class MouthTracker:
         self._patches: dict[int, list[np.ndarray]] = {}
         self.frames = 0
 
-    def add(self, frames: np.ndarray) -> None:
-        """Follow the faces through the next RGB frames (N, H, W, 3) uint8: a mesh on each key
-        frame, a mouth patch cut from every frame once the key frames around it are known."""
-        for rgb, grey in zip(frames, media.to_grey(frames)):
+    def add(self, frames: np.ndarray, grey_frames: np.ndarray) -> None:
+        """Follow the faces through the next RGB frames (N, H, W, 3) uint8, with their grey
+        copies (N, H, W) uint8 (`media.to_grey`, which the decode makes for every path): a mesh
+        on each key frame, a mouth patch cut from every frame once the key frames around it are
+        known."""
+        for rgb, grey in zip(frames, grey_frames):
             i = self.frames
             self.frames += 1
             if i % self.landmark_every:
