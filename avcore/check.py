@@ -44,6 +44,7 @@ def events_reading(m: Measurements, reason: str = "") -> SyncReading:
     return SyncReading(
         path="events",
         locked=locked,
+        firm=locked,
         offset_ms=m.sync_offset_ms if locked else None,
         offset_ci_ms=interval if locked and all(map(math.isfinite, interval)) else None,
         confidence=m.sync_confidence,
@@ -69,6 +70,7 @@ def speech_reading(result: SpeechResult) -> list[SyncReading]:
         SyncReading(
             path="speech",
             locked=locked,
+            firm=locked and result.firm,
             offset_ms=result.offset_ms if locked else None,
             offset_ci_ms=result.offset_ci_ms if locked else None,
             confidence=float(result.confidence),

@@ -79,12 +79,14 @@ class SyncReading:
     """What one sync path read from the content, in a form the decision can weigh.
 
     `locked`: `offset_ms` passed its path's tests (`SpeechResult.measured`,
-    `SyncResult.synchronizable`). `summary` names what was followed, for the reasons ("the face
-    at the left").
+    `SyncResult.synchronizable`); `firm`: so clearly that the sound may be re-timed by it
+    (`SpeechResult.firm`; an events lock passes all its tests or none). `summary` names what was
+    followed, for the reasons ("the face at the left").
     """
 
     path: str  # "speech" or "events"
     locked: bool
+    firm: bool
     offset_ms: float | None
     offset_ci_ms: tuple[float, float] | None
     confidence: float
@@ -259,7 +261,7 @@ def decide(
             offset_ms=locked.offset_ms,
             offset_ci_ms=locked.offset_ci_ms,
             offset_source=locked.path,
-            repairable=state == MISALIGNED and abs(locked.offset_ms) >= MIN_REPAIR_MS,
+            repairable=state == MISALIGNED and locked.firm and abs(locked.offset_ms) >= MIN_REPAIR_MS,
             reasons=(said, *(damage.reasons if damage.found else ())),
             confidence=locked.confidence,
             **common,

@@ -22,10 +22,11 @@ NOISE = Damage(p=0.9, kind="noise", reasons=("the audio is white noise (spectral
 DELAY = Damage(p=0.95, kind="time_shift", reasons=("audio starts 0.40 s late, after digital silence",), delay_ms=400.0)
 
 
-def lock(path: str, offset_ms: float, half_ms: float = 20.0) -> SyncReading:
+def lock(path: str, offset_ms: float, half_ms: float = 20.0, *, firm: bool = True) -> SyncReading:
     return SyncReading(
         path=path,
         locked=True,
+        firm=firm,
         offset_ms=offset_ms,
         offset_ci_ms=(offset_ms - half_ms, offset_ms + half_ms),
         confidence=6.0,
@@ -36,6 +37,7 @@ def lock(path: str, offset_ms: float, half_ms: float = 20.0) -> SyncReading:
 UNLOCKED = SyncReading(
     path="events",
     locked=False,
+    firm=False,
     offset_ms=None,
     offset_ci_ms=None,
     confidence=1.2,
@@ -60,6 +62,13 @@ def test_the_tolerance_window_is_asymmetric(offset_ms, inside):
     v = decide(CLEAN, [lock("events", offset_ms, half_ms=0.0)])
     assert v.state == (ALIGNED if inside else MISALIGNED)
     assert v.repairable == (not inside)
+
+
+def test_a_lock_that_is_not_firm_is_misaligned_but_offers_no_fix():
+    """Re-timing by a lock that only one claim rule holds could damage a good clip."""
+    v = decide(CLEAN, [lock("speech", 400.0, firm=False)])
+    assert v.state == MISALIGNED and v.offset_ms == 400.0 and not v.repairable
+    assert decide(CLEAN, [lock("speech", 400.0)]).repairable
 
 
 @pytest.mark.parametrize("offset_ms", [-50.0, -40.0, 120.0, 130.0])
@@ -91,6 +100,7 @@ def test_a_speaking_face_without_a_lock_is_unverified():
     unlocked_face = SyncReading(
         path="speech",
         locked=False,
+        firm=False,
         offset_ms=None,
         offset_ci_ms=None,
         confidence=0.4,

@@ -60,6 +60,11 @@ AGREED_CONFIDENCE = 1.0
 # -0.13); on the talking clips' content shifts the bar cost 2 claims of 80, none of them wrong.
 STABLE_SHARE = 0.6
 STABLE_CONFIDENCE = 0.0
+# a lock two of the three rules above claim is firm enough to re-time the sound by (a fix, which
+# would damage a good clip if wrong): of the talking clips' content shifts claimed within 80 ms,
+# 44 of 78 are firm; of 15 swapped-sound pairs claimed (at a lag of no meaning), 3
+# (bench/speech_shifts.py's cuts; docs/sync-tuning.md)
+FIRM_RULES = 2
 PLAUSIBLE_SHARE = 0.8  # of a face's key frames whose mesh must be face-shaped
 # the landmark model's presence probability on nine key frames in ten (its 10th percentile):
 # >= 0.99 for every person facing the camera, at most 0.97 on a puppy's muzzle (vas-dog-02677)
@@ -106,9 +111,10 @@ class SpeechCurves:
 class SpeechResult:
     """The speech path's verdict on one clip.
 
-    `measured`: a face speaks and one lag agrees clearly (see `_speech_result`'s rule); only
+    `measured`: a face speaks and one lag agrees clearly (see `_speech_result`'s rules); only
     then are `offset_ms` (positive = audio late, the speaker's natural lead removed) and
-    `offset_ci_ms` (see `lock`: it held the true shift 86 times in 89) to be trusted.
+    `offset_ci_ms` (see `lock`: it held the true shift 86 times in 89) to be trusted. `firm`:
+    measured by FIRM_RULES of those rules, enough to re-time the sound by.
     Otherwise they are the best guess, as in avcore.sync.events, or None when there was nothing to
     time (no face, no audio, too short).
     `speaks_but_no_lock`: a face's mouth clearly moves and the audio holds speech, yet no lag
@@ -128,6 +134,7 @@ class SpeechResult:
     face_found: bool
     speaking: bool
     measured: bool
+    firm: bool
     speaks_but_no_lock: bool
     offset_ms: float | None
     offset_ci_ms: tuple[float, float] | None
@@ -528,16 +535,18 @@ def _speech_result(
     has_speech = speech_range_db(a) >= SPEECH_RANGE_DB
     moves = float(np.std(track.opening)) >= MOUTH_MOVES
     speaking = bool(has_speech and moves)
-    clear = (
-        (found.confidence >= CONFIDENCE_THRESHOLD and found.margin >= MARGIN_THRESHOLD)
-        or (found.agreement >= AGREEMENT_MIN and found.confidence >= AGREED_CONFIDENCE)
-        or (found.stability >= STABLE_SHARE and found.confidence >= STABLE_CONFIDENCE)
+    rules = (
+        found.confidence >= CONFIDENCE_THRESHOLD and found.margin >= MARGIN_THRESHOLD,
+        found.agreement >= AGREEMENT_MIN and found.confidence >= AGREED_CONFIDENCE,
+        found.stability >= STABLE_SHARE and found.confidence >= STABLE_CONFIDENCE,
     )
+    clear = any(rules)
     measured = speaking and clear
     return SpeechResult(
         face_found=True,
         speaking=speaking,
         measured=measured,
+        firm=measured and sum(rules) >= FIRM_RULES,
         speaks_but_no_lock=speaking and not clear,
         offset_ms=found.offset_ms,
         offset_ci_ms=found.ci_ms,
@@ -577,6 +586,7 @@ def _none(face_found: bool, speaking: bool, reason: str, faces: int) -> SpeechRe
         face_found=face_found,
         speaking=speaking,
         measured=False,
+        firm=False,
         speaks_but_no_lock=False,
         offset_ms=None,
         offset_ci_ms=None,
