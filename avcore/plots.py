@@ -102,8 +102,8 @@ def _peak(x: np.ndarray) -> np.ndarray:
 
 def _standard(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, np.float64)
-    spread = float(x.std()) if x.size else 0.0
-    return (x - x.mean()) / spread if spread > 0 else np.zeros_like(x)
+    spread = float(np.nanstd(x)) if np.isfinite(x).any() else 0.0
+    return (x - np.nanmean(x)) / spread if spread > 0 else np.zeros_like(x)
 
 
 def cross_correlation(

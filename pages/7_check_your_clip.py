@@ -208,7 +208,7 @@ if spoken is not None and spoken.lags_ms.size:
         + (
             ", and the sound moved by the measured offset: there its syllables rise with the mouth."
             if moved is not None
-            else ": in sync, the syllables rise with the mouth."
+            else (": in sync, the syllables rise with the mouth." if verdict.state == "aligned" else ".")
         )
     )
 

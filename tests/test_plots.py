@@ -103,3 +103,14 @@ def test_mouth_and_speech_moves_the_sound_onto_the_mouth():
     assert np.corrcoef(mouth.y, at_mouth(moved))[0, 1] > 0.99
     assert abs(np.corrcoef(mouth.y, at_mouth(played))[0, 1]) < 0.5
     assert len(plots.mouth_and_speech(opening, start, envelope, fps, None).data) == 2
+
+
+def test_mouth_and_speech_moves_an_early_sound_later():
+    """A sound 200 ms early (offset -200 ms) is drawn 200 ms later, onto the mouth."""
+    fps = 25.0
+    pattern = np.random.default_rng(4).random(120)
+    opening = pattern[5:105]  # sample k of the mouth is sample k + 5 of the pattern
+    envelope = pattern[10:110]  # ... and sample k of the sound sample k + 10: the sound is 5 frames ahead
+    mouth, _, moved = plots.mouth_and_speech(opening, 0, envelope, fps, -200.0).data
+    assert "200 ms later" in moved.name
+    assert np.corrcoef(mouth.y[5:], np.interp(mouth.x[5:], moved.x, moved.y))[0, 1] > 0.99

@@ -102,7 +102,7 @@ def _patch_matrix(params: np.ndarray) -> np.ndarray:
 
 
 class MouthTracker:
-    """Hand `add` the RGB frames (N, H, W, 3) uint8 of a clip in order, then `finish` once.
+    """Hand `add` a clip's frames in order, each RGB frame with its grey copy, then `finish` once.
 
     Parameters
     ----------
@@ -125,7 +125,7 @@ class MouthTracker:
         copies (N, H, W) uint8 (`media.to_grey`, which the decode makes for every path): a mesh
         on each key frame, a mouth patch cut from every frame once the key frames around it are
         known."""
-        for rgb, grey in zip(frames, grey_frames):
+        for rgb, grey in zip(frames, grey_frames, strict=True):
             i = self.frames
             self.frames += 1
             if i % self.landmark_every:
